@@ -1,0 +1,160 @@
+/**
+ * The maths of the evolution-strategies family, as pure functions over flat arrays.
+ *
+ * Every estimator of the family weights each particle's losses by the perturbations that
+ * produced them: PES by the accumulated perturbation ξ of the particle's current episode
+ * (Vicol et al. 2021, Alg. 2), truncated and full ES by this unroll's ε alone, noise-reuse ES
+ * by the one ε the episode has carried. They differ only in what they pass as the
+ * accumulator and in how they update it; the weighting itself lives here once.
+ */
+
+export interface PesGradientInput {
+  particles: number;
+  steps: number;
+  dim: number;
+  /** particles × steps */
+  losses: Float64Array;
+  /** particles × steps, 1 where an episode ended at that step */
+  done: Uint8Array;
+  /**
+   * particles × dim: the perturbations that shaped each particle's current episode before
+   * this unroll (zeros for truncated or full ES).
+   */
+  accumulators: Float64Array;
+  /** particles × dim: this unroll's perturbations ε. */
+  eps: Float64Array;
+  sigma: number;
+  /** Particles to leave out (non-finite losses); all are used when absent. */
+  include?: Uint8Array;
+  /** Divide the estimate by the standard deviation of the particles' objectives. */
+  fitnessShaping?: boolean;
+}
+
+export interface PesGradientOutput {
+  grad: Float64Array;
+  /** Each particle's objective: the sum of its losses over the unroll. */
+  objectives: Float64Array;
+  /** Number of particles that entered the estimate. */
+  used: number;
+}
+
+/**
+ * ĝ = 1/(N σ²) Σ_p [ L_p^old · (ξ_p + ε_p) + L_p^new · ε_p ]
+ *
+ * where L_p^old sums the losses up to and including the step at which the episode running
+ * at the start of the unroll ended (all steps if it did not end), and L_p^new the losses of
+ * episodes begun inside this unroll: those saw only ε_p, so ξ_p must not weight them
+ * (learned_optimization's `compute_pes_grad`).
+ */
+export function pesGradient(input: PesGradientInput): PesGradientOutput {
+  const { particles, steps, dim, losses, done, accumulators, eps, sigma, include } = input;
+  const grad = new Float64Array(dim);
+  const objectives = new Float64Array(particles);
+  let used = 0;
+  for (let p = 0; p < particles; p++) {
+    let before = 0;
+    let after = 0;
+    let ended = false;
+    for (let k = 0; k < steps; k++) {
+      const loss = losses[p * steps + k]!;
+      if (ended) after += loss;
+      else before += loss;
+      if (done[p * steps + k]) ended = true;
+    }
+    objectives[p] = before + after;
+    if (include && !include[p]) continue;
+    used++;
+    for (let j = 0; j < dim; j++) {
+      const e = eps[p * dim + j]!;
+      grad[j]! += before * (accumulators[p * dim + j]! + e) + after * e;
+    }
+  }
+  if (used === 0) return { grad, objectives, used };
+  let scale = 1 / (used * sigma * sigma);
+  if (input.fitnessShaping) scale /= objectiveSpread(objectives, include);
+  for (let j = 0; j < dim; j++) grad[j]! *= scale;
+  return { grad, objectives, used };
+}
+
+/** Standard deviation of the included objectives (1 when it is zero or undefined). */
+function objectiveSpread(objectives: Float64Array, include?: Uint8Array): number {
+  let n = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (let p = 0; p < objectives.length; p++) {
+    if (include && !include[p]) continue;
+    n++;
+    const delta = objectives[p]! - mean;
+    mean += delta / n;
+    m2 += delta * (objectives[p]! - mean);
+  }
+  const std = n > 1 ? Math.sqrt(m2 / n) : 0;
+  return std > 0 && Number.isFinite(std) ? std : 1;
+}
+
+/** Index of the last step at which particle p's episode ended, or −1. */
+export function lastEpisodeEnd(done: Uint8Array, p: number, steps: number): number {
+  for (let k = steps - 1; k >= 0; k--) if (done[p * steps + k]) return k;
+  return -1;
+}
+
+/**
+ * PES's accumulators after an unroll: ξ + ε while the episode goes on; ε for an episode
+ * begun inside the unroll (it saw this unroll's ε only); 0 when the episode ended on the
+ * last step (the next one starts untouched).
+ */
+export function pesAccumulators(
+  accumulators: Float64Array,
+  eps: Float64Array,
+  done: Uint8Array,
+  particles: number,
+  steps: number,
+  dim: number,
+): Float64Array {
+  const next = new Float64Array(particles * dim);
+  for (let p = 0; p < particles; p++) {
+    const end = lastEpisodeEnd(done, p, steps);
+    for (let j = 0; j < dim; j++) {
+      const i = p * dim + j;
+      next[i] = end < 0 ? accumulators[i]! + eps[i]! : end < steps - 1 ? eps[i]! : 0;
+    }
+  }
+  return next;
+}
+
+/**
+ * Antithetic or one-sided perturbations ε = σ z from standard normals `z`
+ * (particles × dim). Antithetic: particle 2i + 1 gets −ε of particle 2i.
+ */
+export function perturbations(
+  z: Float64Array,
+  particles: number,
+  dim: number,
+  sigma: number,
+  antithetic: boolean,
+): Float64Array {
+  const eps = new Float64Array(particles * dim);
+  for (let p = 0; p < particles; p++) {
+    const source = antithetic ? p >> 1 : p;
+    const sign = antithetic && p % 2 === 1 ? -1 : 1;
+    for (let j = 0; j < dim; j++) eps[p * dim + j] = sign * sigma * z[source * dim + j]!;
+  }
+  return eps;
+}
+
+/** Each particle's θ: θ + ε_p, as particles × dim rows. */
+export function perturbedThetas(theta: Float64Array, eps: Float64Array, particles: number) {
+  const dim = theta.length;
+  const thetas = new Float64Array(particles * dim);
+  for (let p = 0; p < particles; p++) {
+    for (let j = 0; j < dim; j++) thetas[p * dim + j] = theta[j]! + eps[p * dim + j]!;
+  }
+  return thetas;
+}
+
+/** θ repeated for every particle. */
+export function tileTheta(theta: Float64Array, particles: number): Float64Array {
+  const thetas = new Float64Array(particles * theta.length);
+  for (let p = 0; p < particles; p++) thetas.set(theta, p * theta.length);
+  return thetas;
+}

@@ -1,0 +1,81 @@
+// Random keys
+export { assertKey, foldIn, makeKey, normal, randomIntegers, split, uniform } from './random.js';
+export type { Key } from './random.js';
+
+// The task interface
+export type { DifferentiableUnroll, Evaluation, InitOptions, Task, UnrollResult } from './task.js';
+
+// Estimators: the pure maths, the estimators around it, the registry
+export {
+  lastEpisodeEnd,
+  pesAccumulators,
+  pesGradient,
+  perturbations,
+  perturbedThetas,
+  tileTheta,
+} from './estimators/pes-gradient.js';
+export type { PesGradientInput, PesGradientOutput } from './estimators/pes-gradient.js';
+export { persistentEs } from './estimators/pes.js';
+export type { PesState } from './estimators/pes.js';
+export { truncatedEs } from './estimators/truncated-es.js';
+export type { TruncatedEsState } from './estimators/truncated-es.js';
+export { fullEs } from './estimators/full-es.js';
+export type { FullEsState } from './estimators/full-es.js';
+export { noiseReuseEs } from './estimators/noise-reuse-es.js';
+export type { NoiseReuseEsState } from './estimators/noise-reuse-es.js';
+export { bptt, tbptt } from './estimators/backprop.js';
+export type { BpttState, TbpttState } from './estimators/backprop.js';
+export {
+  estimatorRegistry,
+  estimatorUnsupportedReason,
+  findEstimator,
+} from './estimators/registry.js';
+export type { EstimatorEntry } from './estimators/registry.js';
+export type {
+  Estimate,
+  EstimateMetrics,
+  EstimatorSettings,
+  GradientEstimator,
+} from './estimators/types.js';
+
+// Outer optimizers
+export { applyUpdates } from './optimizers/types.js';
+export type { GradientTransformation } from './optimizers/types.js';
+export {
+  adam,
+  chain,
+  clipByGlobalNorm,
+  momentum,
+  scale,
+  scaleByAdam,
+  sgd,
+  traceMomentum,
+} from './optimizers/transforms.js';
+export type { AdamSettings, AdamState, MomentumState } from './optimizers/transforms.js';
+
+// Meta-training loop and checkpoints
+export { createMetaTrainer, runMetaTraining } from './meta-trainer.js';
+export type {
+  HistoryEntry,
+  IterationRecord,
+  MetaTrainCounters,
+  MetaTrainer,
+  MetaTrainSettings,
+  MetaTrainState,
+  RunOptions,
+} from './meta-trainer.js';
+export { decodeState, encodeState } from './codec.js';
+export {
+  CheckpointError,
+  loadCheckpoint,
+  saveCheckpoint,
+  writeFileAtomic,
+} from './checkpoint-file.js';
+
+// A test problem with a closed-form smoothed gradient, for checking estimators
+export { defaultLinearQuadraticConfig, linearQuadraticTask } from './testing/linear-quadratic.js';
+export type {
+  LinearQuadraticConfig,
+  LinearQuadraticState,
+  LinearQuadraticTask,
+} from './testing/linear-quadratic.js';

@@ -1,0 +1,240 @@
+import type { Key } from '../random.js';
+import type { Evaluation, InitOptions, Task, UnrollResult } from '../task.js';
+
+/**
+ * A linear dynamical system driven by θ with a quadratic loss, for testing estimators:
+ *
+ *   s_{t+1} = A s_t + B θ,   L_t = ½ ‖s_{t+1} − y‖²,   s_0 fixed, episodes of T steps.
+ *
+ * Every loss is quadratic in the perturbed θ's of all steps, so the Gaussian-smoothed
+ * objective of any perturbation scheme (one ε per unroll as in PES, one per episode as in
+ * ES) is the objective at θ plus a constant: the true smoothed gradient is the exact
+ * gradient, computed here in closed form by carrying ds/dθ forward.
+ */
+export interface LinearQuadraticConfig {
+  /** n × n, row-major. */
+  A: Float64Array;
+  /** n × dim, row-major. */
+  B: Float64Array;
+  s0: Float64Array;
+  target: Float64Array;
+  horizon: number;
+  theta0: Float64Array;
+}
+
+export interface LinearQuadraticState {
+  /** particles × n */
+  s: Float64Array;
+  /** Steps taken in each particle's current episode. */
+  t: Int32Array;
+}
+
+/**
+ * The default instance: three coupled modes with eigenvalues 0.95, 0.9 and 0.8, so the
+ * effect of θ on the loss builds up over tens of steps and short truncations miss most of it.
+ */
+export function defaultLinearQuadraticConfig(horizon = 100): LinearQuadraticConfig {
+  return {
+    A: Float64Array.of(0.9, 0.1, 0, 0, 0.8, 0.1, 0, 0, 0.95),
+    B: Float64Array.of(0.1, 0, 0, 0.1, 0.05, 0.05),
+    s0: Float64Array.of(0, 0, 0),
+    target: Float64Array.of(1, -1, 0.5),
+    horizon,
+    theta0: Float64Array.of(0, 0),
+  };
+}
+
+export interface LinearQuadraticTask extends Task<LinearQuadraticState> {
+  readonly config: LinearQuadraticConfig;
+  /**
+   * Exact gradient of Σ_{t=from}^{to−1} L_t along an episode from s_0 with θ at every step:
+   * the total derivative, through the state.
+   */
+  exactGradient(theta: Float64Array, from: number, to: number): Float64Array;
+  /** The same losses differentiated with the state at step `from` held fixed (what truncation sees). */
+  truncatedGradient(theta: Float64Array, from: number, to: number): Float64Array;
+  /** Σ_{t=from}^{to−1} L_t along an episode from s_0 with θ at every step. */
+  lossSum(theta: Float64Array, from: number, to: number): number;
+}
+
+export function linearQuadraticTask(
+  config: LinearQuadraticConfig = defaultLinearQuadraticConfig(),
+): LinearQuadraticTask {
+  const n = config.s0.length;
+  const dim = config.theta0.length;
+  const { A, B, s0, target, horizon } = config;
+  if (A.length !== n * n || B.length !== n * dim || target.length !== n) {
+    throw new RangeError('linear-quadratic task: A must be n × n, B n × dim, target of length n');
+  }
+  if (!(horizon >= 1)) throw new RangeError(`horizon must be at least 1, got ${horizon}`);
+
+  /** One step for one particle: s ← A s + B θ, in place on `s` (length n); returns the loss. */
+  const step = (s: Float64Array, theta: Float64Array, scratch: Float64Array): number => {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let j = 0; j < n; j++) v += A[i * n + j]! * s[j]!;
+      for (let j = 0; j < dim; j++) v += B[i * dim + j]! * theta[j]!;
+      scratch[i] = v;
+    }
+    for (let i = 0; i < n; i++) {
+      s[i] = scratch[i]!;
+      loss += 0.5 * (scratch[i]! - target[i]!) ** 2;
+    }
+    return loss;
+  };
+
+  /** J ← A J + B for J = ds/dθ (n × dim), in place. */
+  const stepSensitivity = (J: Float64Array, scratch: Float64Array): void => {
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < dim; c++) {
+        let v = B[i * dim + c]!;
+        for (let j = 0; j < n; j++) v += A[i * n + j]! * J[j * dim + c]!;
+        scratch[i * dim + c] = v;
+      }
+    }
+    J.set(scratch.subarray(0, n * dim));
+  };
+
+  /** grad += Jᵀ (s − y) */
+  const addLossGradient = (grad: Float64Array, J: Float64Array, s: Float64Array): void => {
+    for (let i = 0; i < n; i++) {
+      const r = s[i]! - target[i]!;
+      for (let c = 0; c < dim; c++) grad[c]! += J[i * dim + c]! * r;
+    }
+  };
+
+  const run = (
+    state: LinearQuadraticState,
+    thetas: Float64Array,
+    steps: number,
+    withGradient: boolean,
+  ): UnrollResult<LinearQuadraticState> & { grads: Float64Array } => {
+    const particles = state.t.length;
+    if (thetas.length !== particles * dim) {
+      throw new RangeError(`expected ${particles} × ${dim} thetas, got ${thetas.length} numbers`);
+    }
+    const s = state.s.slice();
+    const t = state.t.slice();
+    const losses = new Float64Array(particles * steps);
+    const done = new Uint8Array(particles * steps);
+    const grads = new Float64Array(withGradient ? particles * dim : 0);
+    const scratch = new Float64Array(Math.max(n, n * dim));
+    const J = new Float64Array(n * dim);
+    for (let p = 0; p < particles; p++) {
+      const sp = s.subarray(p * n, (p + 1) * n);
+      const theta = thetas.subarray(p * dim, (p + 1) * dim);
+      const grad = grads.subarray(p * dim, (p + 1) * dim);
+      J.fill(0);
+      for (let k = 0; k < steps; k++) {
+        losses[p * steps + k] = step(sp, theta, scratch);
+        if (withGradient) {
+          stepSensitivity(J, scratch);
+          addLossGradient(grad, J, sp);
+        }
+        if (++t[p]! >= horizon) {
+          done[p * steps + k] = 1;
+          t[p] = 0;
+          sp.set(s0);
+          J.fill(0); // the new episode's state does not depend on θ yet
+        }
+      }
+    }
+    return { state: { s, t }, losses, done, grads };
+  };
+
+  const along = (theta: Float64Array, from: number, to: number, holdStateAtFrom: boolean) => {
+    const s = s0.slice();
+    const J = new Float64Array(n * dim);
+    const scratch = new Float64Array(Math.max(n, n * dim));
+    const grad = new Float64Array(dim);
+    let loss = 0;
+    for (let k = 0; k < to; k++) {
+      if (holdStateAtFrom && k === from) J.fill(0);
+      const l = step(s, theta, scratch);
+      stepSensitivity(J, scratch);
+      if (k >= from) {
+        loss += l;
+        addLossGradient(grad, J, s);
+      }
+    }
+    return { loss, grad };
+  };
+
+  const episodeWindow = (from: number, to: number) => {
+    if (!(
+      Number.isInteger(from) &&
+      Number.isInteger(to) &&
+      0 <= from &&
+      from <= to &&
+      to <= horizon
+    )) {
+      throw new RangeError(`steps [${from}, ${to}) do not lie in an episode of ${horizon}`);
+    }
+  };
+
+  return {
+    name: 'quadratic',
+    dim,
+    horizon,
+    config,
+    initialTheta: () => config.theta0.slice(),
+    init(_key: Key, particles: number, options?: InitOptions): LinearQuadraticState {
+      const s = new Float64Array(particles * n);
+      for (let p = 0; p < particles; p++) s.set(s0, p * n);
+      const t = new Int32Array(particles);
+      if (options?.stepOffsets) t.set(options.stepOffsets.map((o) => o % horizon));
+      return { s, t };
+    },
+    unroll(state, thetas, steps) {
+      const { state: next, losses, done } = run(state, thetas, steps, false);
+      return { state: next, losses, done };
+    },
+    reset(state, mask) {
+      const s = state.s.slice();
+      const t = state.t.slice();
+      for (let p = 0; p < t.length; p++) {
+        if (!mask[p]) continue;
+        s.set(s0, p * n);
+        t[p] = 0;
+      }
+      return { s, t };
+    },
+    gather(state, indices) {
+      const s = new Float64Array(indices.length * n);
+      const t = new Int32Array(indices.length);
+      indices.forEach((from, p) => {
+        s.set(state.s.subarray(from * n, (from + 1) * n), p * n);
+        t[p] = state.t[from]!;
+      });
+      return { s, t };
+    },
+    evaluate(theta): Evaluation {
+      return { evalLoss: along(theta, 0, horizon, false).loss };
+    },
+    restore(snapshot) {
+      const { s, t } = (snapshot ?? {}) as Partial<LinearQuadraticState>;
+      if (!(s instanceof Float64Array) || !(t instanceof Int32Array) || s.length !== t.length * n) {
+        throw new TypeError(
+          'quadratic task checkpoint: state arrays have the wrong type or length',
+        );
+      }
+      return { s, t };
+    },
+    differentiable: {
+      unrollWithGradient: (state, thetas, steps) => run(state, thetas, steps, true),
+    },
+    exactGradient(theta, from, to) {
+      episodeWindow(from, to);
+      return along(theta, from, to, false).grad;
+    },
+    truncatedGradient(theta, from, to) {
+      episodeWindow(from, to);
+      return along(theta, from, to, true).grad;
+    },
+    lossSum(theta, from, to) {
+      episodeWindow(from, to);
+      return along(theta, from, to, false).loss;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { basename } from 'node:path';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+/**
+ * One vitest configuration for every package: sibling packages are read from their
+ * TypeScript source through the `@pes/source` export condition, so tests need no build.
+ * Setting `conditions` replaces vite's defaults, hence the spread.
+ */
+export function defineProjectConfig(projectRoot: string): ViteUserConfig {
+  const name = basename(projectRoot);
+  return defineConfig({
+    resolve: { conditions: ['@pes/source', ...defaultClientConditions] },
+    ssr: { resolve: { conditions: ['@pes/source', ...defaultServerConditions] } },
+    test: {
+      name,
+      root: projectRoot,
+      include: ['test/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+      reporters: ['default', 'json'],
+      outputFile: { json: `../../reports/vitest-${name}.json` },
+    },
+  });
+}
