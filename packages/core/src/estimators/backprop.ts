@@ -48,6 +48,7 @@ function meanGradient(
     for (let j = 0; j < dim; j++) grad[j]! += row[j]!;
   }
   if (used > 0) for (let j = 0; j < dim; j++) grad[j]! /= used;
+  else grad.fill(Number.NaN); // nothing usable: the meta-trainer skips a NaN estimate
   return {
     grad,
     excluded,

@@ -69,7 +69,8 @@ export function pesGradient(input: PesGradientInput): PesGradientOutput {
       grad[j]! += before * (accumulators[p * dim + j]! + e) + after * e;
     }
   }
-  if (used === 0) return { grad, objectives, used };
+  // No usable particle: say so with a NaN estimate, which the meta-trainer refuses to apply.
+  if (used === 0) return { grad: grad.fill(Number.NaN), objectives, used };
   let scale = 1 / (used * sigma * sigma);
   if (input.fitnessShaping) scale /= objectiveSpread(objectives, include);
   for (let j = 0; j < dim; j++) grad[j]! *= scale;
