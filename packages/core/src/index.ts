@@ -79,3 +79,6 @@ export type {
   LinearQuadraticState,
   LinearQuadraticTask,
 } from './testing/linear-quadratic.js';
+
+// Tasks as the command line sees them
+export type { OuterOptimizerName, RunDefaults, TaskSpec } from './task-spec.js';

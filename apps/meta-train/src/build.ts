@@ -1,0 +1,61 @@
+import {
+  adam,
+  chain,
+  clipByGlobalNorm,
+  createMetaTrainer,
+  estimatorUnsupportedReason,
+  findEstimator,
+  momentum,
+  sgd,
+  type GradientTransformation,
+  type MetaTrainer,
+  type Task,
+} from '@pes/core';
+import type { RunConfig } from './config.js';
+import { UsageError } from './errors.js';
+import { findTaskSpec } from './registry.js';
+
+export function buildOptimizer(config: RunConfig): GradientTransformation {
+  const base =
+    config.outerOptimizer === 'adam'
+      ? adam(config.outerLr, { b1: config.adamB1, b2: config.adamB2 })
+      : config.outerOptimizer === 'momentum'
+        ? momentum(config.outerLr, config.momentum)
+        : sgd(config.outerLr);
+  return (
+    config.clipNorm > 0 ? chain(clipByGlobalNorm(config.clipNorm), base) : base
+  ) as GradientTransformation;
+}
+
+/**
+ * Task, estimator, optimizer and trainer from a validated config. Library errors about
+ * settings (an odd particle count for antithetic pairs, an estimator the task cannot serve)
+ * become usage errors: they are the user's to fix.
+ */
+export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer } {
+  try {
+    const task = findTaskSpec(config.task).create({ horizon: config.horizon });
+    const entry = findEstimator(config.estimator);
+    if (!entry) throw new UsageError(`unknown estimator '${config.estimator}'`);
+    const reason = estimatorUnsupportedReason(entry, task);
+    if (reason) throw new UsageError(reason);
+    const estimator = entry.create(task, {
+      particles: config.particles,
+      sigma: config.sigma,
+      unrollLength: config.unrollLength,
+      antithetic: config.antithetic,
+      stagger: config.stagger,
+      fitnessShaping: config.fitnessShaping,
+    });
+    const trainer = createMetaTrainer({
+      task,
+      estimator,
+      optimizer: buildOptimizer(config),
+      settings: { iterations: config.iterations, evalEvery: config.evalEvery, seed: config.seed },
+    });
+    return { task, trainer };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}

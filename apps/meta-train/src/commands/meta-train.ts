@@ -1,0 +1,189 @@
+import {
+  CheckpointError,
+  loadCheckpoint,
+  runMetaTraining,
+  saveCheckpoint,
+  type HistoryEntry,
+  type IterationRecord,
+  type MetaTrainer,
+  type MetaTrainState,
+} from '@pes/core';
+import { isDeepStrictEqual } from 'node:util';
+import { buildRun } from '../build.js';
+import { resolveConfig, type RunConfig } from '../config.js';
+import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { progressReporter } from '../progress.js';
+import { RunDirectory } from '../run-directory.js';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export interface MetaTrainFlags extends Partial<Omit<RunConfig, 'task'>> {
+  task?: string;
+  out?: string;
+  resume?: string;
+  overwrite?: boolean;
+}
+
+/** What a checkpoint file holds: the settings it was made under and the trainer's state. */
+interface CheckpointContents {
+  config: RunConfig;
+  trainer: unknown;
+}
+
+export async function metaTrain(
+  flags: MetaTrainFlags,
+  given: Set<string>,
+  io: Io,
+): Promise<number> {
+  if (flags.resume !== undefined) return resume(flags, given, io);
+  if (!flags.task) throw new UsageError('--task is required (pes list names the tasks)');
+  const { out, resume: _r, overwrite, ...overrides } = flags;
+  const config = resolveConfig({ ...overrides, task: flags.task });
+  const { trainer } = buildRun(config); // every setting is checked before anything is written
+  const run = new RunDirectory(out ?? defaultRunDirectory(config));
+  run.create(overwrite ?? false);
+  run.writeConfig(config);
+  const state = trainer.init();
+  saveCheckpoint(run.checkpoint, {
+    config,
+    trainer: trainer.snapshot(state),
+  } satisfies CheckpointContents);
+  io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
+  return execute(run, config, trainer, state, io);
+}
+
+async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promise<number> {
+  const extra = [...given].filter((name) => !['resume', 'iterations'].includes(name));
+  if (extra.length > 0) {
+    throw new UsageError(
+      `--resume takes its settings from the run's config.json; only --iterations may change (drop ${extra.map((f) => `--${kebab(f)}`).join(', ')})`,
+    );
+  }
+  const run = new RunDirectory(flags.resume!);
+  const stored = run.readConfig();
+  const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  const { trainer } = buildRun(config);
+  let contents: CheckpointContents;
+  let state: MetaTrainState;
+  try {
+    contents = loadCheckpoint(run.checkpoint) as CheckpointContents;
+    const { iterations: _a, ...now } = stored;
+    const { iterations: _b, ...then } = (contents?.config ?? {}) as RunConfig;
+    if (!isDeepStrictEqual(now, then)) {
+      throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
+    }
+    state = trainer.restore(contents.trainer);
+  } catch (error) {
+    if (error instanceof CheckpointError || error instanceof TypeError) {
+      throw new UsageError(`cannot resume ${run.dir}: ${error.message}`);
+    }
+    throw error;
+  }
+  if (config.iterations !== stored.iterations) run.writeConfig(config);
+  run.truncateMetrics(state.iteration);
+  io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
+  return execute(run, config, trainer, state, io);
+}
+
+async function execute(
+  run: RunDirectory,
+  config: RunConfig,
+  trainer: MetaTrainer,
+  initial: MetaTrainState,
+  io: Io,
+): Promise<number> {
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (signal) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: leave at once; the last checkpoint stands
+    signal = name;
+    io.err(`pes: ${name} received; writing a checkpoint…`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  const report = progressReporter({
+    total: config.iterations,
+    startIteration: initial.iteration,
+    write: io.out,
+  });
+  try {
+    const { state, stopped } = await runMetaTraining({
+      trainer,
+      state: initial,
+      onIteration: (record) => {
+        run.appendMetrics(metricsLine(record, (performance.now() - started) / 1000));
+        report(record);
+      },
+      checkpoint: {
+        every: config.checkpointEvery,
+        save: (snapshot) =>
+          saveCheckpoint(run.checkpoint, {
+            config,
+            trainer: snapshot,
+          } satisfies CheckpointContents),
+      },
+      shouldStop: () => signal !== undefined,
+    });
+    if (stopped) {
+      io.err(
+        `pes: stopped at iteration ${state.iteration}; resume with: npx pes meta-train --resume ${run.dir}`,
+      );
+      trainer.dispose(state);
+      return EXIT_INTERRUPTED;
+    }
+    run.writeResult(result(config, state));
+    const first = state.history[0]!.evaluation;
+    const last = state.history.at(-1)!.evaluation;
+    io.out(
+      `pes: done: eval loss ${first.evalLoss.toPrecision(5)} → ${last.evalLoss.toPrecision(5)}; θ = [${Array.from(state.theta, (v) => v.toPrecision(5)).join(', ')}]; ${run.result}`,
+    );
+    trainer.dispose(state);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function metricsLine(record: IterationRecord, elapsedSeconds: number) {
+  const { evaluation, ...rest } = record;
+  return {
+    ...rest,
+    ...(evaluation ?? {}),
+    elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+  };
+}
+
+function flatHistory(entry: HistoryEntry) {
+  const { evaluation, ...rest } = entry;
+  return { ...rest, ...evaluation };
+}
+
+function result(config: RunConfig, state: MetaTrainState) {
+  const history = state.history.map(flatHistory);
+  const { metaLoss: _i, iteration: _ii, ...initial } = history[0]!;
+  const { metaLoss: _f, iteration: _fi, ...final } = history.at(-1)!;
+  return {
+    task: config.task,
+    estimator: config.estimator,
+    config,
+    theta: Array.from(state.theta),
+    iterations: state.iteration,
+    history,
+    initial,
+    final,
+    counters: state.counters,
+  };
+}
+
+function defaultRunDirectory(config: RunConfig): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `runs/${config.task}-${config.estimator}-${stamp}`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,77 @@
+import { estimatorRegistry, type RunDefaults } from '@pes/core';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+import { findTaskSpec } from './registry.js';
+
+/** Every setting of a meta-training run, as written to config.json. */
+export const runConfigSchema = z.strictObject({
+  task: z.string().min(1),
+  estimator: z.string().min(1),
+  horizon: z.number().int().positive().optional(),
+  unrollLength: z.number().int().positive(),
+  particles: z.number().int().positive(),
+  sigma: z.number().positive().finite(),
+  antithetic: z.boolean(),
+  stagger: z.boolean(),
+  fitnessShaping: z.boolean(),
+  outerOptimizer: z.enum(['sgd', 'momentum', 'adam']),
+  outerLr: z.number().positive().finite(),
+  adamB1: z.number().min(0).lt(1),
+  adamB2: z.number().min(0).lt(1),
+  momentum: z.number().min(0).lt(1),
+  clipNorm: z.number().min(0).finite(),
+  iterations: z.number().int().min(0),
+  evalEvery: z.number().int().min(0),
+  checkpointEvery: z.number().int().min(0),
+  seed: z.number().int(),
+});
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+/** One line per problem, each naming the field, the value and what was expected. */
+export function describeIssues(
+  error: z.ZodError,
+  input: unknown,
+  nameOf: (path: string) => string = (path) => path,
+): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.join('.');
+      let value: unknown = input;
+      for (const part of issue.path)
+        value = (value as Record<PropertyKey, unknown> | undefined)?.[part];
+      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      return `${path ? nameOf(path) : 'config'}: ${issue.message}${shown}`;
+    })
+    .join('; ');
+}
+
+export function validateConfig(input: unknown, source: string): RunConfig {
+  const parsed = runConfigSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(`${source}: ${describeIssues(parsed.error, input)}`);
+  return parsed.data;
+}
+
+/** The command-line flag that sets a config field. */
+export function flagOf(field: string): string {
+  return field === 'unrollLength'
+    ? '--unroll'
+    : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The task's defaults, overridden by the flags the user gave. */
+export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
+  const spec = findTaskSpec(overrides.task);
+  const defaults: RunDefaults = spec.defaults;
+  const merged: Record<string, unknown> = { ...defaults, task: spec.name };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const parsed = runConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));
+  const config = parsed.data;
+  if (!estimatorRegistry.some((e) => e.name === config.estimator)) {
+    throw new UsageError(
+      `unknown estimator '${config.estimator}'; known estimators: ${estimatorRegistry.map((e) => e.name).join(', ')}`,
+    );
+  }
+  return config;
+}

@@ -1,0 +1,11 @@
+/**
+ * A problem with what the user asked for (a flag, a file, a directory): reported as one line
+ * naming the problem, with exit code 2 and no stack trace.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const EXIT_USAGE = 2;
+/** The conventional status of a program stopped by SIGINT (128 + 2). */
+export const EXIT_INTERRUPTED = 130;

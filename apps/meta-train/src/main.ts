@@ -1,0 +1,124 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { list } from './commands/list.js';
+import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
+
+const number = (value: string): number => {
+  const x = Number(value);
+  if (value.trim() === '' || Number.isNaN(x)) throw new InvalidArgumentError('expected a number.');
+  return x;
+};
+const integer = (value: string): number => {
+  const x = number(value);
+  if (!Number.isInteger(x)) throw new InvalidArgumentError('expected an integer.');
+  return x;
+};
+
+/** Flag → config field, where the flag's name is not the field's. */
+const FIELD_OF: Record<string, string> = { unroll: 'unrollLength' };
+
+function buildProgram(io: Io, run: (action: () => Promise<number> | number) => void): Command {
+  const program = new Command('pes')
+    .description('Meta-learning through long unrolls with Persistent Evolution Strategies.')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => write(`pes: ${s.replace(/^error: /, '').trim()}`),
+    });
+
+  program
+    .command('list')
+    .description('name every task and estimator, one line each')
+    .action(() => run(() => list(io)));
+
+  const train = program
+    .command('meta-train')
+    .description(
+      'meta-train θ of a task with a gradient estimator; each task supplies its own defaults',
+    )
+    .option('--task <name>', 'task to meta-train (pes list)')
+    .option('--estimator <name>', 'gradient estimator: pes, tes, es, nres, tbptt, bptt')
+    .option('--unroll <K>', 'inner steps per truncated unroll', integer)
+    .option('--horizon <T>', 'inner steps per episode', integer)
+    .option('--particles <N>', 'particles per estimate (even with antithetic pairs)', integer)
+    .option('--sigma <S>', 'standard deviation of the perturbations', number)
+    .addOption(
+      new Option('--outer-optimizer <name>', 'outer optimizer').choices([
+        'sgd',
+        'momentum',
+        'adam',
+      ]),
+    )
+    .option('--outer-lr <LR>', 'outer learning rate', number)
+    .option('--adam-b1 <B1>', "Adam's β1", number)
+    .option('--adam-b2 <B2>', "Adam's β2", number)
+    .option('--momentum <M>', 'momentum of the outer momentum optimizer', number)
+    .option('--clip-norm <C>', 'clip the meta-gradient to this global norm (0: off)', number)
+    .option('--no-antithetic', 'one-sided perturbations instead of antithetic pairs')
+    .option('--no-stagger', 'start every particle at inner step 0')
+    .option(
+      '--fitness-shaping',
+      'divide the gradient by the standard deviation of the particle objectives',
+    )
+    .option('--iterations <I>', 'outer iterations', integer)
+    .option('--eval-every <E>', 'evaluate θ every E iterations (0: start and end only)', integer)
+    .option('--checkpoint-every <N>', 'write a checkpoint every N iterations', integer)
+    .option('--seed <S>', 'random seed', integer)
+    .option('--out <DIR>', 'run directory (default runs/TASK-ESTIMATOR-TIME)')
+    .option('--overwrite', 'replace the run already in --out')
+    .option('--resume <DIR>', 'continue the run in DIR from its last checkpoint')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx pes meta-train --task quadratic --estimator pes --out runs/q
+  npx pes meta-train --task quadratic --estimator tes --unroll 1 --iterations 500
+  npx pes meta-train --resume runs/q --iterations 600`,
+    )
+    .action((options: Record<string, unknown>, command: Command) => {
+      const given = new Set<string>();
+      const flags: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(options)) {
+        const field = FIELD_OF[name] ?? name;
+        flags[field] = value;
+        if (command.getOptionValueSource(name) === 'cli') given.add(field);
+      }
+      // Defaults of --no-* flags come from the task, not from commander.
+      for (const flag of ['antithetic', 'stagger']) if (!given.has(flag)) delete flags[flag];
+      run(() => metaTrain(flags as MetaTrainFlags, given, io));
+    });
+  train.exitOverride();
+  return program;
+}
+
+/** Runs the `pes` command; returns the exit status. Usage problems: one line, status 2. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let pending: Promise<number> | number = 0;
+  const program = buildProgram(io, (action) => {
+    pending = (async () => action())();
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return await pending;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.err(`pes: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+const defaultIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};

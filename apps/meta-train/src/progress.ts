@@ -1,0 +1,41 @@
+import type { IterationRecord } from '@pes/core';
+
+/**
+ * Plain progress lines (no control characters, so logs and CI stay readable): one every
+ * `intervalMs`, on evaluations, and at the last iteration.
+ */
+export function progressReporter(options: {
+  total: number;
+  startIteration: number;
+  write: (line: string) => void;
+  intervalMs?: number;
+  now?: () => number;
+}) {
+  const now = options.now ?? (() => performance.now());
+  const interval = options.intervalMs ?? 2000;
+  const started = now();
+  let last = -Infinity;
+  let lastEval: number | undefined;
+  return (record: IterationRecord) => {
+    if (record.evaluation) lastEval = record.evaluation.evalLoss;
+    const t = now();
+    if (t - last < interval && !record.evaluation && record.iteration !== options.total) return;
+    last = t;
+    const done = record.iteration - options.startIteration;
+    const rate = done / Math.max(1e-9, (t - started) / 1000);
+    const eta = (options.total - record.iteration) / Math.max(rate, 1e-9);
+    const parts = [
+      `iter ${record.iteration}/${options.total}`,
+      `meta-loss ${fmt(record.metaLoss)}`,
+      lastEval === undefined ? undefined : `eval ${fmt(lastEval)}`,
+      `${rate.toFixed(1)} it/s`,
+      `eta ${Math.round(eta)}s`,
+      record.nonFiniteParticles > 0 ? `non-finite ${record.nonFiniteParticles}` : undefined,
+    ];
+    options.write(parts.filter(Boolean).join('  '));
+  };
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(5) : String(x);
+}

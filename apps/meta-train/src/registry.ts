@@ -1,0 +1,16 @@
+import type { TaskSpec } from '@pes/core';
+import { innerProblemTasks } from '@pes/inner-problems';
+import { UsageError } from './errors.js';
+
+/** Every task the command line knows, from every package that provides tasks. */
+export const taskSpecs: readonly TaskSpec[] = [...innerProblemTasks];
+
+export function findTaskSpec(name: string): TaskSpec {
+  const spec = taskSpecs.find((s) => s.name === name);
+  if (!spec) {
+    throw new UsageError(
+      `unknown task '${name}'; known tasks: ${taskSpecs.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return spec;
+}

@@ -1,0 +1,104 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '@pes/core';
+import { validateConfig, type RunConfig } from './config.js';
+import { UsageError } from './errors.js';
+
+/**
+ * A run directory: config.json (every setting in force), metrics.jsonl (a line per
+ * iteration, appended as the run goes), checkpoint.json (replaced atomically), result.json
+ * (written at the end).
+ */
+export class RunDirectory {
+  readonly dir: string;
+  readonly config: string;
+  readonly metrics: string;
+  readonly checkpoint: string;
+  readonly result: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+    this.config = join(this.dir, 'config.json');
+    this.metrics = join(this.dir, 'metrics.jsonl');
+    this.checkpoint = join(this.dir, 'checkpoint.json');
+    this.result = join(this.dir, 'result.json');
+  }
+
+  /** Makes the directory for a new run; refuses one that holds a run unless `overwrite`. */
+  create(overwrite: boolean): void {
+    if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
+      throw new UsageError(`output directory ${this.dir} is a file`);
+    }
+    if (existsSync(this.config) && !overwrite) {
+      throw new UsageError(
+        `${this.dir} already holds a run; continue it with --resume ${this.dir}, or pass --overwrite`,
+      );
+    }
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`cannot create output directory ${this.dir}: ${errorCode(error)}`);
+    }
+    if (overwrite) {
+      for (const file of [this.config, this.metrics, this.checkpoint, this.result])
+        rmSync(file, { force: true });
+    }
+  }
+
+  writeConfig(config: RunConfig): void {
+    try {
+      writeFileAtomic(this.config, `${JSON.stringify(config, null, 2)}\n`);
+    } catch (error) {
+      throw new UsageError(`cannot write to output directory ${this.dir}: ${errorCode(error)}`);
+    }
+  }
+
+  readConfig(): RunConfig {
+    if (!existsSync(this.dir)) throw new UsageError(`no run directory ${this.dir}`);
+    let text: string;
+    try {
+      text = readFileSync(this.config, 'utf8');
+    } catch {
+      throw new UsageError(`${this.dir} holds no run: config.json is missing`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`${this.config} is not valid JSON: ${(error as Error).message}`);
+    }
+    return validateConfig(json, this.config);
+  }
+
+  appendMetrics(record: object): void {
+    appendFileSync(this.metrics, `${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * Drops metric lines past `iteration` (work after the last checkpoint, lost by a crash) and
+   * any torn last line, so that the resumed run appends exactly where its state stands.
+   */
+  truncateMetrics(iteration: number): void {
+    if (!existsSync(this.metrics)) return;
+    const kept = readFileSync(this.metrics, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line) return false;
+        try {
+          return (JSON.parse(line) as { iteration: number }).iteration <= iteration;
+        } catch {
+          return false;
+        }
+      });
+    writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
+  }
+
+  writeResult(result: object): void {
+    writeFileAtomic(this.result, `${JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+function errorCode(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ? `${e.code} (${e.message.split(':')[0]})` : String(error);
+}

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/index.js';
+
+export const appRoot = join(import.meta.dirname, '..');
+
+export function temporaryDirectory(prefix = 'pes-app-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs `pes` in this process, capturing its output lines. */
+export async function pes(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { status, out, err };
+}
+
+/**
+ * Starts `pes` as a child process from the TypeScript source (tsx, with the @pes/source
+ * condition), so signals and exit codes are real and no build is needed.
+ */
+export function spawnPes(
+  argv: string[],
+): ChildProcess & { output: () => { stdout: string; stderr: string } } {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@pes/source', '--import', 'tsx', join(appRoot, 'src/cli.ts'), ...argv],
+    { cwd: appRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return Object.assign(child, { output: () => ({ stdout, stderr }) });
+}
+
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+}

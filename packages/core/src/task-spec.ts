@@ -1,0 +1,39 @@
+import type { Task } from './task.js';
+
+/**
+ * A task as the command line and configs see it: a name, one line of description, and its
+ * own default for every setting of a meta-training run (the paper's values where it has
+ * them), so that `pes meta-train --task NAME` alone runs the paper's experiment.
+ */
+export interface TaskSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly defaults: RunDefaults;
+  /** Builds the task; `horizon` overrides the default episode length where the task has one. */
+  create(options: { horizon?: number }): Task;
+}
+
+export type OuterOptimizerName = 'sgd' | 'momentum' | 'adam';
+
+export interface RunDefaults {
+  estimator: string;
+  /** Inner steps per episode, where the task lets it be chosen. */
+  horizon?: number;
+  unrollLength: number;
+  particles: number;
+  sigma: number;
+  antithetic: boolean;
+  stagger: boolean;
+  fitnessShaping: boolean;
+  outerOptimizer: OuterOptimizerName;
+  outerLr: number;
+  adamB1: number;
+  adamB2: number;
+  momentum: number;
+  /** Clip the meta-gradient's global norm to this (0: no clipping). */
+  clipNorm: number;
+  iterations: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  seed: number;
+}
