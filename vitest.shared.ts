@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
@@ -9,6 +9,15 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
  */
 export function defineProjectConfig(projectRoot: string): ViteUserConfig {
   const name = basename(projectRoot);
+  const workspaceRoot = join(import.meta.dirname);
+  // Each project's JSON report lands in reports/<project root>/vitest.json, where
+  // tools/test-summary.mjs adds them up for CI.
+  const report = join(
+    workspaceRoot,
+    'reports',
+    relative(workspaceRoot, projectRoot),
+    'vitest.json',
+  );
   return defineConfig({
     resolve: { conditions: ['@pes/source', ...defaultClientConditions] },
     ssr: { resolve: { conditions: ['@pes/source', ...defaultServerConditions] } },
@@ -20,7 +29,7 @@ export function defineProjectConfig(projectRoot: string): ViteUserConfig {
       testTimeout: 60_000,
       hookTimeout: 120_000,
       reporters: ['default', 'json'],
-      outputFile: { json: `../../reports/vitest-${name}.json` },
+      outputFile: { json: report },
     },
   });
 }

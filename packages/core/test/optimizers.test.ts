@@ -24,7 +24,7 @@ const gradient = (x: Float64Array) => x.map((v, i) => curvature[i]! * (v - 1));
 
 describe.each(table)('%s', (_name, optimizer) => {
   it('converges on a parabola, keeping shapes and finite values', () => {
-    let x = Float64Array.of(5, -3, 2);
+    let x: Float64Array = Float64Array.of(5, -3, 2);
     let state = optimizer.init(x);
     for (let i = 0; i < 2000; i++) {
       const [updates, next] = optimizer.update(gradient(x), state, x);

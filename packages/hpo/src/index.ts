@@ -1,1 +1,7 @@
-// placeholder
+export {
+  exponentialSchedule,
+  inverseTimeDecaySchedule,
+  linearSchedule,
+  piecewiseLogLinearSchedule,
+} from './schedules.js';
+export type { Schedule } from './schedules.js';

@@ -1,1 +1,2 @@
-// placeholder
+export { learnableAdam, learnableSgd } from './learned-optimizer.js';
+export type { LearnedOptimizer } from './learned-optimizer.js';

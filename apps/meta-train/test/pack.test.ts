@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { temporaryDirectory } from './helpers.js';
+
+const root = join(import.meta.dirname, '../../..');
+const packages = ['core', 'inner-problems', 'learned-opt', 'hpo'];
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+/**
+ * The packages as a user gets them: built, packed by npm, installed from the tarballs into a
+ * fresh project, then imported from JavaScript and type-checked from TypeScript.
+ */
+describe('npm pack', () => {
+  it('gives tarballs that a separate project installs, imports and type-checks', () => {
+    execFileSync(process.execPath, [tsc, '-b'], { cwd: root });
+    const packs = temporaryDirectory('pes-packs-');
+    for (const p of packages) {
+      execFileSync('npm', ['pack', '--silent', '--pack-destination', packs], {
+        cwd: join(root, 'packages', p),
+      });
+    }
+    const tarballs = readdirSync(packs);
+    expect(tarballs).toHaveLength(packages.length);
+
+    const user = temporaryDirectory('pes-user-');
+    const dependencies = Object.fromEntries(
+      packages.map((p) => [
+        `@pes/${p}`,
+        `file:${join(
+          packs,
+          tarballs.find((t) => t.startsWith(`pes-${p}-`))!,
+        )}`,
+      ]),
+    );
+    writeFileSync(
+      join(user, 'package.json'),
+      JSON.stringify({ name: 'user', private: true, type: 'module', dependencies }),
+    );
+    execFileSync(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: user },
+    );
+    for (const p of packages) {
+      expect(existsSync(join(user, 'node_modules/@pes', p, 'dist/index.d.ts'))).toBe(true);
+      expect(existsSync(join(user, 'node_modules/@pes', p, 'src'))).toBe(false);
+    }
+
+    const program = `
+      import { makeKey, persistentEs } from '@pes/core';
+      import { quadraticTaskSpec } from '@pes/inner-problems';
+      import '@pes/hpo';
+      import '@pes/learned-opt';
+      const task = quadraticTaskSpec.create({});
+      const pes = persistentEs(task, { particles: 4, sigma: 0.1, unrollLength: 5 });
+      const theta: Float64Array = task.initialTheta();
+      const { grad } = pes.estimate(theta, pes.init(theta, makeKey(0)), makeKey(1));
+      console.log(JSON.stringify(Array.from(grad)));
+    `;
+    writeFileSync(join(user, 'main.ts'), program);
+    writeFileSync(join(user, 'main.mjs'), program.replace(': Float64Array', ''));
+    const output = execFileSync(process.execPath, ['main.mjs'], { cwd: user, encoding: 'utf8' });
+    const grad = JSON.parse(output) as number[];
+    expect(grad).toHaveLength(2);
+    expect(grad.every(Number.isFinite)).toBe(true);
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        'false',
+        'main.ts',
+      ],
+      { cwd: user },
+    );
+  }, 180_000);
+});
