@@ -9,12 +9,17 @@ export type { DifferentiableUnroll, Evaluation, InitOptions, Task, UnrollResult 
 export {
   lastEpisodeEnd,
   pesAccumulators,
+  pesAnalyticGradient,
   pesGradient,
   perturbations,
   perturbedThetas,
   tileTheta,
 } from './estimators/pes-gradient.js';
-export type { PesGradientInput, PesGradientOutput } from './estimators/pes-gradient.js';
+export type {
+  PesAnalyticInput,
+  PesGradientInput,
+  PesGradientOutput,
+} from './estimators/pes-gradient.js';
 export { persistentEs } from './estimators/pes.js';
 export type { PesState } from './estimators/pes.js';
 export { truncatedEs } from './estimators/truncated-es.js';
@@ -24,6 +29,8 @@ export type { FullEsState } from './estimators/full-es.js';
 export { noiseReuseEs } from './estimators/noise-reuse-es.js';
 export type { NoiseReuseEsState } from './estimators/noise-reuse-es.js';
 export { bptt, tbptt } from './estimators/backprop.js';
+export { rtrl, uoro } from './estimators/forward-mode.js';
+export { pesAnalytic } from './estimators/pes-analytic.js';
 export type { BpttState, TbpttState } from './estimators/backprop.js';
 export {
   estimatorRegistry,

@@ -44,6 +44,8 @@ export interface Task<S = unknown> {
   dispose?(state: S): void;
   /** Declared when the task can differentiate its unroll exactly (TBPTT, BPTT, PES-A). */
   readonly differentiable?: DifferentiableUnroll<S>;
+  /** Declared when the task exposes each step's Jacobians (RTRL, UORO). */
+  readonly forwardMode?: ForwardMode<S>;
 }
 
 export interface InitOptions {
@@ -75,4 +77,37 @@ export interface DifferentiableUnroll<S> {
 export interface Evaluation {
   evalLoss: number;
   [figure: string]: number;
+}
+
+/**
+ * One inner step's derivatives, for every particle, where the step maps s_t to s_{t+1} and
+ * its loss is L_t = ℓ(s_{t+1}, θ) (zero on steps that carry no loss).
+ */
+export interface StepJacobians {
+  /** ∂s_{t+1}/∂s_t: particles × n × n, row-major. */
+  stateJacobian: Float64Array;
+  /** ∂s_{t+1}/∂θ: particles × n × dim. */
+  thetaJacobian: Float64Array;
+  /** ∂ℓ/∂s_{t+1}: particles × n. */
+  lossStateGradient: Float64Array;
+  /** ∂ℓ/∂θ, the loss's direct dependence on θ: particles × dim. */
+  lossThetaGradient: Float64Array;
+  /** particles: 1 where the particle's episode ended at this step (it is reset after the visit). */
+  done: Uint8Array;
+}
+
+export interface ForwardMode<S> {
+  /** n: the length of each particle's differentiable state. */
+  readonly stateSize: number;
+  /**
+   * `unroll`, calling `visit(k, jacobians)` after step k, before a particle whose episode ended
+   * at step k is re-initialised (its new state does not depend on θ).
+   */
+  unrollWithJacobians(
+    state: S,
+    thetas: Float64Array,
+    steps: number,
+    key: Key,
+    visit: (step: number, jacobians: StepJacobians) => void,
+  ): UnrollResult<S>;
 }

@@ -159,3 +159,59 @@ export function tileTheta(theta: Float64Array, particles: number): Float64Array 
   for (let p = 0; p < particles; p++) thetas.set(theta, p * theta.length);
   return thetas;
 }
+
+export interface PesAnalyticInput extends Omit<PesGradientInput, 'fitnessShaping'> {
+  /**
+   * particles × dim: the exact gradient of each particle's unroll losses at unperturbed θ
+   * from its own incoming state (truncated backprop).
+   */
+  analytic: Float64Array;
+}
+
+/**
+ * PES-A (Vicol et al. 2021, PES with an analytic part): the current unroll's share of the PES
+ * estimate, E[L ε]/σ², is replaced by its exact value g_a, and g_a also serves as a control
+ * variate for the share of earlier unrolls:
+ *
+ *   ĝ = 1/N Σ_p g_a,p + 1/(N σ²) Σ_p (L_p^old − ε_p · g_a,p) ξ_p
+ *
+ * where ξ_p are the accumulated perturbations before this unroll. ε_p is independent of ξ_p
+ * and g_a,p, so the control variate adds no bias. A particle whose episode ended inside the
+ * unroll keeps its plain L_p^old weight: g_a,p then also covers the new episode's losses.
+ * g_a at unperturbed θ matches E[L ε]/σ² wherever the unroll's loss is quadratic in θ, and
+ * otherwise targets the unsmoothed gradient.
+ */
+export function pesAnalyticGradient(input: PesAnalyticInput): PesGradientOutput {
+  const { particles, steps, dim, losses, done, accumulators, eps, sigma, include, analytic } =
+    input;
+  const direct = new Float64Array(dim);
+  const carried = new Float64Array(dim);
+  const objectives = new Float64Array(particles);
+  let used = 0;
+  for (let p = 0; p < particles; p++) {
+    let before = 0;
+    let after = 0;
+    let ended = false;
+    for (let k = 0; k < steps; k++) {
+      const loss = losses[p * steps + k]!;
+      if (ended) after += loss;
+      else before += loss;
+      if (done[p * steps + k]) ended = true;
+    }
+    objectives[p] = before + after;
+    if (include && !include[p]) continue;
+    used++;
+    let firstOrder = 0;
+    if (!ended)
+      for (let j = 0; j < dim; j++) firstOrder += eps[p * dim + j]! * analytic[p * dim + j]!;
+    const weight = before - firstOrder;
+    for (let j = 0; j < dim; j++) {
+      direct[j]! += analytic[p * dim + j]!;
+      carried[j]! += weight * accumulators[p * dim + j]!;
+    }
+  }
+  const grad = new Float64Array(dim);
+  if (used === 0) return { grad: grad.fill(Number.NaN), objectives, used };
+  for (let j = 0; j < dim; j++) grad[j] = direct[j]! / used + carried[j]! / (used * sigma * sigma);
+  return { grad, objectives, used };
+}

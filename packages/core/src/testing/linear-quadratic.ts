@@ -1,5 +1,5 @@
 import type { Key } from '../random.js';
-import type { Evaluation, InitOptions, Task, UnrollResult } from '../task.js';
+import type { Evaluation, InitOptions, StepJacobians, Task, UnrollResult } from '../task.js';
 
 /**
  * A linear dynamical system driven by θ with a quadratic loss, for testing estimators:
@@ -104,11 +104,16 @@ export function linearQuadraticTask(
     }
   };
 
+  /**
+   * Runs every particle `steps` steps, step by step across particles: with `withGradient` also
+   * the truncated gradient of each particle's losses; with `visit` each step's Jacobians.
+   */
   const run = (
     state: LinearQuadraticState,
     thetas: Float64Array,
     steps: number,
     withGradient: boolean,
+    visit?: (step: number, jacobians: StepJacobians) => void,
   ): UnrollResult<LinearQuadraticState> & { grads: Float64Array } => {
     const particles = state.t.length;
     if (thetas.length !== particles * dim) {
@@ -120,27 +125,50 @@ export function linearQuadraticTask(
     const done = new Uint8Array(particles * steps);
     const grads = new Float64Array(withGradient ? particles * dim : 0);
     const scratch = new Float64Array(Math.max(n, n * dim));
-    const J = new Float64Array(n * dim);
-    for (let p = 0; p < particles; p++) {
-      const sp = s.subarray(p * n, (p + 1) * n);
-      const theta = thetas.subarray(p * dim, (p + 1) * dim);
-      const grad = grads.subarray(p * dim, (p + 1) * dim);
-      J.fill(0);
-      for (let k = 0; k < steps; k++) {
-        losses[p * steps + k] = step(sp, theta, scratch);
+    const J = new Float64Array(withGradient ? particles * n * dim : 0);
+    const jacobians = visit ? constantJacobians(particles) : undefined;
+    for (let k = 0; k < steps; k++) {
+      for (let p = 0; p < particles; p++) {
+        const sp = s.subarray(p * n, (p + 1) * n);
+        losses[p * steps + k] = step(sp, thetas.subarray(p * dim, (p + 1) * dim), scratch);
         if (withGradient) {
-          stepSensitivity(J, scratch);
-          addLossGradient(grad, J, sp);
+          const Jp = J.subarray(p * n * dim, (p + 1) * n * dim);
+          stepSensitivity(Jp, scratch);
+          addLossGradient(grads.subarray(p * dim, (p + 1) * dim), Jp, sp);
         }
-        if (++t[p]! >= horizon) {
-          done[p * steps + k] = 1;
-          t[p] = 0;
-          sp.set(s0);
-          J.fill(0); // the new episode's state does not depend on θ yet
+        const ended = ++t[p]! >= horizon;
+        if (jacobians) {
+          for (let i = 0; i < n; i++) jacobians.lossStateGradient[p * n + i] = sp[i]! - target[i]!;
+          jacobians.done[p] = ended ? 1 : 0;
         }
+        if (ended) done[p * steps + k] = 1;
+      }
+      if (visit && jacobians) visit(k, jacobians);
+      for (let p = 0; p < particles; p++) {
+        if (!done[p * steps + k]) continue;
+        t[p] = 0;
+        s.set(s0, p * n);
+        if (withGradient) J.fill(0, p * n * dim, (p + 1) * n * dim); // the new episode does not depend on θ yet
       }
     }
     return { state: { s, t }, losses, done, grads };
+  };
+
+  /** A, B tiled over particles; the loss's direct θ-gradient is zero. */
+  const constantJacobians = (particles: number): StepJacobians => {
+    const stateJacobian = new Float64Array(particles * n * n);
+    const thetaJacobian = new Float64Array(particles * n * dim);
+    for (let p = 0; p < particles; p++) {
+      stateJacobian.set(A, p * n * n);
+      thetaJacobian.set(B, p * n * dim);
+    }
+    return {
+      stateJacobian,
+      thetaJacobian,
+      lossStateGradient: new Float64Array(particles * n),
+      lossThetaGradient: new Float64Array(particles * dim),
+      done: new Uint8Array(particles),
+    };
   };
 
   const along = (theta: Float64Array, from: number, to: number, holdStateAtFrom: boolean) => {
@@ -223,6 +251,13 @@ export function linearQuadraticTask(
     },
     differentiable: {
       unrollWithGradient: (state, thetas, steps) => run(state, thetas, steps, true),
+    },
+    forwardMode: {
+      stateSize: n,
+      unrollWithJacobians(state, thetas, steps, _key, visit) {
+        const { state: next, losses, done } = run(state, thetas, steps, false, visit);
+        return { state: next, losses, done };
+      },
     },
     exactGradient(theta, from, to) {
       episodeWindow(from, to);
