@@ -63,7 +63,12 @@ export function flagOf(field: string): string {
 export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
   const spec = findTaskSpec(overrides.task);
   const defaults: RunDefaults = spec.defaults;
-  const merged: Record<string, unknown> = { ...defaults, task: spec.name };
+  const estimator = overrides.estimator ?? defaults.estimator;
+  const merged: Record<string, unknown> = {
+    ...defaults,
+    ...spec.estimatorDefaults?.[estimator],
+    task: spec.name,
+  };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
   const parsed = runConfigSchema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));

@@ -3,7 +3,15 @@ export { assertKey, foldIn, makeKey, normal, randomIntegers, split, uniform } fr
 export type { Key } from './random.js';
 
 // The task interface
-export type { DifferentiableUnroll, Evaluation, InitOptions, Task, UnrollResult } from './task.js';
+export type {
+  DifferentiableUnroll,
+  Evaluation,
+  ForwardMode,
+  InitOptions,
+  StepJacobians,
+  Task,
+  UnrollResult,
+} from './task.js';
 
 // Estimators: the pure maths, the estimators around it, the registry
 export {

@@ -9,6 +9,11 @@ export interface TaskSpec {
   readonly name: string;
   readonly description: string;
   readonly defaults: RunDefaults;
+  /**
+   * Settings that differ by estimator (the paper's per-method values, one particle for the
+   * deterministic gradient-based methods), applied over `defaults` and under the user's flags.
+   */
+  readonly estimatorDefaults?: Readonly<Record<string, Partial<RunDefaults>>>;
   /** Builds the task; `horizon` overrides the default episode length where the task has one. */
   create(options: { horizon?: number }): Task;
 }

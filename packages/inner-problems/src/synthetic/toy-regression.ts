@@ -1,0 +1,250 @@
+import type {
+  Evaluation,
+  InitOptions,
+  StepJacobians,
+  Task,
+  TaskSpec,
+  UnrollResult,
+} from '@pes/core';
+
+/**
+ * The paper's toy 2-D regression (PAPER.md b): plain SGD on
+ *
+ *   f(x) = √(x0² + 5) − √5 + sin²(x1)·exp(−5 x0²) + ¼ |x1 − 100|
+ *
+ * from x = (1, 1), with the learning rate interpolated linearly between exp(θ0) at t = 0 and
+ * exp(θ1) at t = T. The meta-objective sums f after each step over the unroll; its surface in
+ * θ is erratic (the sin² ripples), which truncated ES stalls on and PES's smoothing crosses.
+ */
+export const TOY_HORIZON = 100;
+const X0 = [1, 1] as const;
+const SQRT5 = Math.sqrt(5);
+
+export interface ToyRegressionState {
+  /** particles × 2 */
+  x: Float64Array;
+  /** Steps taken in each particle's current episode. */
+  t: Int32Array;
+}
+
+export interface ToyRegressionTask extends Task<ToyRegressionState> {
+  /** The full-horizon meta-objective at θ (the sum of f after each of the T steps). */
+  metaObjective(theta: ArrayLike<number>): number;
+}
+
+export function toyLoss(x0: number, x1: number): number {
+  return (
+    Math.sqrt(x0 * x0 + 5) -
+    SQRT5 +
+    Math.sin(x1) ** 2 * Math.exp(-5 * x0 * x0) +
+    0.25 * Math.abs(x1 - 100)
+  );
+}
+
+/** ∇f into out[0..1]. */
+function toyGradient(x0: number, x1: number, out: Float64Array): void {
+  const e = Math.exp(-5 * x0 * x0);
+  const s = Math.sin(x1);
+  out[0] = x0 / Math.sqrt(x0 * x0 + 5) - 10 * x0 * s * s * e;
+  out[1] = Math.sin(2 * x1) * e + 0.25 * Math.sign(x1 - 100);
+}
+
+/** The Hessian of f, row-major into out[0..3] (|x1 − 100| has none away from 100). */
+function toyHessian(x0: number, x1: number, out: Float64Array): void {
+  const e = Math.exp(-5 * x0 * x0);
+  const s2 = Math.sin(x1) ** 2;
+  out[0] = 5 / (x0 * x0 + 5) ** 1.5 + s2 * e * (100 * x0 * x0 - 10);
+  out[1] = out[2] = -10 * x0 * Math.sin(2 * x1) * e;
+  out[3] = 2 * Math.cos(2 * x1) * e;
+}
+
+export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
+  if (!(Number.isInteger(horizon) && horizon >= 1)) {
+    throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  }
+  const rate = (theta0: number, theta1: number, t: number) =>
+    Math.exp(theta0) * ((horizon - t) / horizon) + Math.exp(theta1) * (t / horizon);
+
+  /**
+   * The shared inner loop: SGD steps for every particle, step by step across particles; with
+   * `grads` the truncated gradient of each particle's losses, with `visit` each step's Jacobians.
+   */
+  const run = (
+    state: ToyRegressionState,
+    thetas: Float64Array,
+    steps: number,
+    grads?: Float64Array,
+    visit?: (step: number, jacobians: StepJacobians) => void,
+  ): UnrollResult<ToyRegressionState> => {
+    const particles = state.t.length;
+    if (thetas.length !== particles * 2)
+      throw new RangeError(`expected ${particles} × 2 thetas, got ${thetas.length}`);
+    const x = state.x.slice();
+    const t = state.t.slice();
+    const losses = new Float64Array(particles * steps);
+    const done = new Uint8Array(particles * steps);
+    const g = new Float64Array(2);
+    const h = new Float64Array(4);
+    const J = new Float64Array(grads ? particles * 4 : 0); // dx/dθ per particle, from the incoming state
+    const jac: StepJacobians | undefined = visit && {
+      stateJacobian: new Float64Array(particles * 4),
+      thetaJacobian: new Float64Array(particles * 4),
+      lossStateGradient: new Float64Array(particles * 2),
+      lossThetaGradient: new Float64Array(particles * 2),
+      done: new Uint8Array(particles),
+    };
+    for (let k = 0; k < steps; k++) {
+      for (let p = 0; p < particles; p++) {
+        const th0 = thetas[2 * p]!;
+        const th1 = thetas[2 * p + 1]!;
+        const tp = t[p]!;
+        const lr = rate(th0, th1, tp);
+        const a = x[2 * p]!;
+        const b = x[2 * p + 1]!;
+        toyGradient(a, b, g);
+        // ∂x'/∂x = I − lr H;  ∂x'/∂θ = −∇f ⊗ ∂lr/∂θ
+        const dlr0 = Math.exp(th0) * ((horizon - tp) / horizon);
+        const dlr1 = Math.exp(th1) * (tp / horizon);
+        if (grads || jac) toyHessian(a, b, h);
+        const Fs0 = 1 - lr * h[0]!;
+        const Fs1 = -lr * h[1]!;
+        const Fs2 = -lr * h[2]!;
+        const Fs3 = 1 - lr * h[3]!;
+        const Ft0 = -g[0]! * dlr0;
+        const Ft1 = -g[0]! * dlr1;
+        const Ft2 = -g[1]! * dlr0;
+        const Ft3 = -g[1]! * dlr1;
+        const na = a - lr * g[0]!;
+        const nb = b - lr * g[1]!;
+        x[2 * p] = na;
+        x[2 * p + 1] = nb;
+        losses[p * steps + k] = toyLoss(na, nb);
+        toyGradient(na, nb, g); // ∂ℓ/∂x' for the loss after the step
+        if (grads) {
+          const o = 4 * p;
+          const [j0, j1, j2, j3] = [J[o]!, J[o + 1]!, J[o + 2]!, J[o + 3]!];
+          J[o] = Fs0 * j0 + Fs1 * j2 + Ft0;
+          J[o + 1] = Fs0 * j1 + Fs1 * j3 + Ft1;
+          J[o + 2] = Fs2 * j0 + Fs3 * j2 + Ft2;
+          J[o + 3] = Fs2 * j1 + Fs3 * j3 + Ft3;
+          grads[2 * p]! += g[0]! * J[o]! + g[1]! * J[o + 2]!;
+          grads[2 * p + 1]! += g[0]! * J[o + 1]! + g[1]! * J[o + 3]!;
+        }
+        if (jac) {
+          jac.stateJacobian.set([Fs0, Fs1, Fs2, Fs3], 4 * p);
+          jac.thetaJacobian.set([Ft0, Ft1, Ft2, Ft3], 4 * p);
+          jac.lossStateGradient.set(g, 2 * p);
+        }
+        const ended = ++t[p]! >= horizon;
+        if (ended) done[p * steps + k] = 1;
+        if (jac) jac.done[p] = ended ? 1 : 0;
+      }
+      if (visit && jac) visit(k, jac);
+      for (let p = 0; p < particles; p++) {
+        if (!done[p * steps + k]) continue;
+        t[p] = 0;
+        x.set(X0, 2 * p);
+        if (grads) J.fill(0, 4 * p, 4 * p + 4);
+      }
+    }
+    return { state: { x, t }, losses, done };
+  };
+
+  const metaObjective = (theta: ArrayLike<number>) => {
+    const start: ToyRegressionState = { x: Float64Array.from(X0), t: new Int32Array(1) };
+    return run(start, Float64Array.of(theta[0]!, theta[1]!), horizon).losses.reduce(
+      (s, l) => s + l,
+      0,
+    );
+  };
+
+  return {
+    name: 'toy-regression',
+    dim: 2,
+    horizon,
+    initialTheta: () => Float64Array.of(-4, -4),
+    init(_key, particles, options?: InitOptions) {
+      const x = new Float64Array(particles * 2);
+      for (let p = 0; p < particles; p++) x.set(X0, 2 * p);
+      const t = new Int32Array(particles);
+      if (options?.stepOffsets) t.set(options.stepOffsets.map((o) => o % horizon));
+      return { x, t };
+    },
+    unroll: (state, thetas, steps) => run(state, thetas, steps),
+    reset(state, mask) {
+      const x = state.x.slice();
+      const t = state.t.slice();
+      for (let p = 0; p < mask.length; p++) {
+        if (!mask[p]) continue;
+        x.set(X0, 2 * p);
+        t[p] = 0;
+      }
+      return { x, t };
+    },
+    gather(state, indices) {
+      const x = new Float64Array(indices.length * 2);
+      const t = new Int32Array(indices.length);
+      indices.forEach((from, p) => {
+        x.set(state.x.subarray(2 * from, 2 * from + 2), 2 * p);
+        t[p] = state.t[from]!;
+      });
+      return { x, t };
+    },
+    evaluate: (theta): Evaluation => ({ evalLoss: metaObjective(theta) }),
+    restore(snapshot) {
+      const { x, t } = (snapshot ?? {}) as Partial<ToyRegressionState>;
+      if (!(x instanceof Float64Array) || !(t instanceof Int32Array) || x.length !== 2 * t.length) {
+        throw new TypeError(
+          'toy-regression checkpoint: state arrays have the wrong type or length',
+        );
+      }
+      return { x, t };
+    },
+    differentiable: {
+      unrollWithGradient(state, thetas, steps) {
+        const grads = new Float64Array(state.t.length * 2);
+        return { ...run(state, thetas, steps, grads), grads };
+      },
+    },
+    forwardMode: {
+      stateSize: 2,
+      unrollWithJacobians: (state, thetas, steps, _key, visit) =>
+        run(state, thetas, steps, undefined, visit),
+    },
+    metaObjective,
+  };
+}
+
+/** The paper's toy-regression setup: PES, K = 10, N = 100, σ = 0.3, Adam 1e-2 with β1 = 0.99. */
+export const toyRegressionTaskSpec: TaskSpec = {
+  name: 'toy-regression',
+  description: 'learning-rate schedule of SGD on a 2-D loss with an erratic meta-loss surface',
+  defaults: {
+    estimator: 'pes',
+    horizon: TOY_HORIZON,
+    unrollLength: 10,
+    particles: 100,
+    sigma: 0.3,
+    antithetic: true,
+    stagger: true,
+    fitnessShaping: false,
+    outerOptimizer: 'adam',
+    outerLr: 1e-2,
+    adamB1: 0.99,
+    adamB2: 0.999,
+    momentum: 0.9,
+    clipNorm: 0,
+    iterations: 5000,
+    evalEvery: 10,
+    checkpointEvery: 500,
+    seed: 0,
+  },
+  estimatorDefaults: {
+    es: { sigma: 1 },
+    tbptt: { particles: 1 },
+    bptt: { particles: 1 },
+    rtrl: { particles: 1 },
+    uoro: { particles: 1 },
+  },
+  create: ({ horizon }) => toyRegressionTask(horizon ?? TOY_HORIZON),
+};
