@@ -1,5 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { bench } from './commands/bench.js';
+import { experiment } from './commands/experiment.js';
 import { list } from './commands/list.js';
+import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
 
@@ -90,6 +93,43 @@ Examples:
       run(() => metaTrain(flags as MetaTrainFlags, given, io));
     });
   train.exitOverride();
+
+  program
+    .command('experiment')
+    .description("reproduce one of the paper's comparisons: every method, a table and plots")
+    .argument('<name>', 'influence-balancing or toy-regression')
+    .option('--out <DIR>', 'where results.json, table.md and the plots (SVG, PNG) go')
+    .option('--iterations <I>', "outer iterations per method (default: the task's)", integer)
+    .option('--seed <S>', 'random seed', integer)
+    .option('--eval-every <E>', 'evaluate every E iterations', integer)
+    .option(
+      '--resolution <R>',
+      'toy-regression: grid cells per axis of the meta-loss surface',
+      integer,
+      100,
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npx pes experiment influence-balancing --out runs/influence
+  npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60`,
+    )
+    .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
+    .exitOverride();
+
+  program
+    .command('bench')
+    .description('time a hot path and print medians (influence-balancing: the paper PES run)')
+    .argument('<name>', 'influence-balancing')
+    .option('--repeats <R>', 'repeats, interleaved across variants', integer, 5)
+    .option('--compare-numpy', 'also time the same loop in numpy (needs python3 with numpy)')
+    .action((name: string, options: { repeats: number; compareNumpy?: boolean }) =>
+      run(() =>
+        bench(name, { repeats: options.repeats, compareNumpy: options.compareNumpy ?? false }, io),
+      ),
+    )
+    .exitOverride();
   return program;
 }
 

@@ -23,11 +23,12 @@ export class CheckpointError extends Error {
  * Writes `file` so that a crash at any instant leaves either the old complete file or the
  * new complete one: write a temporary file beside it, flush it to disk, rename it over.
  */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
   const temporary = `${file}.tmp-${process.pid}`;
   const fd = openSync(temporary, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof contents === 'string') writeSync(fd, contents);
+    else writeSync(fd, contents);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,0 +1,40 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@pes/core';
+
+// Every plot uses one sans-serif face: vega measures text with it and resvg draws it.
+const FONT = 'DejaVu Sans';
+
+/** A Vega-Lite spec rendered headless to SVG (vega) and PNG (resvg, at twice the size). */
+export async function renderPlot(spec: TopLevelSpec): Promise<{ svg: string; png: Buffer }> {
+  const withFont = {
+    ...spec,
+    config: { font: FONT, ...(spec as { config?: object }).config },
+  } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(withFont).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const png = new Resvg(svg, {
+      fitTo: { mode: 'zoom', value: 2 },
+      background: 'white',
+      font: { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT },
+    })
+      .render()
+      .asPng();
+    return { svg, png };
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Writes `name.svg` and `name.png` into `dir`, each atomically; returns their paths. */
+export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<string[]> {
+  const { svg, png } = await renderPlot(spec);
+  const svgPath = join(dir, `${name}.svg`);
+  const pngPath = join(dir, `${name}.png`);
+  writeFileAtomic(svgPath, svg);
+  writeFileAtomic(pngPath, png);
+  return [svgPath, pngPath];
+}
