@@ -7,7 +7,10 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
  * TypeScript source through the `@pes/source` export condition, so tests need no build.
  * Setting `conditions` replaces vite's defaults, hence the spread.
  */
-export function defineProjectConfig(projectRoot: string): ViteUserConfig {
+export function defineProjectConfig(
+  projectRoot: string,
+  options: { setupFiles?: string[] } = {},
+): ViteUserConfig {
   const name = basename(projectRoot);
   const workspaceRoot = join(import.meta.dirname);
   // Each project's JSON report lands in reports/<project root>/vitest.json, where
@@ -26,6 +29,7 @@ export function defineProjectConfig(projectRoot: string): ViteUserConfig {
       root: projectRoot,
       include: ['test/**/*.test.ts'],
       environment: 'node',
+      setupFiles: options.setupFiles ?? [],
       testTimeout: 60_000,
       hookTimeout: 120_000,
       reporters: ['default', 'json'],

@@ -3,6 +3,7 @@ import { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
 import { quadraticTaskSpec } from './synthetic/quadratic.js';
 import { toyRegressionTaskSpec } from './synthetic/toy-regression.js';
 
+// Synthetic tasks
 export {
   INFLUENCE_EVAL_STEPS,
   INFLUENCE_STATE_SIZE,
@@ -18,6 +19,44 @@ export {
   toyRegressionTaskSpec,
 } from './synthetic/toy-regression.js';
 export type { ToyRegressionState, ToyRegressionTask } from './synthetic/toy-regression.js';
+
+// Datasets
+export {
+  assertLabels,
+  classCounts,
+  DataError,
+  fillBatch,
+  permutation,
+  recordCount,
+  sampleBatch,
+  splitTrainValidation,
+  subset,
+} from './data/dataset.js';
+export type { ImageDataset } from './data/dataset.js';
+export { loadEmbeddedMnist, loadMnistIdx, MNIST_NORMALIZATION } from './data/mnist.js';
+export { CIFAR10_NORMALIZATION, loadCifar10 } from './data/cifar10.js';
+export { loadImageData } from './data/load.js';
+export type { DatasetName, ImageData, LoadOptions } from './data/load.js';
+
+// Particle-batched MLP training
+export {
+  evaluateBatch,
+  initialParameters,
+  lossAndGradients,
+  parseArchitecture,
+} from './mlp/network.js';
+export type { Activation, Architecture, Batch } from './mlp/network.js';
+export { adamTensor, momentumTensor, sgdTensor, tensorOptimizer } from './mlp/tensor-optimizers.js';
+export type { TensorOptimizer } from './mlp/tensor-optimizers.js';
+export { constantLearningRateRule, learningRateRule } from './mlp/update-rule.js';
+export type { InnerUpdateRule } from './mlp/update-rule.js';
+export { imageClassificationTask } from './mlp/image-classification.js';
+export type {
+  ImageClassificationOptions,
+  ImageClassificationTask,
+  MlpState,
+  Objective,
+} from './mlp/image-classification.js';
 
 /** The tasks this package provides, by the name the command line uses. */
 export const innerProblemTasks: readonly TaskSpec[] = [

@@ -1,0 +1,313 @@
+import * as tf from '@tensorflow/tfjs';
+import { foldIn, split, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
+import { fillBatch, recordCount, sampleBatch, type ImageDataset } from '../data/dataset.js';
+import type { ImageData } from '../data/load.js';
+import {
+  evaluateBatch,
+  initialParameters,
+  lossAndGradients,
+  type Activation,
+  type Architecture,
+  type Batch,
+} from './network.js';
+import type { InnerUpdateRule } from './update-rule.js';
+
+export type Objective = 'train-loss' | 'val-loss' | 'val-accuracy';
+
+export interface ImageClassificationOptions {
+  name: string;
+  data: ImageData;
+  architecture: Architecture;
+  activation: Activation;
+  batchSize: number;
+  /** Inner steps per episode; the network is re-initialised after each. */
+  horizon: number;
+  rule: InnerUpdateRule;
+  /**
+   * What each step reports as its loss: the training loss of the minibatch it stepped on, or
+   * the loss or minus the accuracy on a fresh held-out minibatch after the step.
+   */
+  objective: Objective;
+  /** Validation records used for the figures of `evaluate` (default: all). */
+  evaluationRecords?: number;
+}
+
+/**
+ * Every particle's network, inner-optimizer state and step counter. Tensors belong to the
+ * state; `unroll`, `reset` and `gather` return states with tensors of their own.
+ */
+export interface MlpState {
+  params: tf.Tensor[][];
+  optimizer: tf.Tensor[][];
+  t: Int32Array;
+}
+
+export interface ImageClassificationTask extends Task<MlpState> {
+  readonly options: ImageClassificationOptions;
+}
+
+const EVAL_CHUNK = 1000;
+
+/**
+ * Training an MLP classifier on images with an update rule driven by θ, for every particle at
+ * once: particle p's network steps with θ row p. Every particle steps on the same minibatch at
+ * the same call (common random numbers: the estimate's noise comes from θ, not the data); the
+ * stream of minibatches follows the key given to `unroll`.
+ */
+export function imageClassificationTask(
+  options: ImageClassificationOptions,
+): ImageClassificationTask {
+  const { data, architecture, activation, batchSize, horizon, rule, objective } = options;
+  if (architecture[0] !== data.train.features) {
+    throw new RangeError(
+      `architecture starts with ${architecture[0]} inputs but ${data.train.name} has ${data.train.features} features`,
+    );
+  }
+  if (architecture.at(-1) !== data.train.classNames.length) {
+    throw new RangeError(
+      `architecture ends with ${architecture.at(-1)} outputs but the data has ${data.train.classNames.length} classes`,
+    );
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(horizon) || horizon < 1)
+    throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  const classes = data.train.classNames.length;
+  const features = data.train.features;
+  const dim = rule.dim;
+
+  const makeBatch = (dataset: ImageDataset, key: Key): Batch => {
+    const x = new Float32Array(batchSize * features);
+    const labels = new Int32Array(batchSize);
+    fillBatch(dataset, sampleBatch(key, dataset, batchSize), x, labels);
+    return tf.tidy(() => {
+      const xt = tf.tensor2d(x, [batchSize, features]);
+      return {
+        x: xt,
+        xT: tf.transpose(xt),
+        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
+      };
+    });
+  };
+  const disposeBatch = (b: Batch) => tf.dispose([b.x, b.xT, b.y]);
+
+  /** A fresh network and rule state for each particle in `which`, all from one draw of `key`. */
+  const freshNetworks = (key: Key, count: number) => {
+    const template = initialParameters(key, architecture, activation);
+    const params = Array.from({ length: count }, () => template.map((w) => tf.clone(w)));
+    tf.dispose(template);
+    return { params, optimizer: params.map((p) => rule.init(p)) };
+  };
+
+  /**
+   * The inner loop. Tensors of `state` are never disposed here; intermediate ones are. With
+   * `resetAtEnd` false an episode's last step keeps its network (for `evaluate`).
+   */
+  const run = (
+    state: MlpState,
+    thetas: Float64Array,
+    steps: number,
+    key: Key,
+    resetAtEnd: boolean,
+  ) => {
+    const particles = state.t.length;
+    if (thetas.length !== particles * dim) {
+      throw new RangeError(`expected ${particles} × ${dim} thetas, got ${thetas.length} numbers`);
+    }
+    const params = [...state.params];
+    const optimizer = [...state.optimizer];
+    const owned = new Uint8Array(particles);
+    const t = state.t.slice();
+    const done = new Uint8Array(particles * steps);
+    const lossTensors: tf.Scalar[] = [];
+    for (let k = 0; k < steps; k++) {
+      const [batchKey, heldOutKey, initKey] = split(foldIn(key, k), 3) as [Key, Key, Key];
+      const batch = makeBatch(data.train, batchKey);
+      const heldOut =
+        objective === 'train-loss' ? undefined : makeBatch(data.validation, heldOutKey);
+      const ended: number[] = [];
+      for (let p = 0; p < particles; p++) {
+        const next = tf.tidy(() => {
+          const { loss, grads } = lossAndGradients(params[p]!, batch, activation);
+          const theta = thetas.subarray(p * dim, (p + 1) * dim);
+          const updated = rule.step({
+            theta,
+            t: t[p]!,
+            params: params[p]!,
+            grads,
+            state: optimizer[p]!,
+          });
+          let reported: tf.Scalar = loss;
+          if (heldOut) {
+            const evaluation = evaluateBatch(updated.params, heldOut, activation);
+            reported = objective === 'val-loss' ? evaluation.loss : tf.neg(evaluation.accuracy);
+          }
+          return { ...updated, reported };
+        });
+        if (owned[p]) tf.dispose([...params[p]!, ...optimizer[p]!]);
+        params[p] = next.params;
+        optimizer[p] = next.state;
+        owned[p] = 1;
+        lossTensors.push(next.reported);
+        if (++t[p]! >= horizon) {
+          done[p * steps + k] = 1;
+          ended.push(p);
+        }
+      }
+      disposeBatch(batch);
+      if (heldOut) disposeBatch(heldOut);
+      if (ended.length > 0 && (resetAtEnd || k < steps - 1)) {
+        const fresh = freshNetworks(initKey, ended.length);
+        ended.forEach((p, i) => {
+          tf.dispose([...params[p]!, ...optimizer[p]!]);
+          params[p] = fresh.params[i]!;
+          optimizer[p] = fresh.optimizer[i]!;
+          t[p] = 0;
+        });
+      }
+    }
+    // Particles never stepped still share tensors with the input state: give them their own.
+    for (let p = 0; p < particles; p++) {
+      if (!owned[p]) {
+        params[p] = params[p]!.map((w) => tf.clone(w));
+        optimizer[p] = optimizer[p]!.map((w) => tf.clone(w));
+      }
+    }
+    // One read for the whole unroll; step-major order → particles × steps.
+    const stepMajor =
+      lossTensors.length > 0 ? tf.tidy(() => tf.stack(lossTensors).dataSync()) : new Float32Array();
+    tf.dispose(lossTensors);
+    const losses = new Float64Array(particles * steps);
+    for (let k = 0; k < steps; k++)
+      for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
+    return { state: { params, optimizer, t }, losses, done };
+  };
+
+  const copyParticle = (state: MlpState, p: number) => ({
+    params: state.params[p]!.map((w) => tf.clone(w)),
+    optimizer: state.optimizer[p]!.map((w) => tf.clone(w)),
+  });
+
+  /** Loss and accuracy of a network on (up to `evaluationRecords` of) the validation set. */
+  const validationFigures = (params: tf.Tensor[]) => {
+    const dataset = data.validation;
+    const records = Math.min(
+      options.evaluationRecords ?? recordCount(dataset),
+      recordCount(dataset),
+    );
+    let loss = 0;
+    let correct = 0;
+    for (let start = 0; start < records; start += EVAL_CHUNK) {
+      const count = Math.min(EVAL_CHUNK, records - start);
+      const indices = Int32Array.from({ length: count }, (_, i) => start + i);
+      const x = new Float32Array(count * features);
+      const labels = new Int32Array(count);
+      fillBatch(dataset, indices, x, labels);
+      const [l, a] = tf.tidy(() => {
+        const r = evaluateBatch(
+          params,
+          {
+            x: tf.tensor2d(x, [count, features]),
+            y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
+          },
+          activation,
+        );
+        return [r.loss.dataSync()[0]!, r.accuracy.dataSync()[0]!];
+      });
+      loss += l! * count;
+      correct += a! * count;
+    }
+    return { valLoss: loss / records, valAccuracy: correct / records };
+  };
+
+  const task: ImageClassificationTask = {
+    name: options.name,
+    dim,
+    horizon,
+    options,
+    initialTheta: () => rule.initialTheta(),
+    init(key, particles, initOptions?: InitOptions) {
+      const { params, optimizer } = freshNetworks(key, particles);
+      const t = new Int32Array(particles);
+      if (initOptions?.stepOffsets) t.set(initOptions.stepOffsets.map((o) => o % horizon));
+      return { params, optimizer, t };
+    },
+    unroll: (state, thetas, steps, key) => run(state, thetas, steps, key, true),
+    reset(state, mask, key) {
+      const which = Array.from(mask.keys()).filter((p) => mask[p]);
+      const fresh = freshNetworks(key, which.length);
+      const params: tf.Tensor[][] = [];
+      const optimizer: tf.Tensor[][] = [];
+      const t = state.t.slice();
+      for (let p = 0; p < t.length; p++) {
+        const i = which.indexOf(p);
+        const source =
+          i >= 0
+            ? { params: fresh.params[i]!, optimizer: fresh.optimizer[i]! }
+            : copyParticle(state, p);
+        params.push(source.params);
+        optimizer.push(source.optimizer);
+        if (i >= 0) t[p] = 0;
+      }
+      return { params, optimizer, t };
+    },
+    gather(state, indices) {
+      const copies = Array.from(indices, (p) => copyParticle(state, p));
+      return {
+        params: copies.map((c) => c.params),
+        optimizer: copies.map((c) => c.optimizer),
+        t: Int32Array.from(indices, (p) => state.t[p]!),
+      };
+    },
+    evaluate(theta, key): Evaluation {
+      const [initKey, runKey] = split(key, 2) as [Key, Key];
+      const start = task.init(initKey, 1);
+      const r = run(start, theta, horizon, runKey, false);
+      task.dispose!(start);
+      const figures = validationFigures(r.state.params[0]!);
+      task.dispose!(r.state);
+      const evalLoss = r.losses.reduce((a, b) => a + b, 0);
+      return { evalLoss, finalTrainLoss: r.losses[horizon - 1]!, ...figures };
+    },
+    snapshot: (state) => ({
+      params: state.params.map((ps) => ps.map(tensorSnapshot)),
+      optimizer: state.optimizer.map((ps) => ps.map(tensorSnapshot)),
+      t: state.t,
+    }),
+    restore(snapshot) {
+      const s = snapshot as { params?: unknown; optimizer?: unknown; t?: unknown };
+      if (
+        !(s?.t instanceof Int32Array) ||
+        !Array.isArray(s.params) ||
+        !Array.isArray(s.optimizer)
+      ) {
+        throw new TypeError(`${options.name} checkpoint: not a network state`);
+      }
+      return {
+        params: (s.params as TensorSnapshot[][]).map((ps) => ps.map(tensorRestore)),
+        optimizer: (s.optimizer as TensorSnapshot[][]).map((ps) => ps.map(tensorRestore)),
+        t: s.t,
+      };
+    },
+    dispose(state) {
+      for (const ps of state.params) tf.dispose(ps);
+      for (const os of state.optimizer) tf.dispose(os);
+    },
+  };
+  return task;
+}
+
+interface TensorSnapshot {
+  shape: number[];
+  data: Float32Array;
+}
+
+function tensorSnapshot(t: tf.Tensor): TensorSnapshot {
+  return { shape: t.shape, data: (t.dataSync() as Float32Array).slice() };
+}
+
+function tensorRestore(s: TensorSnapshot): tf.Tensor {
+  if (!(s?.data instanceof Float32Array) || !Array.isArray(s.shape))
+    throw new TypeError('checkpoint: not a tensor');
+  return tf.tensor(s.data, s.shape);
+}
