@@ -12,7 +12,9 @@ import {
   type Task,
 } from '@pes/core';
 import type { RunConfig } from './config.js';
+import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
+import { DataError } from '@pes/inner-problems';
 import { findTaskSpec } from './registry.js';
 
 export function buildOptimizer(config: RunConfig): GradientTransformation {
@@ -34,7 +36,15 @@ export function buildOptimizer(config: RunConfig): GradientTransformation {
  */
 export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer } {
   try {
-    const task = findTaskSpec(config.task).create({ horizon: config.horizon });
+    const task = findTaskSpec(config.task).create({
+      horizon: config.horizon,
+      dataset: config.dataset,
+      dataDir: config.dataDir,
+      arch: config.arch,
+      batchSize: config.batchSize,
+      activation: config.activation,
+      objective: config.objective,
+    });
     const entry = findEstimator(config.estimator);
     if (!entry) throw new UsageError(`unknown estimator '${config.estimator}'`);
     const reason = estimatorUnsupportedReason(entry, task);
@@ -55,7 +65,17 @@ export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer 
     });
     return { task, trainer };
   } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(error.message);
+    if (error instanceof RangeError || error instanceof DataError)
+      throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** Chooses the tfjs backend before a task that computes with tensors is built; says which. */
+export async function prepareBackend(
+  config: RunConfig,
+  say: (line: string) => void,
+): Promise<void> {
+  if (!findTaskSpec(config.task).usesTensors) return;
+  say(`pes: tfjs backend ${await selectBackend()}`);
 }

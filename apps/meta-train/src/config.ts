@@ -8,6 +8,15 @@ export const runConfigSchema = z.strictObject({
   task: z.string().min(1),
   estimator: z.string().min(1),
   horizon: z.number().int().positive().optional(),
+  dataset: z.enum(['mnist', 'cifar10']).optional(),
+  dataDir: z.string().min(1).optional(),
+  arch: z
+    .string()
+    .regex(/^\d+(-\d+)+$/, 'expected layer sizes joined by -, like 784-100-100-10')
+    .optional(),
+  batchSize: z.number().int().positive().optional(),
+  activation: z.enum(['relu', 'tanh', 'sigmoid']).optional(),
+  objective: z.enum(['train-loss', 'val-loss', 'val-accuracy']).optional(),
   unrollLength: z.number().int().positive(),
   particles: z.number().int().positive(),
   sigma: z.number().positive().finite(),
@@ -59,6 +68,16 @@ export function flagOf(field: string): string {
     : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** Task options that only some tasks read (horizon is checked by the task itself). */
+const TASK_OPTIONS = [
+  'dataset',
+  'dataDir',
+  'arch',
+  'batchSize',
+  'activation',
+  'objective',
+] as const;
+
 /** The task's defaults, overridden by the flags the user gave. */
 export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
   const spec = findTaskSpec(overrides.task);
@@ -70,6 +89,12 @@ export function resolveConfig(overrides: Partial<RunConfig> & { task: string }):
     task: spec.name,
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const accepted = new Set<string>(spec.options ?? []);
+  for (const option of TASK_OPTIONS) {
+    if (overrides[option] !== undefined && !accepted.has(option)) {
+      throw new UsageError(`task ${spec.name} takes no ${flagOf(option)}`);
+    }
+  }
   const parsed = runConfigSchema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));
   const config = parsed.data;

@@ -1,9 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { bench } from './commands/bench.js';
+import { benchInnerStep } from './commands/bench-inner-step.js';
 import { experiment } from './commands/experiment.js';
+import { dataInfo } from './commands/data-info.js';
 import { list } from './commands/list.js';
 import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
+import { DataError } from '@pes/inner-problems';
 import { EXIT_USAGE, UsageError } from './errors.js';
 
 const number = (value: string): number => {
@@ -18,7 +21,7 @@ const integer = (value: string): number => {
 };
 
 /** Flag → config field, where the flag's name is not the field's. */
-const FIELD_OF: Record<string, string> = { unroll: 'unrollLength' };
+const FIELD_OF: Record<string, string> = { unroll: 'unrollLength', batch: 'batchSize' };
 
 function buildProgram(io: Io, run: (action: () => Promise<number> | number) => void): Command {
   const program = new Command('pes')
@@ -45,6 +48,25 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     .option('--estimator <name>', 'gradient estimator: pes, tes, es, nres, tbptt, bptt')
     .option('--unroll <K>', 'inner steps per truncated unroll', integer)
     .option('--horizon <T>', 'inner steps per episode', integer)
+    .addOption(
+      new Option('--dataset <name>', 'dataset of an image task').choices(['mnist', 'cifar10']),
+    )
+    .option(
+      '--data-dir <DIR>',
+      'directory of the official dataset files (MNIST IDX, CIFAR-10 binary)',
+    )
+    .option('--arch <sizes>', 'MLP layer sizes, e.g. 784-100-100-10')
+    .option('--batch <B>', 'inner minibatch size', integer)
+    .addOption(
+      new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid']),
+    )
+    .addOption(
+      new Option('--objective <name>', 'per-step loss of an image task').choices([
+        'train-loss',
+        'val-loss',
+        'val-accuracy',
+      ]),
+    )
     .option('--particles <N>', 'particles per estimate (even with antithetic pairs)', integer)
     .option('--sigma <S>', 'standard deviation of the perturbations', number)
     .addOption(
@@ -95,6 +117,25 @@ Examples:
   train.exitOverride();
 
   program
+    .command('data')
+    .description('inspect a dataset')
+    .argument('<action>', 'info')
+    .addOption(
+      new Option('--dataset <name>', 'dataset').choices(['mnist', 'cifar10']).makeOptionMandatory(),
+    )
+    .option(
+      '--dir <DIR>',
+      'directory of the official files (MNIST defaults to the embedded digits)',
+    )
+    .action((action: string, options: { dataset: 'mnist' | 'cifar10'; dir?: string }) =>
+      run(() => {
+        if (action !== 'info') throw new UsageError(`unknown data action '${action}'; known: info`);
+        return dataInfo(options, io);
+      }),
+    )
+    .exitOverride();
+
+  program
     .command('experiment')
     .description("reproduce one of the paper's comparisons: every method, a table and plots")
     .argument('<name>', 'influence-balancing or toy-regression')
@@ -120,14 +161,43 @@ Examples:
 
   program
     .command('bench')
-    .description('time a hot path and print medians (influence-balancing: the paper PES run)')
-    .argument('<name>', 'influence-balancing')
-    .option('--repeats <R>', 'repeats, interleaved across variants', integer, 5)
-    .option('--compare-numpy', 'also time the same loop in numpy (needs python3 with numpy)')
-    .action((name: string, options: { repeats: number; compareNumpy?: boolean }) =>
-      run(() =>
-        bench(name, { repeats: options.repeats, compareNumpy: options.compareNumpy ?? false }, io),
-      ),
+    .description(
+      'time a hot path and print medians: influence-balancing (the paper PES run) or inner-step',
+    )
+    .argument('<name>', 'influence-balancing or inner-step')
+    .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
+    .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
+    .addOption(
+      new Option('--dataset <name>', 'inner-step: dataset')
+        .choices(['mnist', 'cifar10'])
+        .default('mnist'),
+    )
+    .option('--data-dir <DIR>', 'inner-step: directory of the official dataset files')
+    .option('--arch <sizes>', 'inner-step: MLP layer sizes', '784-100-100-10')
+    .option('--batch <B>', 'inner-step: minibatch size', integer, 100)
+    .option('--particles <list>', 'inner-step: particle counts, comma-separated', '8,32,128')
+    .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
+    .option('--json', 'inner-step: print one JSON object')
+    .action((name: string, options: Record<string, unknown>) =>
+      run(() => {
+        const compareNumpy = (options.compareNumpy as boolean | undefined) ?? false;
+        if (name !== 'inner-step')
+          return bench(name, { repeats: options.repeats as number, compareNumpy }, io);
+        return benchInnerStep(
+          {
+            dataset: options.dataset as 'mnist' | 'cifar10',
+            ...(options.dataDir ? { dataDir: options.dataDir as string } : {}),
+            arch: options.arch as string,
+            batch: options.batch as number,
+            particles: String(options.particles).split(',').map(Number),
+            repeats: options.repeats as number,
+            json: (options.json as boolean | undefined) ?? false,
+            compareNumpy,
+            memory: options.memory as boolean,
+          },
+          io,
+        );
+      }),
     )
     .exitOverride();
   return program;
@@ -150,7 +220,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof DataError) {
       io.err(`pes: ${error.message}`);
       return EXIT_USAGE;
     }

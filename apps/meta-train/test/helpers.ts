@@ -24,11 +24,12 @@ export async function pes(...argv: string[]) {
  */
 export function spawnPes(
   argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): ChildProcess & { output: () => { stdout: string; stderr: string } } {
   const child = spawn(
     process.execPath,
     ['--conditions=@pes/source', '--import', 'tsx', join(appRoot, 'src/cli.ts'), ...argv],
-    { cwd: appRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: appRoot, stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let stdout = '';
   let stderr = '';

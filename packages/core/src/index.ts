@@ -96,4 +96,4 @@ export type {
 } from './testing/linear-quadratic.js';
 
 // Tasks as the command line sees them
-export type { OuterOptimizerName, RunDefaults, TaskSpec } from './task-spec.js';
+export type { OuterOptimizerName, RunDefaults, TaskOptions, TaskSpec } from './task-spec.js';

@@ -14,16 +14,32 @@ export interface TaskSpec {
    * deterministic gradient-based methods), applied over `defaults` and under the user's flags.
    */
   readonly estimatorDefaults?: Readonly<Record<string, Partial<RunDefaults>>>;
+  /** Task options (beyond `horizon`) this task reads; the command line refuses the others. */
+  readonly options?: readonly (keyof TaskOptions)[];
+  /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */
+  readonly usesTensors?: boolean;
   /** Builds the task; `horizon` overrides the default episode length where the task has one. */
-  create(options: { horizon?: number }): Task;
+  create(options: TaskOptions): Task;
+}
+
+/** Settings of the inner problem itself, as the command line passes them. */
+export interface TaskOptions {
+  horizon?: number;
+  /** Dataset name (mnist, cifar10) and the directory of its official files. */
+  dataset?: string;
+  dataDir?: string;
+  /** Layer sizes joined by '-', e.g. 784-100-100-10. */
+  arch?: string;
+  batchSize?: number;
+  activation?: string;
+  /** What the inner problem reports as its per-step loss (train-loss, val-loss, val-accuracy). */
+  objective?: string;
 }
 
 export type OuterOptimizerName = 'sgd' | 'momentum' | 'adam';
 
-export interface RunDefaults {
+export interface RunDefaults extends TaskOptions {
   estimator: string;
-  /** Inner steps per episode, where the task lets it be chosen. */
-  horizon?: number;
   unrollLength: number;
   particles: number;
   sigma: number;

@@ -1,4 +1,5 @@
 import type { TaskSpec } from '@pes/core';
+import { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
 import { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
 import { quadraticTaskSpec } from './synthetic/quadratic.js';
 import { toyRegressionTaskSpec } from './synthetic/toy-regression.js';
@@ -58,9 +59,13 @@ export type {
   Objective,
 } from './mlp/image-classification.js';
 
+export { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
+
 /** The tasks this package provides, by the name the command line uses. */
 export const innerProblemTasks: readonly TaskSpec[] = [
   quadraticTaskSpec,
   influenceBalancingTaskSpec,
   toyRegressionTaskSpec,
+  mnistMlpTaskSpec,
+  cifar10MlpTaskSpec,
 ];

@@ -1,9 +1,10 @@
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { innerProblemTasks, quadraticTaskSpec } from '../src/index.js';
+import { innerProblemTasks, mnistMlpTaskSpec, quadraticTaskSpec } from '../src/index.js';
 
 describe('inner-problem task specs', () => {
-  it.each(innerProblemTasks.map((s) => [s.name, s] as const))(
+  const synthetic = innerProblemTasks.filter((s) => !s.usesTensors);
+  it.each(synthetic.map((s) => [s.name, s] as const))(
     '%s builds a task matching its defaults',
     (_n, spec) => {
       const task = spec.create({ horizon: spec.defaults.horizon });
@@ -16,5 +17,22 @@ describe('inner-problem task specs', () => {
 
   it('quadratic takes its horizon from the options', () => {
     expect(quadraticTaskSpec.create({ horizon: 7 }).horizon).toBe(7);
+  });
+});
+
+describe('image task specs', () => {
+  it('mnist-mlp builds from the embedded digits with the given options', () => {
+    const task = mnistMlpTaskSpec.create({ arch: '784-16-10', batchSize: 4, horizon: 5 });
+    expect(task.dim).toBe(1);
+    expect(task.horizon).toBe(5);
+    const e = task.evaluate(task.initialTheta(), makeKey(0));
+    expect(e.valAccuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses an architecture that does not fit the data, and an unknown objective', () => {
+    expect(() => mnistMlpTaskSpec.create({ arch: '100-10' })).toThrow(
+      /starts with 100 inputs but .* has 784 features/,
+    );
+    expect(() => mnistMlpTaskSpec.create({ objective: 'fun' })).toThrow(/unknown objective 'fun'/);
   });
 });

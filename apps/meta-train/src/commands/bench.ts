@@ -29,7 +29,9 @@ export async function bench(
   io: Io,
 ) {
   if (name !== 'influence-balancing') {
-    throw new UsageError(`unknown benchmark '${name}'; known benchmarks: influence-balancing`);
+    throw new UsageError(
+      `unknown benchmark '${name}'; known benchmarks: influence-balancing, inner-step`,
+    );
   }
   if (!Number.isInteger(options.repeats) || options.repeats < 1) {
     throw new UsageError(`--repeats must be a positive integer, got ${options.repeats}`);

@@ -9,7 +9,7 @@ import {
   type MetaTrainState,
 } from '@pes/core';
 import { isDeepStrictEqual } from 'node:util';
-import { buildRun } from '../build.js';
+import { buildRun, prepareBackend } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { progressReporter } from '../progress.js';
@@ -42,6 +42,7 @@ export async function metaTrain(
   if (!flags.task) throw new UsageError('--task is required (pes list names the tasks)');
   const { out, resume: _r, overwrite, ...overrides } = flags;
   const config = resolveConfig({ ...overrides, task: flags.task });
+  await prepareBackend(config, io.out);
   const { trainer } = buildRun(config); // every setting is checked before anything is written
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
@@ -65,6 +66,7 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const run = new RunDirectory(flags.resume!);
   const stored = run.readConfig();
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  await prepareBackend(config, io.out);
   const { trainer } = buildRun(config);
   let contents: CheckpointContents;
   let state: MetaTrainState;
