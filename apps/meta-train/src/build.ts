@@ -1,5 +1,6 @@
 import {
   adam,
+  createRandomSearch,
   chain,
   clipByGlobalNorm,
   createMetaTrainer,
@@ -10,8 +11,9 @@ import {
   type GradientTransformation,
   type MetaTrainer,
   type Task,
+  type TaskOptions,
 } from '@pes/core';
-import type { RunConfig } from './config.js';
+import { RANDOM_SEARCH, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
 import { DataError } from '@pes/inner-problems';
@@ -36,15 +38,19 @@ export function buildOptimizer(config: RunConfig): GradientTransformation {
  */
 export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer } {
   try {
-    const task = findTaskSpec(config.task).create({
-      horizon: config.horizon,
-      dataset: config.dataset,
-      dataDir: config.dataDir,
-      arch: config.arch,
-      batchSize: config.batchSize,
-      activation: config.activation,
-      objective: config.objective,
-    });
+    const spec = findTaskSpec(config.task);
+    const task = spec.create(taskOptions(config));
+    if (config.estimator === RANDOM_SEARCH) {
+      if (!spec.searchSpace)
+        throw new UsageError(`task ${spec.name} defines no search space for random search`);
+      return {
+        task,
+        trainer: createRandomSearch({
+          task,
+          settings: randomSearchSettings(config, task, spec.searchSpace(taskOptions(config))),
+        }),
+      };
+    }
     const entry = findEstimator(config.estimator);
     if (!entry) throw new UsageError(`unknown estimator '${config.estimator}'`);
     const reason = estimatorUnsupportedReason(entry, task);
@@ -69,6 +75,34 @@ export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer 
       throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The settings of the inner problem, as the task spec reads them. */
+export function taskOptions(config: RunConfig): TaskOptions {
+  return {
+    horizon: config.horizon,
+    dataset: config.dataset,
+    dataDir: config.dataDir,
+    arch: config.arch,
+    batchSize: config.batchSize,
+    activation: config.activation,
+    objective: config.objective,
+    schedule: config.schedule,
+    initialTheta: config.initialTheta,
+  };
+}
+
+/**
+ * Random search gets the inner-step budget the gradient methods would spend
+ * (iterations × particles × K), as whole runs of T steps.
+ */
+function randomSearchSettings(config: RunConfig, task: Task, searchSpace: [number, number][]) {
+  const budget = config.iterations * config.particles * config.unrollLength;
+  return {
+    candidates: Math.max(1, Math.floor(budget / task.horizon)),
+    searchSpace,
+    seed: config.seed,
+  };
 }
 
 /** Chooses the tfjs backend before a task that computes with tensors is built; says which. */

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { findTaskSpec } from './registry.js';
 
+/** Not a gradient estimator: candidates θ evaluated on whole runs, at the same inner-step budget. */
+export const RANDOM_SEARCH = 'random-search';
+
 /** Every setting of a meta-training run, as written to config.json. */
 export const runConfigSchema = z.strictObject({
   task: z.string().min(1),
@@ -17,6 +20,8 @@ export const runConfigSchema = z.strictObject({
   batchSize: z.number().int().positive().optional(),
   activation: z.enum(['relu', 'tanh', 'sigmoid']).optional(),
   objective: z.enum(['train-loss', 'val-loss', 'val-accuracy']).optional(),
+  schedule: z.enum(['inverse-time-decay', 'linear', 'exponential', 'piecewise']).optional(),
+  initialTheta: z.array(z.number().finite()).min(1).optional(),
   unrollLength: z.number().int().positive(),
   particles: z.number().int().positive(),
   sigma: z.number().positive().finite(),
@@ -98,9 +103,16 @@ export function resolveConfig(overrides: Partial<RunConfig> & { task: string }):
   const parsed = runConfigSchema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));
   const config = parsed.data;
-  if (!estimatorRegistry.some((e) => e.name === config.estimator)) {
+  const known = [...estimatorRegistry.map((e) => e.name), RANDOM_SEARCH];
+  if (!known.includes(config.estimator)) {
     throw new UsageError(
-      `unknown estimator '${config.estimator}'; known estimators: ${estimatorRegistry.map((e) => e.name).join(', ')}`,
+      `unknown estimator '${config.estimator}'; known estimators: ${known.join(', ')}`,
+    );
+  }
+  const fullHorizon = ['es', 'bptt', RANDOM_SEARCH].includes(config.estimator);
+  if (!fullHorizon && config.horizon !== undefined && config.unrollLength > config.horizon) {
+    throw new UsageError(
+      `--unroll ${config.unrollLength} is longer than the horizon --horizon ${config.horizon}`,
     );
   }
   return config;

@@ -20,6 +20,8 @@ const integer = (value: string): number => {
   return x;
 };
 
+const numberList = (value: string): number[] => value.split(',').map((v) => number(v.trim()));
+
 /** Flag → config field, where the flag's name is not the field's. */
 const FIELD_OF: Record<string, string> = { unroll: 'unrollLength', batch: 'batchSize' };
 
@@ -66,6 +68,19 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
         'val-loss',
         'val-accuracy',
       ]),
+    )
+    .addOption(
+      new Option('--schedule <name>', 'learning-rate schedule of mnist-lr-schedule').choices([
+        'inverse-time-decay',
+        'linear',
+        'exponential',
+        'piecewise',
+      ]),
+    )
+    .option(
+      '--initial-theta <list>',
+      'θ to start from, comma-separated (its length sets the knots of piecewise)',
+      numberList,
     )
     .option('--particles <N>', 'particles per estimate (even with antithetic pairs)', integer)
     .option('--sigma <S>', 'standard deviation of the perturbations', number)

@@ -97,3 +97,7 @@ export type {
 
 // Tasks as the command line sees them
 export type { OuterOptimizerName, RunDefaults, TaskOptions, TaskSpec } from './task-spec.js';
+
+// Random search, as a meta-trainer over the same loop
+export { createRandomSearch } from './random-search.js';
+export type { RandomSearchSettings } from './random-search.js';

@@ -57,6 +57,8 @@ export interface IterationRecord {
 }
 
 export interface MetaTrainer<E = unknown> {
+  /** Iterations of a whole run. */
+  readonly iterations: number;
   init(): MetaTrainState<E>;
   /** One outer iteration: estimate, update θ, maybe evaluate. Disposes the replaced estimator state. */
   step(state: MetaTrainState<E>): { state: MetaTrainState<E>; record: IterationRecord };
@@ -110,6 +112,7 @@ export function createMetaTrainer<E>(options: {
   };
 
   return {
+    iterations: settings.iterations,
     init() {
       const [estimatorKey, loopKey, evalKey] = split(makeKey(settings.seed), 3) as [Key, Key, Key];
       const theta = task.initialTheta();

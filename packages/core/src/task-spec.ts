@@ -20,6 +20,10 @@ export interface TaskSpec {
   readonly usesTensors?: boolean;
   /** Builds the task; `horizon` overrides the default episode length where the task has one. */
   create(options: TaskOptions): Task;
+  /** Per θ component, the [low, high] box random search samples from. */
+  searchSpace?(options: TaskOptions): [number, number][];
+  /** θ in the task's own words, for summaries (a schedule's learning rates, say). */
+  describeTheta?(theta: ArrayLike<number>, options: TaskOptions): string;
 }
 
 /** Settings of the inner problem itself, as the command line passes them. */
@@ -34,6 +38,10 @@ export interface TaskOptions {
   activation?: string;
   /** What the inner problem reports as its per-step loss (train-loss, val-loss, val-accuracy). */
   objective?: string;
+  /** Learning-rate schedule by name (inverse-time-decay, linear, exponential, piecewise). */
+  schedule?: string;
+  /** θ to start from, replacing the task's (its length may choose the θ size, e.g. knots). */
+  initialTheta?: number[];
 }
 
 export type OuterOptimizerName = 'sgd' | 'momentum' | 'adam';

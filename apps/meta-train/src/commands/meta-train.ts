@@ -9,10 +9,11 @@ import {
   type MetaTrainState,
 } from '@pes/core';
 import { isDeepStrictEqual } from 'node:util';
-import { buildRun, prepareBackend } from '../build.js';
+import { buildRun, prepareBackend, taskOptions } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { progressReporter } from '../progress.js';
+import { findTaskSpec } from '../registry.js';
 import { RunDirectory } from '../run-directory.js';
 
 export interface Io {
@@ -137,17 +138,64 @@ async function execute(
       return EXIT_INTERRUPTED;
     }
     run.writeResult(result(config, state));
-    const first = state.history[0]!.evaluation;
-    const last = state.history.at(-1)!.evaluation;
-    io.out(
-      `pes: done: eval loss ${first.evalLoss.toPrecision(5)} → ${last.evalLoss.toPrecision(5)}; θ = [${Array.from(state.theta, (v) => v.toPrecision(5)).join(', ')}]; ${run.result}`,
-    );
+    for (const line of summary(config, state, run, (performance.now() - started) / 1000))
+      io.out(line);
     trainer.dispose(state);
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** What a newcomer wants at the end: θ in the task's words, the figures before and after, the files. */
+function summary(
+  config: RunConfig,
+  state: MetaTrainState,
+  run: RunDirectory,
+  seconds: number,
+): string[] {
+  const first = state.history[0]!;
+  const last = state.history.at(-1)!;
+  const spec = findTaskSpec(config.task);
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));
+  const vector = (theta: ArrayLike<number>) => `[${Array.from(theta, fmt).join(', ')}]`;
+  const lines = [
+    `pes: done in ${formatDuration(seconds)}: ${state.iteration} iterations, ${state.counters.innerSteps.toLocaleString('en')} inner steps.`,
+    `  θ                  ${vector(first.theta)} → ${vector(state.theta)}`,
+  ];
+  if (spec.describeTheta) {
+    const options = taskOptions(config);
+    lines.push(`  before             ${spec.describeTheta(first.theta, options)}`);
+    lines.push(`  after              ${spec.describeTheta(state.theta, options)}`);
+  }
+  const figures: [string, string][] = [
+    ['valAccuracy', 'val accuracy'],
+    ['valLoss', 'val loss'],
+    ['evalReturn', 'eval return'],
+    ['evalLoss', 'full-run objective'],
+  ];
+  for (const [key, label] of figures) {
+    const before = first.evaluation[key];
+    const after = last.evaluation[key];
+    if (before !== undefined && after !== undefined)
+      lines.push(`  ${label.padEnd(19)}${fmt(before)} → ${fmt(after)}`);
+  }
+  if (state.counters.nonFiniteParticles > 0 || state.counters.skippedUpdates > 0) {
+    lines.push(
+      `  non-finite         ${state.counters.nonFiniteParticles} particles reset, ${state.counters.skippedUpdates} updates skipped`,
+    );
+  }
+  lines.push(
+    `  files              ${run.dir}/ (config.json, metrics.jsonl, checkpoint.json, result.json)`,
+  );
+  return lines;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - 60 * m)} s`;
 }
 
 function metricsLine(record: IterationRecord, elapsedSeconds: number) {

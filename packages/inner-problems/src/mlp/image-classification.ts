@@ -267,7 +267,7 @@ export function imageClassificationTask(
       const figures = validationFigures(r.state.params[0]!);
       task.dispose!(r.state);
       const evalLoss = r.losses.reduce((a, b) => a + b, 0);
-      return { evalLoss, finalTrainLoss: r.losses[horizon - 1]!, ...figures };
+      return { evalLoss, lastStepLoss: r.losses[horizon - 1]!, ...figures };
     },
     snapshot: (state) => ({
       params: state.params.map((ps) => ps.map(tensorSnapshot)),
