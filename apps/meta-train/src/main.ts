@@ -160,16 +160,17 @@ Examples:
     .option('--eval-every <E>', 'evaluate every E iterations', integer)
     .option(
       '--resolution <R>',
-      'toy-regression: grid cells per axis of the meta-loss surface',
+      'grid cells per axis of the meta-loss surface (toy-regression 100, mnist-lr-schedule 6)',
       integer,
-      100,
     )
+    .option('--horizon <T>', 'mnist-lr-schedule: inner steps of each run (default 1000)', integer)
     .addHelpText(
       'after',
       `
 Examples:
   npx pes experiment influence-balancing --out runs/influence
-  npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60`,
+  npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60
+  npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores`,
     )
     .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
     .exitOverride();

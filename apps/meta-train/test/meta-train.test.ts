@@ -31,7 +31,9 @@ describe('pes meta-train', () => {
     );
     expect(status).toBe(0);
     expect(lines.join('\n')).toMatch(/^pes: done in .*: 40 iterations/m);
-    expect(lines.at(-1)).toMatch(/^  files  .*run\/ \(config.json, metrics.jsonl, checkpoint.json, result.json\)$/);
+    expect(lines.at(-1)).toMatch(
+      /^  files  .*run\/ \(config.json, metrics.jsonl, checkpoint.json, result.json\)$/,
+    );
     const config = readJson(join(out, 'config.json'));
     expect(config).toMatchObject({
       task: 'quadratic',

@@ -16,19 +16,29 @@ export interface RandomSearchSettings {
  * same loop, checkpoints and reports as the gradient-based methods, so a comparison with them
  * at an equal budget of inner steps needs nothing special.
  */
-export function createRandomSearch(options: { task: Task; settings: RandomSearchSettings }): MetaTrainer<null> {
+export function createRandomSearch(options: {
+  task: Task;
+  settings: RandomSearchSettings;
+}): MetaTrainer<null> {
   const { task, settings } = options;
   if (!Number.isInteger(settings.candidates) || settings.candidates < 1) {
     throw new RangeError(`random search needs at least one candidate, got ${settings.candidates}`);
   }
   if (settings.searchSpace.length !== task.dim) {
-    throw new RangeError(`random search: the search space has ${settings.searchSpace.length} ranges, θ has ${task.dim} numbers`);
+    throw new RangeError(
+      `random search: the search space has ${settings.searchSpace.length} ranges, θ has ${task.dim} numbers`,
+    );
   }
   if (!Number.isFinite(task.horizon)) {
     throw new RangeError(`random search evaluates whole episodes; ${task.name} never ends`);
   }
   const score = (e: Evaluation) => (task.maximize ? -e.evalLoss : e.evalLoss);
-  const entry = (iteration: number, theta: Float64Array, evaluation: Evaluation, metaLoss: number | null) => ({
+  const entry = (
+    iteration: number,
+    theta: Float64Array,
+    evaluation: Evaluation,
+    metaLoss: number | null,
+  ) => ({
     iteration,
     theta: Array.from(theta),
     metaLoss,
@@ -52,10 +62,16 @@ export function createRandomSearch(options: { task: Task; settings: RandomSearch
     },
     step(state) {
       const u = uniform(foldIn(state.loopKey, state.iteration), task.dim);
-      const candidate = Float64Array.from(settings.searchSpace, ([low, high], j) => low + (high - low) * u[j]!);
+      const candidate = Float64Array.from(
+        settings.searchSpace,
+        ([low, high], j) => low + (high - low) * u[j]!,
+      );
       const evaluation = task.evaluate(candidate, state.evalKey);
-      const best = state.history.reduce((a, b) => (score(b.evaluation) < score(a.evaluation) ? b : a));
-      const improved = Number.isFinite(evaluation.evalLoss) && score(evaluation) < score(best.evaluation);
+      const best = state.history.reduce((a, b) =>
+        score(b.evaluation) < score(a.evaluation) ? b : a,
+      );
+      const improved =
+        Number.isFinite(evaluation.evalLoss) && score(evaluation) < score(best.evaluation);
       const theta = improved ? candidate : state.theta;
       const iteration = state.iteration + 1;
       const record: IterationRecord = {
@@ -72,7 +88,10 @@ export function createRandomSearch(options: { task: Task; settings: RandomSearch
         ...state,
         iteration,
         theta,
-        history: [...state.history, entry(iteration, theta, improved ? evaluation : best.evaluation, evaluation.evalLoss)],
+        history: [
+          ...state.history,
+          entry(iteration, theta, improved ? evaluation : best.evaluation, evaluation.evalLoss),
+        ],
         counters: { ...state.counters, innerSteps: record.innerSteps },
       };
       return { state: next, record };
@@ -81,10 +100,19 @@ export function createRandomSearch(options: { task: Task; settings: RandomSearch
     snapshot: (state) => state,
     restore(snapshot) {
       const s = snapshot as Partial<MetaTrainState<null>>;
-      if (!s || !(s.theta instanceof Float64Array) || s.theta.length !== task.dim || !Array.isArray(s.history)) {
+      if (
+        !s ||
+        !(s.theta instanceof Float64Array) ||
+        s.theta.length !== task.dim ||
+        !Array.isArray(s.history)
+      ) {
         throw new TypeError('checkpoint does not hold a random-search state for this task');
       }
-      return { ...(s as MetaTrainState<null>), loopKey: assertKey(s.loopKey), evalKey: assertKey(s.evalKey) };
+      return {
+        ...(s as MetaTrainState<null>),
+        loopKey: assertKey(s.loopKey),
+        evalKey: assertKey(s.evalKey),
+      };
     },
     dispose: () => undefined,
   };

@@ -17,7 +17,8 @@ const INNER_MOMENTUM = 0.9;
 const DEFAULT_KNOTS = 4;
 
 function checked<T extends string>(what: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new RangeError(`unknown ${what} '${value}'; known: ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new RangeError(`unknown ${what} '${value}'; known: ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -32,10 +33,14 @@ export function lrScheduleTask(options: TaskOptions & { name?: string }): ImageC
   const initialTheta = options.initialTheta ?? entry.initialTheta(knots);
   const schedule = entry.create(horizon);
   if (schedule.dim !== undefined && initialTheta.length !== schedule.dim) {
-    throw new RangeError(`schedule ${entry.name} takes θ of length ${schedule.dim}, got ${initialTheta.length} numbers`);
+    throw new RangeError(
+      `schedule ${entry.name} takes θ of length ${schedule.dim}, got ${initialTheta.length} numbers`,
+    );
   }
   if (schedule.dim === undefined && initialTheta.length < 2) {
-    throw new RangeError(`schedule ${entry.name} takes θ of length ≥ 2 (one per knot), got ${initialTheta.length}`);
+    throw new RangeError(
+      `schedule ${entry.name} takes θ of length ≥ 2 (one per knot), got ${initialTheta.length}`,
+    );
   }
   const dataset = checked<DatasetName>('dataset', options.dataset ?? 'mnist', ['mnist', 'cifar10']);
   const data = loadImageData({ dataset, ...(options.dataDir ? { dir: options.dataDir } : {}) });
@@ -43,7 +48,11 @@ export function lrScheduleTask(options: TaskOptions & { name?: string }): ImageC
     name: options.name ?? 'mnist-lr-schedule',
     data,
     architecture: parseArchitecture(options.arch ?? `${data.train.features}-100-100-10`),
-    activation: checked<Activation>('activation', options.activation ?? 'relu', ['relu', 'tanh', 'sigmoid']),
+    activation: checked<Activation>('activation', options.activation ?? 'relu', [
+      'relu',
+      'tanh',
+      'sigmoid',
+    ]),
     batchSize: options.batchSize ?? 100,
     horizon,
     rule: learningRateRule({
@@ -53,7 +62,11 @@ export function lrScheduleTask(options: TaskOptions & { name?: string }): ImageC
       initialTheta,
       rate: (theta, t) => schedule.rate(theta, t),
     }),
-    objective: checked<Objective>('objective', options.objective ?? 'train-loss', ['train-loss', 'val-loss', 'val-accuracy']),
+    objective: checked<Objective>('objective', options.objective ?? 'train-loss', [
+      'train-loss',
+      'val-loss',
+      'val-accuracy',
+    ]),
   });
 }
 
@@ -92,7 +105,16 @@ export const mnistLrScheduleTaskSpec: TaskSpec = {
   name: 'mnist-lr-schedule',
   description: 'learning-rate schedule of momentum SGD training an MNIST MLP (paper section c)',
   defaults,
-  options: ['dataset', 'dataDir', 'arch', 'batchSize', 'activation', 'objective', 'schedule', 'initialTheta'],
+  options: [
+    'dataset',
+    'dataDir',
+    'arch',
+    'batchSize',
+    'activation',
+    'objective',
+    'schedule',
+    'initialTheta',
+  ],
   usesTensors: true,
   create: (options) => lrScheduleTask(options),
   searchSpace(options) {

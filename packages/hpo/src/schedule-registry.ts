@@ -53,7 +53,9 @@ export const scheduleRegistry: readonly ScheduleEntry[] = [
 export function findSchedule(name: string): ScheduleEntry {
   const entry = scheduleRegistry.find((s) => s.name === name);
   if (!entry) {
-    throw new RangeError(`unknown schedule '${name}'; known schedules: ${scheduleRegistry.map((s) => s.name).join(', ')}`);
+    throw new RangeError(
+      `unknown schedule '${name}'; known schedules: ${scheduleRegistry.map((s) => s.name).join(', ')}`,
+    );
   }
   return entry;
 }

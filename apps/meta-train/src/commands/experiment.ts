@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
+import { selectBackend } from '../backend.js';
 import { influenceBalancingExperiment } from '../experiments/influence-balancing.js';
+import { LR_SCHEDULE_DEFAULTS, lrScheduleExperiment } from '../experiments/lr-schedule.js';
 import { toyRegressionExperiment } from '../experiments/toy-regression.js';
 import type { Io } from './meta-train.js';
 
@@ -11,6 +13,8 @@ export const EXPERIMENTS = {
     'TBPTT K=1,10,100, truncated ES, PES, UORO, RTRL on influence balancing (paper Fig. a)',
   'toy-regression':
     'TBPTT, RTRL, UORO, ES, truncated ES, PES on the toy meta-loss surface (paper Fig. b)',
+  'mnist-lr-schedule':
+    'PES, truncated ES (K = 10, 100) and random search tuning an MNIST schedule (paper c)',
 } as const;
 
 export interface ExperimentOptions {
@@ -18,7 +22,8 @@ export interface ExperimentOptions {
   iterations?: number;
   seed?: number;
   evalEvery?: number;
-  resolution: number;
+  resolution?: number;
+  horizon?: number;
 }
 
 export async function experiment(
@@ -35,7 +40,10 @@ export async function experiment(
     throw new UsageError(
       '--out DIR is required: the experiment writes results.json, table.md and plots there',
     );
-  if (!Number.isInteger(options.resolution) || options.resolution < 2) {
+  if (
+    options.resolution !== undefined &&
+    (!Number.isInteger(options.resolution) || options.resolution < 2)
+  ) {
     throw new UsageError(`--resolution must be an integer ≥ 2, got ${options.resolution}`);
   }
   const shared: Partial<RunConfig> = {};
@@ -52,6 +60,21 @@ export async function experiment(
   }
   io.out(`pes: experiment ${name} → ${out}`);
   if (name === 'influence-balancing') await influenceBalancingExperiment(out, shared, io);
-  else await toyRegressionExperiment(out, shared, options.resolution, io);
+  else if (name === 'toy-regression')
+    await toyRegressionExperiment(out, shared, options.resolution ?? 100, io);
+  else {
+    await selectBackend();
+    await lrScheduleExperiment(
+      out,
+      {
+        ...LR_SCHEDULE_DEFAULTS,
+        ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.resolution !== undefined ? { resolution: options.resolution } : {}),
+        ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+      },
+      io,
+    );
+  }
   return 0;
 }

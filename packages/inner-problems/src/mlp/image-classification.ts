@@ -120,6 +120,8 @@ export function imageClassificationTask(
     const t = state.t.slice();
     const done = new Uint8Array(particles * steps);
     const lossTensors: tf.Scalar[] = [];
+    // The training loss of each step, kept only for evaluate's figures (resetAtEnd false).
+    const trainTensors: tf.Scalar[] = [];
     for (let k = 0; k < steps; k++) {
       const [batchKey, heldOutKey, initKey] = split(foldIn(key, k), 3) as [Key, Key, Key];
       const batch = makeBatch(data.train, batchKey);
@@ -138,12 +140,14 @@ export function imageClassificationTask(
             state: optimizer[p]!,
           });
           let reported: tf.Scalar = loss;
+          const kept = !resetAtEnd && heldOut ? tf.keep(loss.clone()) : undefined;
           if (heldOut) {
             const evaluation = evaluateBatch(updated.params, heldOut, activation);
             reported = objective === 'val-loss' ? evaluation.loss : tf.neg(evaluation.accuracy);
           }
-          return { ...updated, reported };
+          return { ...updated, reported, kept };
         });
+        if (next.kept) trainTensors.push(next.kept);
         if (owned[p]) tf.dispose([...params[p]!, ...optimizer[p]!]);
         params[p] = next.params;
         optimizer[p] = next.state;
@@ -177,10 +181,15 @@ export function imageClassificationTask(
     const stepMajor =
       lossTensors.length > 0 ? tf.tidy(() => tf.stack(lossTensors).dataSync()) : new Float32Array();
     tf.dispose(lossTensors);
+    const trainLosses =
+      trainTensors.length > 0
+        ? Float64Array.from(tf.tidy(() => tf.stack(trainTensors).dataSync()))
+        : undefined;
+    tf.dispose(trainTensors);
     const losses = new Float64Array(particles * steps);
     for (let k = 0; k < steps; k++)
       for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
-    return { state: { params, optimizer, t }, losses, done };
+    return { state: { params, optimizer, t }, losses, done, trainLosses };
   };
 
   const copyParticle = (state: MlpState, p: number) => ({
@@ -232,7 +241,10 @@ export function imageClassificationTask(
       if (initOptions?.stepOffsets) t.set(initOptions.stepOffsets.map((o) => o % horizon));
       return { params, optimizer, t };
     },
-    unroll: (state, thetas, steps, key) => run(state, thetas, steps, key, true),
+    unroll(state, thetas, steps, key) {
+      const { trainLosses: _unused, ...result } = run(state, thetas, steps, key, true);
+      return result;
+    },
     reset(state, mask, key) {
       const which = Array.from(mask.keys()).filter((p) => mask[p]);
       const fresh = freshNetworks(key, which.length);
@@ -267,7 +279,15 @@ export function imageClassificationTask(
       const figures = validationFigures(r.state.params[0]!);
       task.dispose!(r.state);
       const evalLoss = r.losses.reduce((a, b) => a + b, 0);
-      return { evalLoss, lastStepLoss: r.losses[horizon - 1]!, ...figures };
+      // Under a held-out objective the training losses come along, so one run gives both.
+      const trainLossSum = r.trainLosses ? r.trainLosses.reduce((a, b) => a + b, 0) : evalLoss;
+      const trainLossSumFigure = objective === 'train-loss' ? evalLoss : trainLossSum;
+      return {
+        evalLoss,
+        trainLossSum: trainLossSumFigure,
+        lastStepLoss: r.losses[horizon - 1]!,
+        ...figures,
+      };
     },
     snapshot: (state) => ({
       params: state.params.map((ps) => ps.map(tensorSnapshot)),
