@@ -8,6 +8,7 @@ import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
 import { DataError } from '@pes/inner-problems';
 import { EXIT_USAGE, UsageError } from './errors.js';
+import { taskSpecs } from './registry.js';
 
 const number = (value: string): number => {
   const x = Number(value);
@@ -115,7 +116,11 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
 Examples:
   npx pes meta-train --task quadratic --estimator pes --out runs/q
   npx pes meta-train --task quadratic --estimator tes --unroll 1 --iterations 500
-  npx pes meta-train --resume runs/q --iterations 600`,
+  npx pes meta-train --resume runs/q --iterations 600
+  npx pes meta-train --task mnist-lr-schedule --objective val-accuracy --out runs/hpo
+
+Each task's defaults (the paper's where a 2-core machine allows; N and iterations scaled down):
+${taskDefaultsTable()}`,
     )
     .action((options: Record<string, unknown>, command: Command) => {
       const given = new Set<string>();
@@ -217,6 +222,17 @@ Examples:
     )
     .exitOverride();
   return program;
+}
+
+/** One line per task: the defaults a run gets without flags. */
+function taskDefaultsTable(): string {
+  return taskSpecs
+    .map((spec) => {
+      const d = spec.defaults;
+      const horizon = d.horizon === undefined ? 'T = ∞' : `T = ${d.horizon}`;
+      return `  ${spec.name.padEnd(20)}${d.estimator}, K = ${d.unrollLength}, N = ${d.particles}, σ = ${d.sigma}, ${horizon}, ${d.outerOptimizer} ${d.outerLr}, ${d.iterations} iterations`;
+    })
+    .join('\n');
 }
 
 /** Runs the `pes` command; returns the exit status. Usage problems: one line, status 2. */

@@ -48,12 +48,13 @@ export async function metaTrain(
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
   run.writeConfig(config);
+  io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
+  io.out('pes: evaluating the initial θ…');
   const state = trainer.init();
   saveCheckpoint(run.checkpoint, {
     config,
     trainer: trainer.snapshot(state),
   } satisfies CheckpointContents);
-  io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
   return execute(run, config, trainer, state, io);
 }
 
