@@ -32,7 +32,7 @@ describe('pes meta-train', () => {
     expect(status).toBe(0);
     expect(lines.join('\n')).toMatch(/^pes: done in .*: 40 iterations/m);
     expect(lines.at(-1)).toMatch(
-      /^  files  .*run\/ \(config.json, metrics.jsonl, checkpoint.json, result.json\)$/,
+      /^ {2}files {2}.*run\/ \(config.json, metrics.jsonl, checkpoint.json, result.json\)$/,
     );
     const config = readJson(join(out, 'config.json'));
     expect(config).toMatchObject({
