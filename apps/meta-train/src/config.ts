@@ -37,6 +37,8 @@ export const runConfigSchema = z.strictObject({
   iterations: z.number().int().min(0),
   evalEvery: z.number().int().min(0),
   checkpointEvery: z.number().int().min(0),
+  /** Also checkpoint when this many seconds have passed since the last one (0: off). */
+  checkpointSeconds: z.number().min(0).finite().default(0),
   seed: z.number().int(),
 });
 

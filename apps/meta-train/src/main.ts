@@ -9,6 +9,7 @@ import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.j
 import { DataError } from '@pes/inner-problems';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { taskSpecs } from './registry.js';
+import { loadConfigFile } from './config-file.js';
 
 const number = (value: string): number => {
   const x = Number(value);
@@ -110,6 +111,12 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     .option('--out <DIR>', 'run directory (default runs/TASK-ESTIMATOR-TIME)')
     .option('--overwrite', 'replace the run already in --out')
     .option('--resume <DIR>', 'continue the run in DIR from its last checkpoint')
+    .option('--config <FILE>', 'settings from a JSON or YAML file; flags override them')
+    .option(
+      '--print-config',
+      "print the task's full settings as a config file to start from, and stop",
+    )
+    .option('--checkpoint-seconds <S>', 'also checkpoint every S seconds', number)
     .addHelpText(
       'after',
       `
@@ -132,7 +139,13 @@ ${taskDefaultsTable()}`,
       }
       // Defaults of --no-* flags come from the task, not from commander.
       for (const flag of ['antithetic', 'stagger']) if (!given.has(flag)) delete flags[flag];
-      run(() => metaTrain(flags as MetaTrainFlags, given, io));
+      run(() => {
+        // A config file supplies what the flags do not.
+        const file = typeof flags.config === 'string' ? loadConfigFile(flags.config) : {};
+        for (const [field, value] of Object.entries(file))
+          if (!given.has(field)) flags[field] = value;
+        return metaTrain(flags as MetaTrainFlags, given, io);
+      });
     });
   train.exitOverride();
 

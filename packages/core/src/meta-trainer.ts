@@ -223,8 +223,11 @@ export interface RunOptions<E> {
   /** Start from here (a restored checkpoint); a fresh state otherwise. */
   state?: MetaTrainState<E>;
   onIteration?: (record: IterationRecord, state: MetaTrainState<E>) => void;
-  /** Called with a snapshot every `checkpointEvery` iterations and at the end. */
-  checkpoint?: { every: number; save: (snapshot: unknown, state: MetaTrainState<E>) => void };
+  /**
+   * Called with a snapshot every `every` iterations, or once `seconds` have passed since the
+   * last one (either may be 0: off), and at the end.
+   */
+  checkpoint?: { every: number; seconds?: number; save: (snapshot: unknown, state: MetaTrainState<E>) => void };
   /** Polled between iterations; when true the run checkpoints and returns early. */
   shouldStop?: () => boolean;
 }
@@ -240,6 +243,7 @@ export async function runMetaTraining<E>(
   const { trainer, checkpoint } = options;
   let state = options.state ?? trainer.init();
   let sinceCheckpoint = 0;
+  let lastSave = performance.now();
   let stopped = false;
   while (!trainer.isFinished(state)) {
     if (options.shouldStop?.()) {
@@ -250,9 +254,13 @@ export async function runMetaTraining<E>(
     state = next;
     options.onIteration?.(record, state);
     sinceCheckpoint++;
-    if (checkpoint && checkpoint.every > 0 && sinceCheckpoint >= checkpoint.every) {
+    const dueByCount = checkpoint !== undefined && checkpoint.every > 0 && sinceCheckpoint >= checkpoint.every;
+    const dueByTime =
+      checkpoint?.seconds !== undefined && checkpoint.seconds > 0 && performance.now() - lastSave >= checkpoint.seconds * 1000;
+    if (checkpoint && (dueByCount || dueByTime)) {
       checkpoint.save(trainer.snapshot(state), state);
       sinceCheckpoint = 0;
+      lastSave = performance.now();
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -10,7 +10,8 @@ import {
 } from '@pes/core';
 import { isDeepStrictEqual } from 'node:util';
 import { buildRun, prepareBackend, taskOptions } from '../build.js';
-import { resolveConfig, type RunConfig } from '../config.js';
+import { flagOf, resolveConfig, type RunConfig } from '../config.js';
+import { stringify } from 'yaml';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { progressReporter } from '../progress.js';
 import { findTaskSpec } from '../registry.js';
@@ -26,6 +27,8 @@ export interface MetaTrainFlags extends Partial<Omit<RunConfig, 'task'>> {
   out?: string;
   resume?: string;
   overwrite?: boolean;
+  config?: string;
+  printConfig?: boolean;
 }
 
 /** What a checkpoint file holds: the settings it was made under and the trainer's state. */
@@ -41,8 +44,15 @@ export async function metaTrain(
 ): Promise<number> {
   if (flags.resume !== undefined) return resume(flags, given, io);
   if (!flags.task) throw new UsageError('--task is required (pes list names the tasks)');
-  const { out, resume: _r, overwrite, ...overrides } = flags;
+  const { out, resume: _r, overwrite, config: _c, printConfig, ...overrides } = flags;
   const config = resolveConfig({ ...overrides, task: flags.task });
+  if (printConfig) {
+    io.out(
+      `# pes meta-train --config FILE: every setting of a ${config.task} run (flags override)`,
+    );
+    io.out(stringify(config).trimEnd());
+    return 0;
+  }
   await prepareBackend(config, io.out);
   const { trainer } = buildRun(config); // every setting is checked before anything is written
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
@@ -59,14 +69,19 @@ export async function metaTrain(
 }
 
 async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promise<number> {
-  const extra = [...given].filter((name) => !['resume', 'iterations'].includes(name));
-  if (extra.length > 0) {
-    throw new UsageError(
-      `--resume takes its settings from the run's config.json; only --iterations may change (drop ${extra.map((f) => `--${kebab(f)}`).join(', ')})`,
-    );
-  }
   const run = new RunDirectory(flags.resume!);
   const stored = run.readConfig();
+  // Flags given with --resume must agree with the run's settings; only --iterations may change.
+  for (const field of given) {
+    if (['resume', 'iterations', 'config', 'overwrite'].includes(field)) continue;
+    const value = (flags as Record<string, unknown>)[field];
+    const current = (stored as Record<string, unknown>)[field];
+    if (!isDeepStrictEqual(value, current)) {
+      throw new UsageError(
+        `--resume: ${flagOf(field)} ${JSON.stringify(value)} does not match the run's ${field} (${JSON.stringify(current)}); only --iterations may change`,
+      );
+    }
+  }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
   await prepareBackend(config, io.out);
   const { trainer } = buildRun(config);
@@ -123,6 +138,7 @@ async function execute(
       },
       checkpoint: {
         every: config.checkpointEvery,
+        seconds: config.checkpointSeconds,
         save: (snapshot) =>
           saveCheckpoint(run.checkpoint, {
             config,
@@ -233,8 +249,4 @@ function result(config: RunConfig, state: MetaTrainState) {
 function defaultRunDirectory(config: RunConfig): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `runs/${config.task}-${config.estimator}-${stamp}`;
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { closest } from 'fastest-levenshtein';
+import { parseDocument } from 'yaml';
+import { describeIssues, runConfigSchema, type RunConfig } from './config.js';
+import { UsageError } from './errors.js';
+
+/**
+ * A run's settings from a JSON or YAML file (YAML is a superset of JSON, so one parser reads
+ * both). Problems are named with the file, the line and column, the field and the nearest
+ * valid field name.
+ */
+export function loadConfigFile(file: string): Partial<RunConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  const value = file.endsWith('.json') ? parseJson(file, text) : parseYaml(file, text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`${file} must hold a mapping of settings (field: value)`);
+  }
+  const fields = Object.keys(runConfigSchema.shape);
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key)) {
+      throw new UsageError(
+        `${file}: unknown field '${key}'; did you mean '${closest(key, fields)}'?`,
+      );
+    }
+  }
+  const parsed = runConfigSchema.partial().safeParse(value);
+  if (!parsed.success) throw new UsageError(`${file}: ${describeIssues(parsed.error, value)}`);
+  return parsed.data;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const document = parseDocument(text);
+  const problem = document.errors[0];
+  if (problem) {
+    const where = problem.linePos?.[0]
+      ? ` at line ${problem.linePos[0].line}, column ${problem.linePos[0].col}`
+      : '';
+    throw new UsageError(
+      `${file} is not valid YAML${where}: ${problem.message.split(/ at line|\n/)[0]}`,
+    );
+  }
+  return document.toJS();
+}
+
+/**
+ * JSON files are read as JSON, strictly (YAML would take `"a": }` for a null). V8 gives either a
+ * position, turned into line and column, or a snippet of the text around the fault.
+ */
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = Number(/position (\d+)/.exec(message)?.[1]);
+    let where = '';
+    if (Number.isInteger(position)) {
+      const before = text.slice(0, position).split('\n');
+      where = ` at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+    }
+    throw new UsageError(
+      `${file} is not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '')}`,
+    );
+  }
+}
