@@ -10,6 +10,8 @@ import { DataError } from '@pes/inner-problems';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { taskSpecs } from './registry.js';
 import { loadConfigFile } from './config-file.js';
+import { writeComparison, writeReport } from './report.js';
+import { mkdirSync } from 'node:fs';
 
 const number = (value: string): number => {
   const x = Number(value);
@@ -150,6 +152,40 @@ ${taskDefaultsTable()}`,
   train.exitOverride();
 
   program
+    .command('report')
+    .description(
+      'write report.html (curves, θ path, configuration, final figures) into a run directory',
+    )
+    .argument('<DIR>', 'run directory')
+    .action((dir: string) =>
+      run(async () => {
+        io.out(await writeReport(dir));
+        return 0;
+      }),
+    )
+    .exitOverride();
+
+  program
+    .command('compare')
+    .description("overlay several runs' curves in one report, with a table of their final figures")
+    .argument('<DIR...>', 'run directories')
+    .requiredOption('--out <DIR>', 'where compare.html and its plots go')
+    .action((dirs: string[], options: { out: string }) =>
+      run(async () => {
+        try {
+          mkdirSync(options.out, { recursive: true });
+        } catch (error) {
+          throw new UsageError(
+            `cannot create output directory ${options.out}: ${(error as NodeJS.ErrnoException).code}`,
+          );
+        }
+        io.out(await writeComparison(dirs, options.out));
+        return 0;
+      }),
+    )
+    .exitOverride();
+
+  program
     .command('data')
     .description('inspect a dataset')
     .argument('<action>', 'info')
@@ -276,4 +312,5 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  tty: process.stdout.isTTY === true && process.env.CI === undefined,
 };

@@ -1,4 +1,7 @@
+import cliProgress from 'cli-progress';
 import type { IterationRecord } from '@pes/core';
+
+const { SingleBar, Presets } = cliProgress;
 
 /**
  * Plain progress lines (no control characters, so logs and CI stay readable): one every
@@ -38,4 +41,42 @@ export function progressReporter(options: {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(5) : String(x);
+}
+
+/**
+ * A live progress bar for terminals (cli-progress): iteration, rate, ETA, current meta-loss and
+ * last evaluation. `stop` leaves the final bar on screen.
+ */
+export function progressBar(options: { total: number; startIteration: number }) {
+  const bar = new SingleBar(
+    {
+      format:
+        '{bar} {value}/{total} | {rate} it/s | ETA {eta_formatted} | meta-loss {metaLoss} | eval {evalLoss}',
+      hideCursor: true,
+      etaBuffer: 50,
+      fps: 5,
+    },
+    Presets.shades_classic,
+  );
+  const started = performance.now();
+  let lastEval = '–';
+  bar.start(options.total, options.startIteration, {
+    rate: '0.0',
+    metaLoss: '–',
+    evalLoss: lastEval,
+  });
+  return {
+    update(record: IterationRecord) {
+      if (record.evaluation) lastEval = fmt(record.evaluation.evalLoss);
+      const rate =
+        (record.iteration - options.startIteration) /
+        Math.max(1e-9, (performance.now() - started) / 1000);
+      bar.update(record.iteration, {
+        rate: rate.toFixed(1),
+        metaLoss: fmt(record.metaLoss),
+        evalLoss: lastEval,
+      });
+    },
+    stop: () => bar.stop(),
+  };
 }

@@ -13,13 +13,16 @@ import { buildRun, prepareBackend, taskOptions } from '../build.js';
 import { flagOf, resolveConfig, type RunConfig } from '../config.js';
 import { stringify } from 'yaml';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { progressReporter } from '../progress.js';
+import { progressBar, progressReporter } from '../progress.js';
 import { findTaskSpec } from '../registry.js';
+import { writeReport } from '../report.js';
 import { RunDirectory } from '../run-directory.js';
 
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Output goes to a terminal: draw a live progress bar instead of plain lines. */
+  tty?: boolean;
 }
 
 export interface MetaTrainFlags extends Partial<Omit<RunConfig, 'task'>> {
@@ -123,11 +126,15 @@ async function execute(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const started = performance.now();
-  const report = progressReporter({
-    total: config.iterations,
+  const bar = io.tty
+    ? progressBar({ total: trainer.iterations, startIteration: initial.iteration })
+    : undefined;
+  const plain = progressReporter({
+    total: trainer.iterations,
     startIteration: initial.iteration,
     write: io.out,
   });
+  const report = (record: IterationRecord) => (bar ? bar.update(record) : plain(record));
   try {
     const { state, stopped } = await runMetaTraining({
       trainer,
@@ -147,6 +154,7 @@ async function execute(
       },
       shouldStop: () => signal !== undefined,
     });
+    bar?.stop();
     if (stopped) {
       io.err(
         `pes: stopped at iteration ${state.iteration}; resume with: npx pes meta-train --resume ${run.dir}`,
@@ -155,8 +163,11 @@ async function execute(
       return EXIT_INTERRUPTED;
     }
     run.writeResult(result(config, state));
-    for (const line of summary(config, state, run, (performance.now() - started) / 1000))
+    const reportFile = await writeReport(run.dir);
+    for (const line of summary(config, state, run, (performance.now() - started) / 1000)) {
       io.out(line);
+    }
+    io.out(`  report             ${reportFile}`);
     trainer.dispose(state);
     return 0;
   } finally {

@@ -1,0 +1,293 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { writeFileAtomic } from '@pes/core';
+import type { TopLevelSpec } from 'vega-lite';
+import { UsageError } from './errors.js';
+import { renderPlot } from './plots.js';
+
+/** What a report reads from a run directory. */
+export interface RunRecord {
+  name: string;
+  dir: string;
+  config: Record<string, unknown>;
+  /** One object per iteration from metrics.jsonl. */
+  metrics: Record<string, number | number[] | boolean | null>[];
+  result?: {
+    initial: Record<string, number | number[]>;
+    final: Record<string, number | number[]>;
+    history: Record<string, number | number[] | null>[];
+  };
+}
+
+export function readRun(dir: string): RunRecord {
+  const root = resolve(dir);
+  const configFile = join(root, 'config.json');
+  if (!existsSync(configFile)) throw new UsageError(`${root} holds no run: config.json is missing`);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const metricsFile = join(root, 'metrics.jsonl');
+  const metrics = existsSync(metricsFile)
+    ? readFileSync(metricsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line)];
+          } catch {
+            return []; // a line torn by a crash
+          }
+        })
+    : [];
+  const resultFile = join(root, 'result.json');
+  const result = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, 'utf8')) : undefined;
+  return { name: basename(root), dir: root, config, metrics, result };
+}
+
+const escape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function fmt(value: unknown): string {
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : value.toPrecision(5);
+  if (Array.isArray(value)) return `[${value.map(fmt).join(', ')}]`;
+  return String(value);
+}
+
+function table(header: string[], rows: unknown[][]): string {
+  const head = header.map((h) => `<th>${escape(h)}</th>`).join('');
+  const body = rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escape(fmt(c))}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** Evaluation points of a run: from result.json's history when finished, from metrics while running. */
+type EvaluationPoint = Record<string, unknown> & {
+  run: string;
+  iteration: number;
+  innerSteps: number;
+  theta?: number[];
+};
+
+function evaluations(run: RunRecord): EvaluationPoint[] {
+  const source: Record<string, unknown>[] =
+    run.result?.history ?? run.metrics.filter((m) => typeof m.evalLoss === 'number');
+  const stepsAt = new Map(run.metrics.map((m) => [m.iteration as number, m.innerSteps as number]));
+  return source.map((h) => ({
+    ...h,
+    run: run.name,
+    iteration: h.iteration as number,
+    innerSteps: stepsAt.get(h.iteration as number) ?? 0,
+    ...(Array.isArray(h.theta) ? { theta: h.theta as number[] } : {}),
+  }));
+}
+
+const FIGURES = ['evalLoss', 'valAccuracy', 'valLoss', 'evalReturn'] as const;
+
+/** The plots of one or several runs: curves against iterations and inner steps, and θ's path. */
+export function reportPlots(
+  runs: RunRecord[],
+): { name: string; title: string; spec: TopLevelSpec }[] {
+  const schema = 'https://vega.github.io/schema/vega-lite/v6.json';
+  const color = { field: 'run', type: 'nominal', title: 'run' } as const;
+  const metaLoss = runs.flatMap((r) =>
+    r.metrics.map((m) => ({ run: r.name, iteration: m.iteration, metaLoss: m.metaLoss })),
+  );
+  const evals = runs.flatMap(evaluations);
+  const plots: { name: string; title: string; spec: TopLevelSpec }[] = [
+    {
+      name: 'meta-loss',
+      title: 'Meta-loss of each estimate',
+      spec: {
+        $schema: schema,
+        width: 560,
+        height: 260,
+        data: { values: metaLoss },
+        mark: { type: 'line', strokeWidth: 1 },
+        encoding: {
+          x: { field: 'iteration', type: 'quantitative' },
+          y: {
+            field: 'metaLoss',
+            type: 'quantitative',
+            title: 'meta-loss',
+            scale: { zero: false },
+          },
+          color,
+        },
+      } as TopLevelSpec,
+    },
+  ];
+  for (const figure of FIGURES) {
+    if (!evals.some((e) => typeof (e as Record<string, unknown>)[figure] === 'number')) continue;
+    for (const axis of ['iteration', 'innerSteps'] as const) {
+      plots.push({
+        name: `${figure}-by-${axis === 'iteration' ? 'iteration' : 'inner-steps'}`,
+        title: `${figure} of θ against ${axis === 'iteration' ? 'outer iterations' : 'inner steps taken by the estimator'}`,
+        spec: {
+          $schema: schema,
+          width: 560,
+          height: 260,
+          data: { values: evals },
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: {
+              field: axis,
+              type: 'quantitative',
+              title: axis === 'iteration' ? 'iteration' : 'inner steps',
+            },
+            y: { field: figure, type: 'quantitative', scale: { zero: false } },
+            color,
+          },
+        } as TopLevelSpec,
+      });
+    }
+  }
+  const dims = evals.map((e) => (Array.isArray(e.theta) ? e.theta.length : 0));
+  if (dims.length > 0 && dims.every((d) => d === 2)) {
+    plots.push({
+      name: 'theta-path',
+      title: 'θ’s path: evaluation points coloured by evaluation loss',
+      spec: {
+        $schema: schema,
+        width: 420,
+        height: 420,
+        data: {
+          values: evals.map((e, order) => ({
+            ...e,
+            order,
+            theta0: (e.theta as number[])[0],
+            theta1: (e.theta as number[])[1],
+          })),
+        },
+        layer: [
+          {
+            mark: { type: 'line', color: '#999' },
+            encoding: {
+              x: { field: 'theta0', type: 'quantitative', title: 'θ0', scale: { zero: false } },
+              y: { field: 'theta1', type: 'quantitative', title: 'θ1', scale: { zero: false } },
+              detail: { field: 'run' },
+              order: { field: 'order' },
+            },
+          },
+          {
+            mark: { type: 'point', filled: true, size: 80 },
+            encoding: {
+              x: { field: 'theta0', type: 'quantitative' },
+              y: { field: 'theta1', type: 'quantitative' },
+              color: {
+                field: 'evalLoss',
+                type: 'quantitative',
+                title: 'eval loss',
+                scale: { scheme: 'viridis' },
+              },
+              shape: { field: 'run', type: 'nominal' },
+            },
+          },
+        ],
+      } as TopLevelSpec,
+    });
+  } else {
+    const values = evals.flatMap((e) =>
+      Array.isArray(e.theta)
+        ? e.theta.map((v, i) => ({
+            run: e.run,
+            iteration: e.iteration,
+            component: `θ${i}`,
+            value: v,
+          }))
+        : [],
+    );
+    plots.push({
+      name: 'theta',
+      title: 'θ at each evaluation',
+      spec: {
+        $schema: schema,
+        width: 560,
+        height: 260,
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'iteration', type: 'quantitative' },
+          y: { field: 'value', type: 'quantitative', title: 'θ component' },
+          color: { field: 'component', type: 'nominal' },
+          strokeDash: { field: 'run', type: 'nominal' },
+        },
+      } as TopLevelSpec,
+    });
+  }
+  return plots;
+}
+
+/** Final figures of each run, initial → final. */
+function finalTable(runs: RunRecord[]): string {
+  const keys = ['theta', ...FIGURES];
+  const rows = runs.map((r) => {
+    const initial = r.result?.initial ?? {};
+    const final = r.result?.final ?? {};
+    return [
+      r.name,
+      r.config.estimator,
+      r.result ? 'finished' : `running (${r.metrics.length} iterations)`,
+      ...keys.map((k) => (k in final ? `${fmt(initial[k])} → ${fmt(final[k])}` : '')),
+    ];
+  });
+  return table(['run', 'estimator', 'state', ...keys.map((k) => `${k} (initial → final)`)], rows);
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}
+th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.3em}`;
+
+async function writeHtml(
+  out: string,
+  file: string,
+  title: string,
+  sections: string[],
+  plots: ReturnType<typeof reportPlots>,
+) {
+  const figures: string[] = [];
+  for (const plot of plots) {
+    const { svg, png } = await renderPlot(plot.spec);
+    const pngName = `${basename(file, '.html')}-${plot.name}.png`;
+    writeFileAtomic(join(out, pngName), png);
+    figures.push(
+      `<figure><figcaption>${escape(plot.title)}</figcaption>${svg}<div><a href="${pngName}">PNG</a></div></figure>`,
+    );
+  }
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}</style></head>
+<body><h1>${escape(title)}</h1>
+${sections.join('\n')}
+${figures.join('\n')}
+</body></html>
+`;
+  const path = join(out, file);
+  writeFileAtomic(path, html);
+  return path;
+}
+
+/** `pes report DIR`: report.html (and the plots as PNG) in the run directory. */
+export async function writeReport(dir: string): Promise<string> {
+  const run = readRun(dir);
+  const config = table(['setting', 'value'], Object.entries(run.config));
+  return writeHtml(
+    run.dir,
+    'report.html',
+    `@pes run ${run.name}: ${String(run.config.task)} with ${String(run.config.estimator)}`,
+    [`<h2>Result</h2>${finalTable([run])}`, `<h2>Configuration</h2>${config}`],
+    reportPlots([run]),
+  );
+}
+
+/** `pes compare DIR… --out DIR`: the runs' curves overlaid, and a table of their final figures. */
+export async function writeComparison(dirs: string[], out: string): Promise<string> {
+  const runs = dirs.map(readRun);
+  const names = new Set(runs.map((r) => r.name));
+  if (names.size !== runs.length) runs.forEach((r, i) => (r.name = `${i + 1}: ${r.name}`));
+  return writeHtml(
+    out,
+    'compare.html',
+    `@pes comparison of ${runs.length} runs`,
+    [`<h2>Final figures</h2>${finalTable(runs)}`],
+    reportPlots(runs),
+  );
+}
