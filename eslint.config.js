@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/vitest.config.ts', 'eslint.config.js'],
+    files: ['**/vitest.config.ts', '**/global-setup.ts', 'eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   prettier,

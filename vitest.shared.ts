@@ -9,7 +9,7 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config';
  */
 export function defineProjectConfig(
   projectRoot: string,
-  options: { setupFiles?: string[] } = {},
+  options: { setupFiles?: string[]; globalSetup?: string[] } = {},
 ): ViteUserConfig {
   const name = basename(projectRoot);
   const workspaceRoot = join(import.meta.dirname);
@@ -30,6 +30,7 @@ export function defineProjectConfig(
       include: ['test/**/*.test.ts'],
       environment: 'node',
       setupFiles: options.setupFiles ?? [],
+      globalSetup: options.globalSetup ?? [],
       testTimeout: 60_000,
       hookTimeout: 120_000,
       reporters: ['default', 'json'],

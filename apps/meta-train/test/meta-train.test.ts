@@ -31,7 +31,8 @@ describe('pes meta-train', () => {
     );
     expect(status).toBe(0);
     expect(lines.join('\n')).toMatch(/^pes: done in .*: 40 iterations/m);
-    expect(lines.at(-1)).toMatch(
+    expect(lines.at(-1)).toMatch(/^ {2}report {13}.*report\.html$/);
+    expect(lines.at(-2)).toMatch(
       /^ {2}files {2}.*run\/ \(config.json, metrics.jsonl, checkpoint.json, result.json\)$/,
     );
     const config = readJson(join(out, 'config.json'));
@@ -201,7 +202,9 @@ describe('bad input: one clear line, exit code 2, nothing written', () => {
     writeFileSync(checkpoint, good);
     const flags = await pes('meta-train', '--resume', out, '--sigma', '0.3');
     expect(flags.status).toBe(2);
-    expect(flags.err[0]).toMatch(/only --iterations may change \(drop --sigma\)/);
+    expect(flags.err[0]).toMatch(
+      /--sigma 0\.3 does not match the run's sigma \(0\.1\); only --iterations may change/,
+    );
 
     const config = readJson(join(out, 'config.json'));
     writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, sigma: 0.5 }));

@@ -15,7 +15,6 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
  */
 describe('npm pack', () => {
   it('gives tarballs that a separate project installs, imports and type-checks', () => {
-    execFileSync(process.execPath, [tsc, '-b'], { cwd: root });
     const packs = temporaryDirectory('pes-packs-');
     for (const p of packages) {
       execFileSync('npm', ['pack', '--silent', '--pack-destination', packs], {
