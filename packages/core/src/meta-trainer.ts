@@ -227,7 +227,11 @@ export interface RunOptions<E> {
    * Called with a snapshot every `every` iterations, or once `seconds` have passed since the
    * last one (either may be 0: off), and at the end.
    */
-  checkpoint?: { every: number; seconds?: number; save: (snapshot: unknown, state: MetaTrainState<E>) => void };
+  checkpoint?: {
+    every: number;
+    seconds?: number;
+    save: (snapshot: unknown, state: MetaTrainState<E>) => void;
+  };
   /** Polled between iterations; when true the run checkpoints and returns early. */
   shouldStop?: () => boolean;
 }
@@ -254,9 +258,12 @@ export async function runMetaTraining<E>(
     state = next;
     options.onIteration?.(record, state);
     sinceCheckpoint++;
-    const dueByCount = checkpoint !== undefined && checkpoint.every > 0 && sinceCheckpoint >= checkpoint.every;
+    const dueByCount =
+      checkpoint !== undefined && checkpoint.every > 0 && sinceCheckpoint >= checkpoint.every;
     const dueByTime =
-      checkpoint?.seconds !== undefined && checkpoint.seconds > 0 && performance.now() - lastSave >= checkpoint.seconds * 1000;
+      checkpoint?.seconds !== undefined &&
+      checkpoint.seconds > 0 &&
+      performance.now() - lastSave >= checkpoint.seconds * 1000;
     if (checkpoint && (dueByCount || dueByTime)) {
       checkpoint.save(trainer.snapshot(state), state);
       sinceCheckpoint = 0;
