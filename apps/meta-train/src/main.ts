@@ -4,6 +4,7 @@ import { benchInnerStep } from './commands/bench-inner-step.js';
 import { experiment } from './commands/experiment.js';
 import { dataInfo } from './commands/data-info.js';
 import { list } from './commands/list.js';
+import { variance, type VarianceCommandOptions } from './commands/variance.js';
 import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
 import { DataError } from '@pes/inner-problems';
@@ -218,6 +219,27 @@ ${taskDefaultsTable()}`,
       integer,
     )
     .option('--horizon <T>', 'mnist-lr-schedule: inner steps of each run (default 1000)', integer)
+    .option(
+      '--text <FILE>',
+      'variance: a text file (default ../shared/data/text/tinyshakespeare.txt)',
+    )
+    .option(
+      '--unroll <list>',
+      'variance: unroll lengths K, comma-separated divisors of T',
+      numberList,
+    )
+    .option(
+      '--particles <N>',
+      'variance: particles per estimate (default 100; the paper 1000)',
+      integer,
+    )
+    .option('--repeats <R>', 'variance: repeats per K (default 20; the paper 50)', integer)
+    .option(
+      '--reference-particles <N>',
+      'variance: particles of the ES reference (default 5000, as the paper)',
+      integer,
+    )
+    .option('--sigma <S>', 'variance: σ (default 1e-3)', number)
     .addHelpText(
       'after',
       `
@@ -227,6 +249,32 @@ Examples:
   npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores`,
     )
     .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
+    .exitOverride();
+
+  program
+    .command('variance')
+    .description(
+      'how the error of PES summed over an episode depends on the number of unrolls, for any task',
+    )
+    .requiredOption('--task <name>', 'task with finite episodes')
+    .requiredOption(
+      '--unroll <list>',
+      'unroll lengths K, comma-separated divisors of the horizon',
+      numberList,
+    )
+    .option('--out <DIR>', 'where results.json, table.md and the plot go')
+    .option('--horizon <T>', "episode length (default: the task's)", integer)
+    .option('--sigma <S>', "σ (default: the task's)", number)
+    .option('--particles <N>', 'particles per estimate', integer, 100)
+    .option('--repeats <R>', 'estimates per K', integer, 20)
+    .option(
+      '--reference-particles <N>',
+      'particles of the full-horizon ES reference',
+      integer,
+      2000,
+    )
+    .option('--seed <S>', 'random seed', integer, 0)
+    .action((options: VarianceCommandOptions) => run(() => variance(options, io)))
     .exitOverride();
 
   program

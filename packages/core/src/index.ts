@@ -101,3 +101,7 @@ export type { OuterOptimizerName, RunDefaults, TaskOptions, TaskSpec } from './t
 // Random search, as a meta-trainer over the same loop
 export { createRandomSearch } from './random-search.js';
 export type { RandomSearchSettings } from './random-search.js';
+
+// Analyses
+export { unrollVariance } from './analysis/unroll-variance.js';
+export type { UnrollVarianceSettings, UnrollVariancePoint } from './analysis/unroll-variance.js';

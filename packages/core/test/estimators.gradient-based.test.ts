@@ -7,14 +7,12 @@ import {
   pesAnalytic,
   persistentEs,
   rtrl,
-  split,
   uoro,
   type GradientEstimator,
   type Key,
-  type LinearQuadraticState,
-  type LinearQuadraticTask,
 } from '../src/index.js';
-import { addInto, standardErrorsFromTruth, totalVariance } from './statistics.js';
+import { staggeredTruth, summedEstimates } from './quadratic-truth.js';
+import { standardErrorsFromTruth, totalVariance } from './statistics.js';
 
 // Same reasoning as estimators.statistical.test.ts: 300 repeats, 4 SE for unbiasedness.
 const REPEATS = 300;
@@ -34,43 +32,13 @@ function keys(name: string, count = REPEATS): Key[] {
   return Array.from({ length: count }, (_, r) => foldIn(root, r));
 }
 
-/** Sum of consecutive estimates at fixed θ, with the particles' initial episode clocks. */
-function summed<E>(estimator: GradientEstimator<E>, key: Key, truncations: number, dim: number) {
-  const [initKey, loopKey] = split(key, 2) as [Key, Key];
-  let state = estimator.init(THETA, initKey);
-  const offsets = (state as { task: LinearQuadraticState }).task.t.slice();
-  const sum = new Float64Array(dim);
-  for (let j = 0; j < truncations; j++) {
-    const r = estimator.estimate(THETA, state, foldIn(loopKey, j));
-    addInto(sum, r.grad);
-    state = r.state;
-  }
-  return { sum, offsets };
-}
-
-/** Mean over particles of the exact gradient of their losses over `steps` global steps. */
-function staggeredTruth(t: LinearQuadraticTask, offsets: Int32Array, steps: number): Float64Array {
-  const truth = new Float64Array(t.dim);
-  for (const offset of offsets) {
-    let remaining = steps;
-    let length = t.horizon - offset;
-    while (remaining > 0) {
-      const run = Math.min(remaining, length);
-      addInto(truth, t.exactGradient(THETA, 0, run));
-      remaining -= run;
-      length = t.horizon;
-    }
-  }
-  return truth.map((v) => v / offsets.length);
-}
-
 describe('RTRL', () => {
   it('equals the exact gradient of an episode to float precision, across truncations', () => {
-    const { sum } = summed(
+    const { sum } = summedEstimates(
       rtrl(task, { particles: 1, sigma: 0, unrollLength: UNROLL, stagger: false }),
+      THETA,
       makeKey(0),
       HORIZON / UNROLL,
-      2,
     );
     const truth = task.exactGradient(THETA, 0, HORIZON);
     sum.forEach((g, j) =>
@@ -80,13 +48,13 @@ describe('RTRL', () => {
 
   it('stays exact through staggered episodes that end inside truncations', () => {
     const t = linearQuadraticTask(defaultLinearQuadraticConfig(6));
-    const { sum, offsets } = summed(
+    const { sum, offsets } = summedEstimates(
       rtrl(t, { particles: 8, sigma: 0, unrollLength: UNROLL }),
+      THETA,
       makeKey(1),
       30,
-      2,
     );
-    const truth = staggeredTruth(t, offsets, 30 * UNROLL);
+    const truth = staggeredTruth(t, THETA, offsets, 30 * UNROLL);
     sum.forEach((g, j) =>
       expect(Math.abs(g - truth[j]!)).toBeLessThan(
         RTRL_RELATIVE_TOLERANCE * Math.abs(truth[j]!) * 10,
@@ -98,7 +66,9 @@ describe('RTRL', () => {
 describe('UORO', () => {
   it('is unbiased: the mean over repeats is within 4 SE of the exact gradient', () => {
     const estimator = uoro(task, { particles: 1, sigma: 0, unrollLength: UNROLL, stagger: false });
-    const samples = keys('uoro').map((k) => summed(estimator, k, HORIZON / UNROLL, 2).sum);
+    const samples = keys('uoro').map(
+      (k) => summedEstimates(estimator, THETA, k, HORIZON / UNROLL).sum,
+    );
     expect(standardErrorsFromTruth(samples, task.exactGradient(THETA, 0, HORIZON))).toBeLessThan(
       UNBIASED_SE,
     );
@@ -115,7 +85,9 @@ describe('PES-A', () => {
       unrollLength: UNROLL,
       stagger: false,
     });
-    const samples = keys('pes-a').map((k) => summed(estimator, k, HORIZON / UNROLL, 2).sum);
+    const samples = keys('pes-a').map(
+      (k) => summedEstimates(estimator, THETA, k, HORIZON / UNROLL).sum,
+    );
     expect(standardErrorsFromTruth(samples, task.exactGradient(THETA, 0, HORIZON))).toBeLessThan(
       UNBIASED_SE,
     );
@@ -124,8 +96,8 @@ describe('PES-A', () => {
   it('staggered, with episodes ending inside truncations: within 4 SE', () => {
     const t = linearQuadraticTask(defaultLinearQuadraticConfig(6));
     const estimator = pesAnalytic(t, { particles: PARTICLES, sigma: SIGMA, unrollLength: UNROLL });
-    const runs = keys('pes-a-staggered').map((k) => summed(estimator, k, 30, 2));
-    const truths = runs.map((r) => staggeredTruth(t, r.offsets, 30 * UNROLL));
+    const runs = keys('pes-a-staggered').map((k) => summedEstimates(estimator, THETA, k, 30));
+    const truths = runs.map((r) => staggeredTruth(t, THETA, r.offsets, 30 * UNROLL));
     expect(
       standardErrorsFromTruth(
         runs.map((r) => r.sum),
@@ -139,7 +111,9 @@ describe('PES-A', () => {
     const settings = { particles: PARTICLES, sigma: SIGMA, unrollLength: UNROLL, stagger: false };
     const variance = (estimator: GradientEstimator) =>
       totalVariance(
-        keys('variance', 200).map((k) => summed(estimator, k, HORIZON / UNROLL, 2).sum),
+        keys('variance', 200).map(
+          (k) => summedEstimates(estimator, THETA, k, HORIZON / UNROLL).sum,
+        ),
       );
     const ratio =
       variance(pesAnalytic(task, settings) as GradientEstimator) /

@@ -15,9 +15,8 @@ import {
   truncatedEs,
   type GradientEstimator,
   type Key,
-  type LinearQuadraticState,
-  type LinearQuadraticTask,
 } from '../src/index.js';
+import { staggeredTruth, summedEstimates } from './quadratic-truth.js';
 import { addInto, standardErrorsFromTruth, totalVariance } from './statistics.js';
 
 /*
@@ -48,51 +47,12 @@ function repeatKeys(name: string): Key[] {
   return Array.from({ length: REPEATS }, (_, r) => foldIn(root, r));
 }
 
-/** Sum of `truncations` consecutive estimates at fixed θ, states persisting between them. */
-function summedEstimate<E>(estimator: GradientEstimator<E>, key: Key, truncations: number) {
-  const [initKey, loopKey] = split(key, 2) as [Key, Key];
-  let state = estimator.init(THETA, initKey);
-  const initial = state;
-  const sum = new Float64Array(task.dim);
-  for (let j = 0; j < truncations; j++) {
-    const result = estimator.estimate(THETA, state, foldIn(loopKey, j));
-    addInto(sum, result.grad);
-    state = result.state;
-  }
-  return { sum, initial };
-}
-
-/**
- * The exact gradient of the losses a particle sees in global steps [0, steps) when its first
- * episode starts `offset` steps in: the first episode is T − offset steps long from s_0, the
- * later ones T steps (the task's episode clock, not its dynamics, carries the offset).
- */
-function particleTruth(t: LinearQuadraticTask, offset: number, steps: number): Float64Array {
-  const truth = new Float64Array(t.dim);
-  let remaining = steps;
-  let length = t.horizon - offset;
-  while (remaining > 0) {
-    const run = Math.min(remaining, length);
-    addInto(truth, t.exactGradient(THETA, 0, run));
-    remaining -= run;
-    length = t.horizon;
-  }
-  return truth;
-}
-
-/** Mean over particles of their exact gradients, given their staggered offsets. */
-function staggeredTruth(t: LinearQuadraticTask, offsets: Int32Array, steps: number): Float64Array {
-  const truth = new Float64Array(t.dim);
-  for (const o of offsets) addInto(truth, particleTruth(t, o, steps));
-  return truth.map((v) => v / offsets.length);
-}
-
 describe('unbiased estimators on the linear-quadratic problem', () => {
   const episodeTruth = task.exactGradient(THETA, 0, HORIZON);
 
   it('full-horizon ES: the mean estimate is within 4 SE of the exact gradient', () => {
     const es = fullEs(task, { particles: PARTICLES, sigma: SIGMA, unrollLength: HORIZON });
-    const samples = repeatKeys('es').map((k) => summedEstimate(es, k, 1).sum);
+    const samples = repeatKeys('es').map((k) => summedEstimates(es, THETA, k, 1).sum);
     expect(standardErrorsFromTruth(samples, episodeTruth)).toBeLessThan(UNBIASED_SE);
   });
 
@@ -103,7 +63,9 @@ describe('unbiased estimators on the linear-quadratic problem', () => {
       unrollLength: UNROLL,
       stagger: false,
     });
-    const samples = repeatKeys('pes').map((k) => summedEstimate(pes, k, HORIZON / UNROLL).sum);
+    const samples = repeatKeys('pes').map(
+      (k) => summedEstimates(pes, THETA, k, HORIZON / UNROLL).sum,
+    );
     expect(standardErrorsFromTruth(samples, episodeTruth)).toBeLessThan(UNBIASED_SE);
   });
 
@@ -118,22 +80,12 @@ describe('unbiased estimators on the linear-quadratic problem', () => {
       const t = linearQuadraticTask(defaultLinearQuadraticConfig(horizon));
       const pes = persistentEs(t, { particles: PARTICLES, sigma: SIGMA, unrollLength: UNROLL });
       const runs = repeatKeys(`pes-staggered-${horizon}`).map((k) => {
-        const [initKey, loopKey] = split(k, 2) as [Key, Key];
-        let state = pes.init(THETA, initKey);
-        const truth = staggeredTruth(
-          t,
-          (state.task as LinearQuadraticState).t,
-          truncations * UNROLL,
-        );
-        const sum = new Float64Array(t.dim);
-        let ended = 0;
-        for (let j = 0; j < truncations; j++) {
-          const r = pes.estimate(THETA, state, foldIn(loopKey, j));
-          addInto(sum, r.grad);
-          ended += r.metrics.episodesEnded;
-          state = r.state;
-        }
-        return { sum, truth, ended };
+        const { sum, offsets, episodesEnded } = summedEstimates(pes, THETA, k, truncations);
+        return {
+          sum,
+          truth: staggeredTruth(t, THETA, offsets, truncations * UNROLL),
+          ended: episodesEnded,
+        };
       });
       const minimumEpisodes = Math.floor((truncations * UNROLL) / horizon) * PARTICLES;
       expect(runs.every((r) => r.ended >= minimumEpisodes)).toBe(true);
@@ -153,7 +105,9 @@ describe('unbiased estimators on the linear-quadratic problem', () => {
       unrollLength: UNROLL,
       stagger: false,
     });
-    const samples = repeatKeys('nres').map((k) => summedEstimate(nres, k, HORIZON / UNROLL).sum);
+    const samples = repeatKeys('nres').map(
+      (k) => summedEstimates(nres, THETA, k, HORIZON / UNROLL).sum,
+    );
     expect(standardErrorsFromTruth(samples, episodeTruth)).toBeLessThan(UNBIASED_SE);
   });
 
@@ -167,20 +121,8 @@ describe('unbiased estimators on the linear-quadratic problem', () => {
       const t = linearQuadraticTask(defaultLinearQuadraticConfig(horizon));
       const nres = noiseReuseEs(t, { particles: PARTICLES, sigma: SIGMA, unrollLength: UNROLL });
       const runs = repeatKeys(`nres-staggered-${horizon}`).map((k) => {
-        const [initKey, loopKey] = split(k, 2) as [Key, Key];
-        let state = nres.init(THETA, initKey);
-        const truth = staggeredTruth(
-          t,
-          (state.task as LinearQuadraticState).t,
-          truncations * UNROLL,
-        );
-        const sum = new Float64Array(t.dim);
-        for (let j = 0; j < truncations; j++) {
-          const r = nres.estimate(THETA, state, foldIn(loopKey, j));
-          addInto(sum, r.grad);
-          state = r.state;
-        }
-        return { sum, truth };
+        const { sum, offsets } = summedEstimates(nres, THETA, k, truncations);
+        return { sum, truth: staggeredTruth(t, THETA, offsets, truncations * UNROLL) };
       });
       expect(
         standardErrorsFromTruth(
@@ -202,7 +144,7 @@ describe('biased estimators are shown biased', () => {
       sigma: SIGMA,
       unrollLength: shortUnroll,
     });
-    const samples = repeatKeys('tes').map((k) => summedEstimate(tes, k, HORIZON).sum);
+    const samples = repeatKeys('tes').map((k) => summedEstimates(tes, THETA, k, HORIZON).sum);
     const truncated = new Float64Array(task.dim);
     for (let j = 0; j < HORIZON; j++) addInto(truncated, task.truncatedGradient(THETA, j, j + 1));
     expect(standardErrorsFromTruth(samples, task.exactGradient(THETA, 0, HORIZON))).toBeGreaterThan(
@@ -260,7 +202,7 @@ describe('variance and determinism', () => {
         antithetic,
       });
       return totalVariance(
-        repeatKeys(`anti-${antithetic}`).map((k) => summedEstimate(es, k, 1).sum),
+        repeatKeys(`anti-${antithetic}`).map((k) => summedEstimates(es, THETA, k, 1).sum),
       );
     };
     expect(variance(true) / variance(false)).toBeLessThan(MAX_VARIANCE_RATIO);
@@ -275,7 +217,7 @@ describe('variance and determinism', () => {
   for (const [name, make] of Object.entries(estimators)) {
     it(`${name}: the same key gives a bit-identical estimate; another key differs`, () => {
       const run = (seed: number) =>
-        summedEstimate(make() as GradientEstimator, makeKey(seed), 3).sum;
+        summedEstimates(make() as GradientEstimator, THETA, makeKey(seed), 3).sum;
       const a = run(1);
       expect(Buffer.from(run(1).buffer)).toEqual(Buffer.from(a.buffer));
       expect(Buffer.from(run(2).buffer)).not.toEqual(Buffer.from(a.buffer));

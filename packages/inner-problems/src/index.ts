@@ -61,6 +61,10 @@ export type {
 
 export { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
 
+// Text
+export { charLstmTask, sequenceOf, vocabularyOf } from './text/char-lstm.js';
+export type { CharLstmOptions, CharLstmState, TextKind } from './text/char-lstm.js';
+
 /** The tasks this package provides, by the name the command line uses. */
 export const innerProblemTasks: readonly TaskSpec[] = [
   quadraticTaskSpec,

@@ -164,7 +164,7 @@ describe('tensor optimizers', () => {
     ['momentum', momentumTensor(0.9)],
     ['adam', adamTensor()],
   ])('%s minimises a parabola without leaking', (_name, optimizer) => {
-    let params = [tf.tensor1d([3, -2])];
+    let params: tf.Tensor[] = [tf.tensor1d([3, -2])];
     let state = optimizer.init(params);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 300; i++) {

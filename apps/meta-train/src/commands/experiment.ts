@@ -6,6 +6,11 @@ import { selectBackend } from '../backend.js';
 import { influenceBalancingExperiment } from '../experiments/influence-balancing.js';
 import { LR_SCHEDULE_DEFAULTS, lrScheduleExperiment } from '../experiments/lr-schedule.js';
 import { toyRegressionExperiment } from '../experiments/toy-regression.js';
+import {
+  VARIANCE_DEFAULTS,
+  checkVarianceOptions,
+  varianceExperiment,
+} from '../experiments/variance.js';
 import type { Io } from './meta-train.js';
 
 export const EXPERIMENTS = {
@@ -13,6 +18,8 @@ export const EXPERIMENTS = {
     'TBPTT K=1,10,100, truncated ES, PES, UORO, RTRL on influence balancing (paper Fig. a)',
   'toy-regression':
     'TBPTT, RTRL, UORO, ES, truncated ES, PES on the toy meta-loss surface (paper Fig. b)',
+  variance:
+    'PES and noise-reuse ES error against the number of unrolls, char-LSTM on text (paper f)',
   'mnist-lr-schedule':
     'PES, truncated ES (K = 10, 100) and random search tuning an MNIST schedule (paper c)',
 } as const;
@@ -24,6 +31,12 @@ export interface ExperimentOptions {
   evalEvery?: number;
   resolution?: number;
   horizon?: number;
+  text?: string;
+  unroll?: number[];
+  particles?: number;
+  repeats?: number;
+  referenceParticles?: number;
+  sigma?: number;
 }
 
 export async function experiment(
@@ -50,6 +63,7 @@ export async function experiment(
   if (options.iterations !== undefined) shared.iterations = options.iterations;
   if (options.seed !== undefined) shared.seed = options.seed;
   if (options.evalEvery !== undefined) shared.evalEvery = options.evalEvery;
+  if (name === 'variance') checkVarianceOptions(varianceOptions(options));
   const out = resolve(options.out);
   try {
     mkdirSync(out, { recursive: true });
@@ -62,6 +76,15 @@ export async function experiment(
   if (name === 'influence-balancing') await influenceBalancingExperiment(out, shared, io);
   else if (name === 'toy-regression')
     await toyRegressionExperiment(out, shared, options.resolution ?? 100, io);
+  else if (name === 'variance')
+    await varianceExperiment(
+      out,
+      {
+        ...varianceOptions(options),
+        ...(options.text !== undefined ? { text: options.text } : {}),
+      },
+      io,
+    );
   else {
     await selectBackend();
     await lrScheduleExperiment(
@@ -77,4 +100,20 @@ export async function experiment(
     );
   }
   return 0;
+}
+
+/** The variance experiment's settings: its defaults under the flags given. */
+function varianceOptions(options: ExperimentOptions) {
+  return {
+    ...VARIANCE_DEFAULTS,
+    ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+    ...(options.unroll !== undefined ? { unrollLengths: options.unroll } : {}),
+    ...(options.particles !== undefined ? { particles: options.particles } : {}),
+    ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+    ...(options.referenceParticles !== undefined
+      ? { referenceParticles: options.referenceParticles }
+      : {}),
+    ...(options.sigma !== undefined ? { sigma: options.sigma } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  };
 }

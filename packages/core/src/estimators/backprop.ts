@@ -1,9 +1,9 @@
 import { split, type Key } from '../random.js';
 import type { DifferentiableUnroll, Task } from '../task.js';
 import {
+  averageFiniteGradients,
   countEnded,
   disposeTaskState,
-  finiteParticles,
   resolveSettings,
   restoreTaskState,
   snapshotTaskState,
@@ -19,42 +19,6 @@ function requireDifferentiable<S>(task: Task<S>, method: string): Differentiable
     );
   }
   return task.differentiable;
-}
-
-/**
- * Averages the exact per-particle gradients over the particles whose losses and gradients
- * are finite; the others are reported in `excluded`.
- */
-function meanGradient(
-  losses: Float64Array,
-  grads: Float64Array,
-  particles: number,
-  steps: number,
-  dim: number,
-) {
-  const { include, excluded } = finiteParticles(losses, particles, steps, 1);
-  const grad = new Float64Array(dim);
-  let used = 0;
-  let lossSum = 0;
-  for (let p = 0; p < particles; p++) {
-    const row = grads.subarray(p * dim, (p + 1) * dim);
-    if (!include[p] || !row.every(Number.isFinite)) {
-      include[p] = 0;
-      excluded[p] = 1;
-      continue;
-    }
-    used++;
-    for (let k = 0; k < steps; k++) lossSum += losses[p * steps + k]!;
-    for (let j = 0; j < dim; j++) grad[j]! += row[j]!;
-  }
-  if (used > 0) for (let j = 0; j < dim; j++) grad[j]! /= used;
-  else grad.fill(Number.NaN); // nothing usable: the meta-trainer skips a NaN estimate
-  return {
-    grad,
-    excluded,
-    excludedCount: particles - used,
-    metaLoss: used > 0 ? lossSum / used : Number.NaN,
-  };
 }
 
 export interface TbpttState<S> {
@@ -92,7 +56,7 @@ export function tbptt<S>(
         steps,
         unrollKey,
       );
-      const { grad, excluded, excludedCount, metaLoss } = meanGradient(
+      const { grad, excluded, excludedCount, metaLoss } = averageFiniteGradients(
         r.losses,
         r.grads,
         particles,
@@ -146,7 +110,7 @@ export function bptt<S>(task: Task<S>, settings: EstimatorSettings): GradientEst
       const r = unroll.unrollWithGradient(start, tileTheta(theta, particles), steps, unrollKey);
       disposeTaskState(task, start);
       disposeTaskState(task, r.state);
-      const { grad, excludedCount, metaLoss } = meanGradient(
+      const { grad, excludedCount, metaLoss } = averageFiniteGradients(
         r.losses,
         r.grads,
         particles,

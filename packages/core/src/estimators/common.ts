@@ -133,3 +133,40 @@ export function restoreTaskState<S>(task: Task<S>, snapshot: unknown): S {
 export function disposeTaskState<S>(task: Task<S>, state: S): void {
   task.dispose?.(state);
 }
+
+/**
+ * Averages exact per-particle gradients (particles × dim) over the particles whose losses and
+ * gradients are all finite; the others are marked in `excluded`. NaN when none is usable: the
+ * meta-trainer then skips the update.
+ */
+export function averageFiniteGradients(
+  losses: Float64Array,
+  grads: Float64Array,
+  particles: number,
+  steps: number,
+  dim: number,
+) {
+  const { include } = finiteParticles(losses, particles, steps, 1);
+  const grad = new Float64Array(dim);
+  const excluded = new Uint8Array(particles);
+  let used = 0;
+  let lossSum = 0;
+  for (let p = 0; p < particles; p++) {
+    const row = grads.subarray(p * dim, (p + 1) * dim);
+    if (!include[p] || !row.every(Number.isFinite)) {
+      excluded[p] = 1;
+      continue;
+    }
+    used++;
+    for (let k = 0; k < steps; k++) lossSum += losses[p * steps + k]!;
+    for (let j = 0; j < dim; j++) grad[j]! += row[j]!;
+  }
+  if (used > 0) for (let j = 0; j < dim; j++) grad[j]! /= used;
+  else grad.fill(Number.NaN);
+  return {
+    grad,
+    excluded,
+    excludedCount: particles - used,
+    metaLoss: used > 0 ? lossSum / used : Number.NaN,
+  };
+}

@@ -1,9 +1,9 @@
 import { foldIn, split, uniform, type Key } from '../random.js';
 import type { ForwardMode, StepJacobians, Task } from '../task.js';
 import {
+  averageFiniteGradients,
   countEnded,
   disposeTaskState,
-  finiteParticles,
   resolveSettings,
   restoreTaskState,
   snapshotTaskState,
@@ -37,42 +37,6 @@ function affineProduct(
       out[i * d + c] = v;
     }
   }
-}
-
-/**
- * Averages per-particle gradients over the particles whose losses and gradients are finite;
- * a NaN estimate when none is (the meta-trainer then skips the update).
- */
-function averageFinite(
-  losses: Float64Array,
-  grads: Float64Array,
-  particles: number,
-  steps: number,
-  dim: number,
-) {
-  const { include } = finiteParticles(losses, particles, steps, 1);
-  const grad = new Float64Array(dim);
-  const excluded = new Uint8Array(particles);
-  let used = 0;
-  let lossSum = 0;
-  for (let p = 0; p < particles; p++) {
-    const row = grads.subarray(p * dim, (p + 1) * dim);
-    if (!include[p] || !row.every(Number.isFinite)) {
-      excluded[p] = 1;
-      continue;
-    }
-    used++;
-    for (let k = 0; k < steps; k++) lossSum += losses[p * steps + k]!;
-    for (let j = 0; j < dim; j++) grad[j]! += row[j]!;
-  }
-  if (used > 0) for (let j = 0; j < dim; j++) grad[j]! /= used;
-  else grad.fill(Number.NaN);
-  return {
-    grad,
-    excluded,
-    excludedCount: particles - used,
-    metaLoss: used > 0 ? lossSum / used : Number.NaN,
-  };
 }
 
 interface ForwardState<S> {
@@ -127,7 +91,7 @@ function forwardModeEstimator<S, C extends Record<string, Float64Array>>(
           carry.reset(c, jac.done);
         },
       );
-      const { grad, excluded, excludedCount, metaLoss } = averageFinite(
+      const { grad, excluded, excludedCount, metaLoss } = averageFiniteGradients(
         r.losses,
         grads,
         particles,

@@ -39,6 +39,28 @@ export interface PesGradientOutput {
 }
 
 /**
+ * Particle p's losses over the unroll, split at the first episode end: `before` up to and
+ * including the ending step (the episode running when the unroll began), `after` the rest.
+ */
+export function splitAtEpisodeEnd(
+  losses: Float64Array,
+  done: Uint8Array,
+  p: number,
+  steps: number,
+) {
+  let before = 0;
+  let after = 0;
+  let ended = false;
+  for (let k = 0; k < steps; k++) {
+    const loss = losses[p * steps + k]!;
+    if (ended) after += loss;
+    else before += loss;
+    if (done[p * steps + k]) ended = true;
+  }
+  return { before, after, ended };
+}
+
+/**
  * ĝ = 1/(N σ²) Σ_p [ L_p^old · (ξ_p + ε_p) + L_p^new · ε_p ]
  *
  * where L_p^old sums the losses up to and including the step at which the episode running
@@ -52,15 +74,7 @@ export function pesGradient(input: PesGradientInput): PesGradientOutput {
   const objectives = new Float64Array(particles);
   let used = 0;
   for (let p = 0; p < particles; p++) {
-    let before = 0;
-    let after = 0;
-    let ended = false;
-    for (let k = 0; k < steps; k++) {
-      const loss = losses[p * steps + k]!;
-      if (ended) after += loss;
-      else before += loss;
-      if (done[p * steps + k]) ended = true;
-    }
+    const { before, after } = splitAtEpisodeEnd(losses, done, p, steps);
     objectives[p] = before + after;
     if (include && !include[p]) continue;
     used++;
@@ -189,15 +203,7 @@ export function pesAnalyticGradient(input: PesAnalyticInput): PesGradientOutput 
   const objectives = new Float64Array(particles);
   let used = 0;
   for (let p = 0; p < particles; p++) {
-    let before = 0;
-    let after = 0;
-    let ended = false;
-    for (let k = 0; k < steps; k++) {
-      const loss = losses[p * steps + k]!;
-      if (ended) after += loss;
-      else before += loss;
-      if (done[p * steps + k]) ended = true;
-    }
+    const { before, after, ended } = splitAtEpisodeEnd(losses, done, p, steps);
     objectives[p] = before + after;
     if (include && !include[p]) continue;
     used++;

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeKey, unrollVariance, writeFileAtomic } from '@pes/core';
+import { buildRun, prepareBackend, taskOptions } from '../build.js';
+import { resolveConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { formatNumber, markdownTable } from '../experiments/methods.js';
+import { plotSpec } from '../experiments/variance.js';
+import { writePlot } from '../plots.js';
+import { findTaskSpec } from '../registry.js';
+import type { Io } from './meta-train.js';
+
+export interface VarianceCommandOptions {
+  task: string;
+  unroll: number[];
+  out?: string;
+  horizon?: number;
+  sigma?: number;
+  particles: number;
+  repeats: number;
+  referenceParticles: number;
+  seed: number;
+}
+
+/**
+ * `pes variance --task NAME --unroll K1,K2,…`: for any task with finite episodes, how the error of
+ * PES (and noise-reuse ES) summed over an episode grows or falls with the number of unrolls,
+ * against a full-horizon ES reference at the task's initial θ.
+ */
+export async function variance(options: VarianceCommandOptions, io: Io): Promise<number> {
+  if (!options.out)
+    throw new UsageError('--out DIR is required: results.json, table.md and the plot go there');
+  const config = resolveConfig({
+    task: options.task,
+    ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+    ...(options.sigma !== undefined ? { sigma: options.sigma } : {}),
+  });
+  await prepareBackend(config, io.out);
+  buildRun(config); // checks the settings the way meta-train does
+  const task = findTaskSpec(config.task).create(taskOptions(config));
+  if (!Number.isFinite(task.horizon))
+    throw new UsageError(
+      `task ${task.name} never ends; the variance analysis needs finite episodes`,
+    );
+  for (const K of options.unroll) {
+    if (!Number.isInteger(K) || K < 1 || task.horizon % K !== 0) {
+      throw new UsageError(`--unroll ${K} does not divide the horizon T = ${task.horizon}`);
+    }
+  }
+  for (const [flag, value] of [
+    ['--particles', options.particles],
+    ['--reference-particles', options.referenceParticles],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 2 || value % 2 !== 0)
+      throw new UsageError(`${flag} must be an even integer ≥ 2, got ${value}`);
+  }
+  if (!Number.isInteger(options.repeats) || options.repeats < 2)
+    throw new UsageError(`--repeats must be an integer ≥ 2, got ${options.repeats}`);
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const { points, referenceNorm } = unrollVariance(task, task.initialTheta(), {
+    unrollLengths: options.unroll,
+    particles: options.particles,
+    repeats: options.repeats,
+    referenceParticles: options.referenceParticles,
+    sigma: config.sigma,
+    key: makeKey(options.seed),
+    onPoint: (p) =>
+      io.out(
+        `  ${p.estimator.padEnd(4)} K = ${String(p.unrollLength).padStart(5)} (T/K = ${p.unrolls}): ${formatNumber(p.meanError)} ± ${formatNumber(p.standardError)}`,
+      ),
+  });
+  const table = markdownTable(
+    ['K', 'T/K', 'PES error', 'NRES error'],
+    options.unroll.map((K) => {
+      const at = (e: string) => points.find((p) => p.estimator === e && p.unrollLength === K)!;
+      return [
+        K,
+        task.horizon / K,
+        `${formatNumber(at('pes').meanError)} ± ${formatNumber(at('pes').standardError)}`,
+        `${formatNumber(at('nres').meanError)} ± ${formatNumber(at('nres').standardError)}`,
+      ];
+    }),
+  );
+  writeFileAtomic(
+    join(out, 'results.json'),
+    `${JSON.stringify({ task: config.task, config, options, referenceNorm, points }, null, 1)}\n`,
+  );
+  writeFileAtomic(join(out, 'table.md'), table);
+  await writePlot(out, 'variance', plotSpec([{ kind: config.task, points }]));
+  io.out(`\n${table}`);
+  return 0;
+}
