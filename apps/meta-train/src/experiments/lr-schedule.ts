@@ -180,11 +180,11 @@ export async function lrScheduleExperiment(
     `${JSON.stringify({ options, grid: cells, runs }, null, 1)}\n`,
   );
   writeFileAtomic(join(out, 'table.md'), note + table);
-  await writePlot(out, 'mnist-lr-schedule', plotSpec(cells, runs, resolution));
+  await writePlot(out, 'mnist-lr-schedule', lrSchedulePlotSpec(cells, runs, resolution));
   io.out(`\n${note}${table}`);
 }
 
-function plotSpec(
+export function lrSchedulePlotSpec(
   cells: { theta0: number; theta1: number; valAccuracySum: number; trainLossSum: number }[],
   runs: (Job & { history: { theta: number[] }[] })[],
   resolution: number,
@@ -227,11 +227,15 @@ function plotSpec(
               scale: { domain: THETA1 },
             },
             y2: { field: 'y2' },
+            // Diverged runs (learning rate near 1) reach losses ~1e8: a log scale keeps the rest visible.
             color: {
               field: 'v',
               type: 'quantitative',
               title: objective,
-              scale: { scheme: objective === 'train-loss' ? 'viridis' : 'magma' },
+              scale:
+                objective === 'train-loss'
+                  ? { type: 'log', scheme: 'viridis' }
+                  : { scheme: 'magma' },
             },
           },
         },
@@ -253,8 +257,7 @@ function plotSpec(
             x: { field: 'theta0', type: 'quantitative' },
             y: { field: 'theta1', type: 'quantitative' },
             order: { field: 'order' },
-            stroke: { field: 'method', type: 'nominal', scale: { scheme: 'dark2' } },
-            fill: { field: 'method', type: 'nominal', scale: { scheme: 'dark2' }, legend: null },
+            color: { field: 'method', type: 'nominal', scale: { scheme: 'dark2' } },
           },
         },
       ],
