@@ -57,16 +57,14 @@ export function noiseReuseEs<S>(
     },
     estimate(theta, state, key) {
       const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
-      const fresh = perturbations(
-        normal(noiseKey, (particles / group) * dim),
-        particles,
-        dim,
-        sigma,
-        s.antithetic,
-      );
+      // New noise only for particles whose episode ended: draw it only when some did.
       const eps = state.eps.slice();
-      for (let p = 0; p < particles; p++) {
-        if (state.redraw[p]) eps.set(fresh.subarray(p * dim, (p + 1) * dim), p * dim);
+      if (state.redraw.some((r) => r === 1)) {
+        const z = normal(noiseKey, (particles / group) * dim);
+        const fresh = perturbations(z, particles, dim, sigma, s.antithetic);
+        for (let p = 0; p < particles; p++) {
+          if (state.redraw[p]) eps.set(fresh.subarray(p * dim, (p + 1) * dim), p * dim);
+        }
       }
       const unrolled = task.unroll(
         state.task,
