@@ -233,7 +233,7 @@ ${taskDefaultsTable()}`,
       'variance: particles per estimate (default 100; the paper 1000)',
       integer,
     )
-    .option('--repeats <R>', 'variance: repeats per K (default 20; the paper 50)', integer)
+    .option('--repeats <R>', 'variance: repeats per K (default 10; the paper 50)', integer)
     .option(
       '--reference-particles <N>',
       'variance: particles of the ES reference (default 5000, as the paper)',

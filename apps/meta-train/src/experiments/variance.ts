@@ -24,7 +24,7 @@ export const VARIANCE_DEFAULTS: Omit<VarianceOptions, 'text'> = {
   horizon: 1000,
   unrollLengths: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
   particles: 100,
-  repeats: 20,
+  repeats: 10,
   referenceParticles: 5000,
   sigma: 1e-3,
   seed: 0,
