@@ -110,6 +110,9 @@ export async function prepareBackend(
   config: RunConfig,
   say: (line: string) => void,
 ): Promise<void> {
-  if (!findTaskSpec(config.task).usesTensors) return;
+  const spec = findTaskSpec(config.task);
+  // A control task's physics engine (WebAssembly) loads here, before the task is built.
+  await spec.prepare?.();
+  if (!spec.usesTensors) return;
   say(`pes: tfjs backend ${await selectBackend()}`);
 }

@@ -219,6 +219,7 @@ ${taskDefaultsTable()}`,
       integer,
     )
     .option('--horizon <T>', 'mnist-lr-schedule: inner steps of each run (default 1000)', integer)
+    .option('--seeds <S>', 'swimmer: seeds per method (default 3; the paper 6)', integer)
     .option(
       '--text <FILE>',
       'variance: a text file (default ../shared/data/text/tinyshakespeare.txt)',

@@ -18,6 +18,8 @@ export interface TaskSpec {
   readonly options?: readonly (keyof TaskOptions)[];
   /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */
   readonly usesTensors?: boolean;
+  /** Loads what the task needs before `create` (a physics engine's WebAssembly module). */
+  prepare?(): Promise<void>;
   /** Builds the task; `horizon` overrides the default episode length where the task has one. */
   create(options: TaskOptions): Task;
   /** Per θ component, the [low, high] box random search samples from. */

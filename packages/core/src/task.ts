@@ -42,6 +42,8 @@ export interface Task<S = unknown> {
   restore?(snapshot: unknown): S;
   /** Frees what a state owns (tensors); states of plain arrays need nothing. */
   dispose?(state: S): void;
+  /** Frees what the task itself holds (simulators); the task is not used after it. */
+  close?(): void;
   /** Declared when the task can differentiate its unroll exactly (TBPTT, BPTT, PES-A). */
   readonly differentiable?: DifferentiableUnroll<S>;
   /** Declared when the task exposes each step's Jacobians (RTRL, UORO). */

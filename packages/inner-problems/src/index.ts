@@ -1,4 +1,5 @@
 import type { TaskSpec } from '@pes/core';
+import { swimmerTaskSpec } from './control/swimmer.js';
 import { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
 import { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
 import { quadraticTaskSpec } from './synthetic/quadratic.js';
@@ -61,6 +62,18 @@ export type {
 
 export { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
 
+// Continuous control
+export {
+  CONTROL_COST,
+  FRAME_SKIP,
+  loadSwimmerPhysics,
+  SWIMMER_OBS,
+  swimmerTask,
+  swimmerTaskSpec,
+} from './control/swimmer.js';
+export type { SwimmerState, SwimmerTask } from './control/swimmer.js';
+export { SWIMMER_XML } from './control/swimmer-model.js';
+
 // Text
 export { charLstmTask, sequenceOf, vocabularyOf } from './text/char-lstm.js';
 export type { CharLstmOptions, CharLstmState, TextKind } from './text/char-lstm.js';
@@ -72,4 +85,5 @@ export const innerProblemTasks: readonly TaskSpec[] = [
   toyRegressionTaskSpec,
   mnistMlpTaskSpec,
   cifar10MlpTaskSpec,
+  swimmerTaskSpec,
 ];

@@ -6,6 +6,8 @@ import { selectBackend } from '../backend.js';
 import { influenceBalancingExperiment } from '../experiments/influence-balancing.js';
 import { LR_SCHEDULE_DEFAULTS, lrScheduleExperiment } from '../experiments/lr-schedule.js';
 import { toyRegressionExperiment } from '../experiments/toy-regression.js';
+import { SWIMMER_DEFAULTS, swimmerExperiment } from '../experiments/swimmer.js';
+import { findTaskSpec } from '../registry.js';
 import {
   VARIANCE_DEFAULTS,
   checkVarianceOptions,
@@ -20,6 +22,8 @@ export const EXPERIMENTS = {
     'TBPTT, RTRL, UORO, ES, truncated ES, PES on the toy meta-loss surface (paper Fig. b)',
   variance:
     'PES and noise-reuse ES error against the number of unrolls, char-LSTM on text (paper f)',
+  swimmer:
+    'PES, truncated ES and full-episode ES on MuJoCo Swimmer against environment steps (paper e)',
   'mnist-lr-schedule':
     'PES, truncated ES (K = 10, 100) and random search tuning an MNIST schedule (paper c)',
 } as const;
@@ -37,6 +41,7 @@ export interface ExperimentOptions {
   repeats?: number;
   referenceParticles?: number;
   sigma?: number;
+  seeds?: number;
 }
 
 export async function experiment(
@@ -76,7 +81,18 @@ export async function experiment(
   if (name === 'influence-balancing') await influenceBalancingExperiment(out, shared, io);
   else if (name === 'toy-regression')
     await toyRegressionExperiment(out, shared, options.resolution ?? 100, io);
-  else if (name === 'variance')
+  else if (name === 'swimmer') {
+    await findTaskSpec('swimmer').prepare?.();
+    await swimmerExperiment(
+      out,
+      {
+        ...SWIMMER_DEFAULTS,
+        ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
+        ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+      },
+      io,
+    );
+  } else if (name === 'variance')
     await varianceExperiment(
       out,
       {

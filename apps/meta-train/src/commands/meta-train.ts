@@ -57,7 +57,7 @@ export async function metaTrain(
     return 0;
   }
   await prepareBackend(config, io.out);
-  const { trainer } = buildRun(config); // every setting is checked before anything is written
+  const { task, trainer } = buildRun(config); // every setting is checked before anything is written
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
   run.writeConfig(config);
@@ -68,7 +68,11 @@ export async function metaTrain(
     config,
     trainer: trainer.snapshot(state),
   } satisfies CheckpointContents);
-  return execute(run, config, trainer, state, io);
+  try {
+    return await execute(run, config, trainer, state, io);
+  } finally {
+    task.close?.();
+  }
 }
 
 async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promise<number> {
@@ -87,7 +91,7 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
   await prepareBackend(config, io.out);
-  const { trainer } = buildRun(config);
+  const { task, trainer } = buildRun(config);
   let contents: CheckpointContents;
   let state: MetaTrainState;
   try {
@@ -107,7 +111,11 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   if (config.iterations !== stored.iterations) run.writeConfig(config);
   run.truncateMetrics(state.iteration);
   io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
-  return execute(run, config, trainer, state, io);
+  try {
+    return await execute(run, config, trainer, state, io);
+  } finally {
+    task.close?.();
+  }
 }
 
 async function execute(

@@ -128,7 +128,8 @@ export function plotSpec(results: { kind: string; points: UnrollVariancePoint[] 
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: 'Error of the gradient summed over an episode against the number of unrolls (PES dashed, NRES solid)',
+    title:
+      'Error of the gradient summed over an episode against the number of unrolls (PES dashed, NRES solid)',
     width: 520,
     height: 360,
     data: { values },

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@pes/core';
+import type { TopLevelSpec } from 'vega-lite';
+import type { Io } from '../commands/meta-train.js';
+import { UsageError } from '../errors.js';
+import { writePlot } from '../plots.js';
+import { runChildren } from './children.js';
+import { formatNumber, markdownTable } from './methods.js';
+
+export interface SwimmerExperimentOptions {
+  seeds: number;
+  /** Outer iterations of PES and truncated ES; full-episode ES gets a tenth (same environment steps). */
+  iterations: number;
+  concurrency: number;
+}
+
+export const SWIMMER_DEFAULTS: SwimmerExperimentOptions = {
+  seeds: 3,
+  iterations: 300,
+  concurrency: 2,
+};
+
+const METHODS = [
+  { label: 'PES K=100', estimator: 'pes', unroll: 100, every: 1 },
+  { label: 'TES K=100', estimator: 'tes', unroll: 100, every: 1 },
+  { label: 'ES K=1000', estimator: 'es', unroll: 1000, every: 10 },
+] as const;
+
+/**
+ * PAPER.md e at a 2-core scale: PES, truncated ES and full-episode ES on MuJoCo Swimmer over
+ * several seeds, each a `pes meta-train` child process; evaluation return against environment
+ * steps (mean and spread over seeds) and a table of final returns.
+ */
+export async function swimmerExperiment(
+  out: string,
+  options: SwimmerExperimentOptions,
+  io: Io,
+): Promise<void> {
+  const { seeds, iterations } = options;
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new UsageError(`--seeds must be a positive integer, got ${seeds}`);
+  if (!Number.isInteger(iterations) || iterations < 10 || iterations % 10 !== 0) {
+    throw new UsageError(
+      `--iterations must be a multiple of 10 (ES gets a tenth), got ${iterations}`,
+    );
+  }
+  const jobs = METHODS.flatMap((m) =>
+    Array.from({ length: seeds }, (_, seed) => ({
+      ...m,
+      seed,
+      dir: join(out, 'runs', `${m.estimator}-seed${seed}`),
+    })),
+  );
+  const argv = (j: (typeof jobs)[number]) => {
+    const its = iterations / j.every;
+    return [
+      'meta-train',
+      '--task',
+      'swimmer',
+      '--estimator',
+      j.estimator,
+      '--unroll',
+      String(j.unroll),
+      '--iterations',
+      String(its),
+      '--eval-every',
+      String(Math.max(1, its / 10)),
+      '--seed',
+      String(j.seed),
+      '--out',
+      j.dir,
+      '--overwrite',
+    ];
+  };
+  io.out(
+    `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
+  );
+  const started = performance.now();
+  const statuses = await runChildren(
+    jobs.map((j) => ({ argv: argv(j), dir: j.dir })),
+    options.concurrency,
+    (i, status) =>
+      io.out(
+        `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.label} seed ${jobs[i]!.seed}`,
+      ),
+  );
+  const failed = jobs.filter((_, i) => statuses[i] !== 0);
+  if (failed.length > 0)
+    throw new UsageError(`runs failed: ${failed.map((j) => `${j.dir}/log.txt`).join(', ')}`);
+  const points = jobs.flatMap((j) => {
+    const stepsAt = new Map<number, number>([[0, 0]]);
+    for (const line of readFileSync(join(j.dir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)) {
+      const m = JSON.parse(line) as { iteration: number; innerSteps: number };
+      stepsAt.set(m.iteration, m.innerSteps);
+    }
+    const result = JSON.parse(readFileSync(join(j.dir, 'result.json'), 'utf8')) as {
+      history: { iteration: number; evalReturn: number }[];
+    };
+    return result.history.map((h) => ({
+      method: j.label,
+      seed: j.seed,
+      envSteps: stepsAt.get(h.iteration) ?? 0,
+      evalReturn: h.evalReturn,
+    }));
+  });
+  const finals = METHODS.map((m) => {
+    const last = points
+      .filter((p) => p.method === m.label)
+      .reduce((a, p) => Math.max(a, p.envSteps), 0);
+    const returns = points
+      .filter((p) => p.method === m.label && p.envSteps === last)
+      .map((p) => p.evalReturn);
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+    const std = Math.sqrt(
+      returns.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, returns.length - 1),
+    );
+    return { method: m.label, envSteps: last, mean, std, returns };
+  });
+  const table = markdownTable(
+    [
+      'method',
+      'environment steps',
+      `final eval return (mean ± sd over ${seeds} seeds)`,
+      'per seed',
+    ],
+    finals.map((f) => [
+      f.method,
+      f.envSteps.toLocaleString('en'),
+      `${formatNumber(f.mean)} ± ${formatNumber(f.std)}`,
+      f.returns.map(formatNumber).join(', '),
+    ]),
+  );
+  const note = `Swimmer, horizon 1000, 10 antithetic pairs, rewards normalised by their standard deviation; PES/TES ${iterations} iterations of K = 100, ES ${iterations / 10} of whole episodes (the same environment steps); evaluation: mean return of 5 full episodes. ${((performance.now() - started) / 1000).toFixed(0)} s.\n\n`;
+  writeFileAtomic(
+    join(out, 'results.json'),
+    `${JSON.stringify({ options, points, finals }, null, 1)}\n`,
+  );
+  writeFileAtomic(join(out, 'table.md'), note + table);
+  await writePlot(out, 'swimmer', plotSpec(points));
+  io.out(`\n${note}${table}`);
+}
+
+function plotSpec(
+  points: { method: string; envSteps: number; evalReturn: number }[],
+): TopLevelSpec {
+  const x = { field: 'envSteps', type: 'quantitative', title: 'environment steps' } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Swimmer: evaluation return against environment steps (mean and ±1 sd over seeds)',
+    width: 560,
+    height: 320,
+    data: { values: points },
+    layer: [
+      {
+        mark: { type: 'errorband', extent: 'stdev' },
+        encoding: {
+          x,
+          y: { field: 'evalReturn', type: 'quantitative', title: 'evaluation return' },
+          color: { field: 'method', type: 'nominal' },
+        },
+      },
+      {
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { aggregate: 'mean', field: 'evalReturn', type: 'quantitative' },
+          color: { field: 'method', type: 'nominal' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
