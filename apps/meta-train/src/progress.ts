@@ -19,24 +19,34 @@ export function progressReporter(options: {
   const started = now();
   let last = -Infinity;
   let lastEval: number | undefined;
+  let firstSteps: number | undefined;
   return (record: IterationRecord) => {
     if (record.evaluation) lastEval = record.evaluation.evalLoss;
     const t = now();
     if (t - last < interval && !record.evaluation && record.iteration !== options.total) return;
     last = t;
     const done = record.iteration - options.startIteration;
-    const rate = done / Math.max(1e-9, (t - started) / 1000);
+    const seconds = Math.max(1e-9, (t - started) / 1000);
+    const rate = done / seconds;
+    firstSteps ??= record.innerSteps - record.innerStepsThisIteration;
+    // Inner steps per second: environment steps for a control task, training steps for HPO.
+    const stepRate = (record.innerSteps - firstSteps) / seconds;
     const eta = (options.total - record.iteration) / Math.max(rate, 1e-9);
     const parts = [
       `iter ${record.iteration}/${options.total}`,
       `meta-loss ${fmt(record.metaLoss)}`,
       lastEval === undefined ? undefined : `eval ${fmt(lastEval)}`,
       `${rate.toFixed(1)} it/s`,
+      `${formatRate(stepRate)} inner steps/s`,
       `eta ${Math.round(eta)}s`,
       record.nonFiniteParticles > 0 ? `non-finite ${record.nonFiniteParticles}` : undefined,
     ];
     options.write(parts.filter(Boolean).join('  '));
   };
+}
+
+function formatRate(x: number): string {
+  return x >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : x.toFixed(0);
 }
 
 function fmt(x: number): string {

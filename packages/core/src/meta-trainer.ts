@@ -49,7 +49,9 @@ export interface IterationRecord {
   metaLoss: number;
   gradNorm: number;
   theta: number[];
+  /** Inner steps taken so far, and by this iteration's estimate. */
   innerSteps: number;
+  innerStepsThisIteration: number;
   nonFiniteParticles: number;
   skipped: boolean;
   /** Present on iterations that evaluated θ. */
@@ -172,6 +174,7 @@ export function createMetaTrainer<E>(options: {
         gradNorm: norm(result.grad),
         theta: Array.from(theta),
         innerSteps: counters.innerSteps,
+        innerStepsThisIteration: result.metrics.innerSteps,
         nonFiniteParticles: result.metrics.nonFiniteParticles,
         skipped,
         ...(evaluated ? { evaluation: evaluated.evaluation } : {}),

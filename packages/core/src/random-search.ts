@@ -80,6 +80,7 @@ export function createRandomSearch(options: {
         gradNorm: 0,
         theta: Array.from(theta),
         innerSteps: state.counters.innerSteps + task.horizon,
+        innerStepsThisIteration: task.horizon,
         nonFiniteParticles: Number.isFinite(evaluation.evalLoss) ? 0 : 1,
         skipped: !improved,
         evaluation: improved ? evaluation : best.evaluation,
