@@ -6,12 +6,14 @@ describe('inner-problem task specs', () => {
   const synthetic = innerProblemTasks.filter((s) => !s.usesTensors);
   it.each(synthetic.map((s) => [s.name, s] as const))(
     '%s builds a task matching its defaults',
-    (_n, spec) => {
+    async (_n, spec) => {
+      await spec.prepare?.();
       const task = spec.create({ horizon: spec.defaults.horizon });
       expect(task.name).toBe(spec.name);
       expect(task.initialTheta().length).toBe(task.dim);
       expect(Number.isFinite(task.evaluate(task.initialTheta(), makeKey(0)).evalLoss)).toBe(true);
       if (spec.defaults.horizon !== undefined) expect(task.horizon).toBe(spec.defaults.horizon);
+      task.close?.();
     },
   );
 
