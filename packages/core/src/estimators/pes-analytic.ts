@@ -7,9 +7,6 @@ import {
   groupSize,
   meanObjective,
   resolveSettings,
-  restoreTaskState,
-  snapshotTaskState,
-  staggerOffsets,
   zeroRows,
 } from './common.js';
 import {
@@ -19,7 +16,7 @@ import {
   perturbedThetas,
   tileTheta,
 } from './pes-gradient.js';
-import type { PesState } from './pes.js';
+import { persistentEs, type PesState } from './pes.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 /**
@@ -39,17 +36,11 @@ export function pesAnalytic<S>(
   const { particles, unrollLength: steps, sigma } = s;
   const dim = task.dim;
   const group = groupSize(s);
+  // PES-A keeps exactly PES's state; only the estimate differs.
+  const pes = persistentEs(task, settings);
   return {
+    ...pes,
     name: 'pes-a',
-    init(_theta, key) {
-      const [initKey, staggerKey] = split(key, 2) as [Key, Key];
-      return {
-        task: task.init(initKey, particles, {
-          stepOffsets: staggerOffsets(staggerKey, task as Task, s),
-        }),
-        accumulators: new Float64Array(particles * dim),
-      };
-    },
     estimate(theta, state, key) {
       const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
       const eps = perturbations(
@@ -122,17 +113,5 @@ export function pesAnalytic<S>(
         },
       };
     },
-    snapshot: (state) => ({
-      task: snapshotTaskState(task, state.task),
-      accumulators: state.accumulators,
-    }),
-    restore(snapshot) {
-      const { task: t, accumulators } = snapshot as { task: unknown; accumulators: unknown };
-      if (!(accumulators instanceof Float64Array) || accumulators.length !== particles * dim) {
-        throw new TypeError('PES-A checkpoint: accumulators do not match particles × dim');
-      }
-      return { task: restoreTaskState(task, t), accumulators };
-    },
-    dispose: (state) => disposeTaskState(task, state.task),
   };
 }
