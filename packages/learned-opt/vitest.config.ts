@@ -1,3 +1,4 @@
 import { defineProjectConfig } from '../../vitest.shared.js';
 
-export default defineProjectConfig(import.meta.dirname);
+// Tensor tests run on the WebAssembly backend, the one a machine without tfjs-node gets.
+export default defineProjectConfig(import.meta.dirname, { setupFiles: ['test/setup-backend.ts'] });

@@ -186,16 +186,29 @@ export function reportPlots(
       } as TopLevelSpec,
     });
   } else {
-    const values = evals.flatMap((e) =>
-      Array.isArray(e.theta)
-        ? e.theta.map((v, i) => ({
-            run: e.run,
-            iteration: e.iteration,
-            component: `θ${i}`,
-            value: v,
-          }))
-        : [],
-    );
+    // Many components (a learned optimizer's weights) are shown as the distance from the start.
+    const many = evals.some((e) => (e.theta?.length ?? 0) > 16);
+    const start = new Map<string, number[]>();
+    for (const e of evals) if (e.theta && !start.has(e.run)) start.set(e.run, e.theta);
+    const distance = (e: EvaluationPoint) =>
+      Math.hypot(...(e.theta ?? []).map((v, i) => v - (start.get(e.run)?.[i] ?? 0)));
+    const values = many
+      ? evals.map((e) => ({
+          run: e.run,
+          iteration: e.iteration,
+          component: '‖θ − θ₀‖',
+          value: distance(e),
+        }))
+      : evals.flatMap((e) =>
+          Array.isArray(e.theta)
+            ? e.theta.map((v, i) => ({
+                run: e.run,
+                iteration: e.iteration,
+                component: `θ${i}`,
+                value: v,
+              }))
+            : [],
+        );
     plots.push({
       name: 'theta',
       title: 'θ at each evaluation',

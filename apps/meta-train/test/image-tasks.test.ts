@@ -40,6 +40,23 @@ describe('image tasks at the command line', () => {
     expect(result.config).toMatchObject({ arch: '784-16-10', batchSize: 8, dataset: 'mnist' });
   });
 
+  it('meta-trains the MLP learned optimizer (lopt-mnist) and summarises its 1,762-number θ', async () => {
+    const out = join(temporaryDirectory(), 'lopt');
+    const { status, out: lines } = await pes(
+      'meta-train',
+      '--task',
+      'lopt-mnist',
+      ...tiny,
+      '--iterations',
+      '1',
+      '--out',
+      out,
+    );
+    expect(status).toBe(0);
+    expect(lines.join('\n')).toMatch(/^ {2}θ {18}1762 numbers, distance moved /m);
+    expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).theta).toHaveLength(1762);
+  });
+
   it.each([
     [['--task', 'quadratic', '--arch', '784-10'], /task quadratic takes no --arch/],
     [['--task', 'mnist-mlp', '--arch', '784-x-10'], /--arch: expected layer sizes joined by -/],

@@ -1,2 +1,18 @@
 export { learnableAdam, learnableSgd } from './learned-optimizer.js';
 export type { LearnedOptimizer } from './learned-optimizer.js';
+export {
+  initialMlpLoptTheta,
+  LOPT_HIDDEN,
+  LOPT_INPUTS,
+  mlpLearnedOptimizerRule,
+  mlpLoptLayout,
+  MOMENTUM_DECAYS,
+  STEP_TIMESCALES,
+} from './mlp-lopt.js';
+export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+
+import type { TaskSpec } from '@pes/core';
+import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+
+/** The tasks this package provides, by the name the command line uses. */
+export const learnedOptTasks: readonly TaskSpec[] = [loptMnistTaskSpec, loptCifar10TaskSpec];

@@ -184,6 +184,9 @@ async function execute(
   }
 }
 
+/** θ longer than this (a learned optimizer's weights) is summarised, not printed. */
+const MAX_THETA_SHOWN = 16;
+
 /** What a newcomer wants at the end: θ in the task's words, the figures before and after, the files. */
 function summary(
   config: RunConfig,
@@ -198,7 +201,9 @@ function summary(
   const vector = (theta: ArrayLike<number>) => `[${Array.from(theta, fmt).join(', ')}]`;
   const lines = [
     `pes: done in ${formatDuration(seconds)}: ${state.iteration} iterations, ${state.counters.innerSteps.toLocaleString('en')} inner steps.`,
-    `  θ                  ${vector(first.theta)} → ${vector(state.theta)}`,
+    state.theta.length <= MAX_THETA_SHOWN
+      ? `  θ                  ${vector(first.theta)} → ${vector(state.theta)}`
+      : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(Math.hypot(...Array.from(state.theta, (v, i) => v - first.theta[i]!)))}`,
   ];
   if (spec.describeTheta) {
     const options = taskOptions(config);
