@@ -55,6 +55,10 @@ describe('image tasks at the command line', () => {
     expect(status).toBe(0);
     expect(lines.join('\n')).toMatch(/^ {2}θ {18}1762 numbers, distance moved /m);
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).theta).toHaveLength(1762);
+    expect(lines.join('\n')).toMatch(/saved {14}.*learned-optimizer\.json/);
+    expect(
+      JSON.parse(readFileSync(join(out, 'learned-optimizer.json'), 'utf8')).theta,
+    ).toHaveLength(1762);
   });
 
   it.each([

@@ -24,6 +24,8 @@ export interface TaskSpec {
   create(options: TaskOptions): Task;
   /** Per θ component, the [low, high] box random search samples from. */
   searchSpace?(options: TaskOptions): [number, number][];
+  /** Writes what θ is worth keeping as (a learned optimizer's weights file) into a run directory. */
+  saveArtifacts?(theta: Float64Array, dir: string): string[];
   /** θ in the task's own words, for summaries (a schedule's learning rates, say). */
   describeTheta?(theta: ArrayLike<number>, options: TaskOptions): string;
 }

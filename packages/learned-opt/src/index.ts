@@ -10,6 +10,14 @@ export {
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
 export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+export {
+  loadLearnedOptimizer,
+  mlpLoptArchitecture,
+  saveLearnedOptimizer,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  WeightsError,
+} from './weights-file.js';
 
 import type { TaskSpec } from '@pes/core';
 import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';

@@ -5,7 +5,9 @@ import {
   parseArchitecture,
   type DatasetName,
 } from '@pes/inner-problems';
+import { join } from 'node:path';
 import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from './mlp-lopt.js';
+import { saveLearnedOptimizer } from './weights-file.js';
 
 /** θ of a fresh learned optimizer: the same draw for every run, so runs start alike. */
 const THETA_KEY = makeKey(1762);
@@ -42,6 +44,11 @@ function loptSpec(name: string, dataset: DatasetName): TaskSpec {
     defaults,
     options: ['dataset', 'dataDir', 'arch', 'batchSize', 'activation', 'objective'],
     usesTensors: true,
+    saveArtifacts(theta, dir) {
+      const file = join(dir, 'learned-optimizer.json');
+      saveLearnedOptimizer(file, theta);
+      return [file];
+    },
     create(options) {
       const data = loadImageData({
         dataset: (options.dataset as DatasetName | undefined) ?? dataset,

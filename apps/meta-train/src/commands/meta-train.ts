@@ -171,11 +171,13 @@ async function execute(
       return EXIT_INTERRUPTED;
     }
     run.writeResult(result(config, state));
+    const artifacts = findTaskSpec(config.task).saveArtifacts?.(state.theta, run.dir) ?? [];
     const reportFile = await writeReport(run.dir);
     for (const line of summary(config, state, run, (performance.now() - started) / 1000)) {
       io.out(line);
     }
     io.out(`  report             ${reportFile}`);
+    for (const file of artifacts) io.out(`  saved              ${file}`);
     trainer.dispose(state);
     return 0;
   } finally {
