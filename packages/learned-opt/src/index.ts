@@ -10,6 +10,7 @@ export {
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
 export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+export { LearnedTfOptimizer } from './tf-optimizer.js';
 export {
   loadLearnedOptimizer,
   mlpLoptArchitecture,

@@ -4,8 +4,8 @@ import type { InnerUpdateRule } from '@pes/inner-problems';
 
 /**
  * The MLP learned optimizer of learned_optimization's `MLPLOpt` (PAPER.md d). Per parameter it
- * reads 19 features — the gradient, the value, six momenta (decays 0.1 … 0.9999), those eight
- * each divided by their root mean square over the tensor, and eleven step features
+ * reads 19 features — the gradient, the value and six momenta (decays 0.1 … 0.9999), each of
+ * these eight divided by its root mean square over the tensor, then eleven step features
  * tanh(t/τ − 1) — through hidden layers of 32 and 32 to a direction and a magnitude, and steps
  * p ← p − dir · exp(mag · 1e-3) · 1e-3.
  */
