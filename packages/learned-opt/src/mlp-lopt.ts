@@ -88,13 +88,20 @@ export function mlpLearnedOptimizerRule(initialTheta: Float64Array): InnerUpdate
           tf.tensor2d([stepFeatures], [1, STEP_TIMESCALES.length]),
         );
         const features = tf.concat([...normalised, steps], 1) as tf.Tensor2D;
-        const h1 = tf.relu(
-          tf.add(tf.matMul(features, weights[0] as tf.Tensor2D), weights[1]!),
-        ) as tf.Tensor2D;
-        const h2 = tf.relu(
-          tf.add(tf.matMul(h1, weights[2] as tf.Tensor2D), weights[3]!),
-        ) as tf.Tensor2D;
-        const out = tf.add(tf.matMul(h2, weights[4] as tf.Tensor2D), weights[5]!);
+        // Fused matMul + bias + ReLU: one XNNPACK call per layer on WebAssembly.
+        const h1 = tf.fused.matMul({
+          a: features,
+          b: weights[0] as tf.Tensor2D,
+          bias: weights[1],
+          activation: 'relu',
+        });
+        const h2 = tf.fused.matMul({
+          a: h1,
+          b: weights[2] as tf.Tensor2D,
+          bias: weights[3],
+          activation: 'relu',
+        });
+        const out = tf.fused.matMul({ a: h2, b: weights[4] as tf.Tensor2D, bias: weights[5] });
         const [direction, magnitude] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
         const update = tf.mul(
           tf.mul(direction, tf.exp(tf.mul(magnitude, MAGNITUDE_SCALE))),
