@@ -8,6 +8,7 @@ import {
   restoreTaskState,
   snapshotTaskState,
   staggerOffsets,
+  restartDiverged,
 } from './common.js';
 import { tileTheta } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
@@ -63,11 +64,7 @@ export function tbptt<S>(
         steps,
         dim,
       );
-      let next = r.state;
-      if (excludedCount > 0) {
-        next = task.reset(r.state, excluded, resetKey);
-        disposeTaskState(task, r.state);
-      }
+      const next = restartDiverged(task, r.state, excluded, resetKey);
       return {
         grad,
         metaLoss,

@@ -170,3 +170,14 @@ export function averageFiniteGradients(
     metaLoss: used > 0 ? lossSum / used : Number.NaN,
   };
 }
+
+/**
+ * A state in which the particles marked in `excluded` (their losses were not finite) start a
+ * fresh episode; `state` itself when none is marked. A replaced state is disposed.
+ */
+export function restartDiverged<S>(task: Task<S>, state: S, excluded: Uint8Array, key: Key): S {
+  if (!excluded.some((x) => x === 1)) return state;
+  const next = task.reset(state, excluded, key);
+  disposeTaskState(task, state);
+  return next;
+}

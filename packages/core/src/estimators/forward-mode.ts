@@ -8,6 +8,7 @@ import {
   restoreTaskState,
   snapshotTaskState,
   staggerOffsets,
+  restartDiverged,
 } from './common.js';
 import { tileTheta } from './pes-gradient.js';
 import type { Estimate, EstimatorSettings, GradientEstimator } from './types.js';
@@ -98,12 +99,8 @@ function forwardModeEstimator<S, C extends Record<string, Float64Array>>(
         steps,
         dim,
       );
-      let next = r.state;
-      if (excludedCount > 0) {
-        next = task.reset(r.state, excluded, resetKey);
-        disposeTaskState(task, r.state);
-        carry.reset(c, excluded);
-      }
+      const next = restartDiverged(task, r.state, excluded, resetKey);
+      carry.reset(c, excluded);
       return {
         grad,
         metaLoss,

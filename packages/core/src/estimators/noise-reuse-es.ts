@@ -11,6 +11,7 @@ import {
   snapshotTaskState,
   staggerOffsets,
   zeroRows,
+  restartDiverged,
 } from './common.js';
 import { lastEpisodeEnd, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
@@ -100,13 +101,9 @@ export function noiseReuseEs<S>(
         if (end < steps - 1) row.set(eps.subarray(p * dim, (p + 1) * dim));
         else row.fill(0);
       }
-      let next = unrolled.state;
-      if (excludedCount > 0) {
-        next = task.reset(unrolled.state, excluded, resetKey);
-        disposeTaskState(task, unrolled.state);
-        zeroRows(carried, excluded, dim);
-        for (let p = 0; p < particles; p++) if (excluded[p]) redraw[p] = 1;
-      }
+      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
+      zeroRows(carried, excluded, dim);
+      for (let p = 0; p < particles; p++) if (excluded[p]) redraw[p] = 1;
       return {
         grad,
         metaLoss: meanObjective(objectives, include),

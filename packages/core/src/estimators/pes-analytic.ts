@@ -8,6 +8,7 @@ import {
   meanObjective,
   resolveSettings,
   zeroRows,
+  restartDiverged,
 } from './common.js';
 import {
   pesAccumulators,
@@ -95,13 +96,9 @@ export function pesAnalytic<S>(
         steps,
         dim,
       );
-      let next = unrolled.state;
       const dropped = excluded.reduce((a, b) => a + b, 0);
-      if (dropped > 0) {
-        next = task.reset(unrolled.state, excluded, resetKey);
-        disposeTaskState(task, unrolled.state);
-        zeroRows(accumulators, excluded, dim);
-      }
+      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
+      zeroRows(accumulators, excluded, dim);
       return {
         grad,
         metaLoss: meanObjective(objectives, include),

@@ -11,6 +11,7 @@ import {
   snapshotTaskState,
   staggerOffsets,
   zeroRows,
+  restartDiverged,
 } from './common.js';
 import { pesAccumulators, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
@@ -81,13 +82,9 @@ export function persistentEs<S>(
         steps,
         dim,
       );
-      let next = unrolled.state;
-      if (excludedCount > 0) {
-        // A diverged particle starts a fresh episode with a fresh accumulator.
-        next = task.reset(unrolled.state, excluded, resetKey);
-        disposeTaskState(task, unrolled.state);
-        zeroRows(accumulators, excluded, dim);
-      }
+      // A diverged particle starts a fresh episode with a fresh accumulator.
+      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
+      zeroRows(accumulators, excluded, dim);
       return {
         grad,
         metaLoss: meanObjective(objectives, include),

@@ -9,6 +9,7 @@ import {
   resolveSettings,
   restoreTaskState,
   snapshotTaskState,
+  restartDiverged,
 } from './common.js';
 import { pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
@@ -63,11 +64,12 @@ export function truncatedEs<S>(
       });
       // Same key as the particles: the shared trajectory sees the same data they saw.
       const advanced = task.unroll(state.task, theta, steps, unrollKey);
-      let next = advanced.state;
-      if (!finiteParticles(advanced.losses, 1, steps, 1).include[0]) {
-        next = task.reset(advanced.state, Uint8Array.of(1), resetKey);
-        disposeTaskState(task, advanced.state);
-      }
+      const next = restartDiverged(
+        task,
+        advanced.state,
+        finiteParticles(advanced.losses, 1, steps, 1).excluded,
+        resetKey,
+      );
       return {
         grad,
         metaLoss: meanObjective(objectives, include),
