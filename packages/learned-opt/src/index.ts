@@ -1,12 +1,15 @@
 export { learnableAdam, learnableSgd } from './learned-optimizer.js';
 export type { LearnedOptimizer } from './learned-optimizer.js';
+export { mlpLearnedOptimizerReferenceRule } from './mlp-lopt-reference.js';
 export {
+  foldedLoptWeights,
   initialMlpLoptTheta,
   LOPT_HIDDEN,
   LOPT_INPUTS,
   mlpLearnedOptimizerRule,
   mlpLoptLayout,
   MOMENTUM_DECAYS,
+  PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
 export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';

@@ -11,11 +11,13 @@ import type { InnerUpdateRule } from '@pes/inner-problems';
  */
 export const MOMENTUM_DECAYS = [0.1, 0.5, 0.9, 0.99, 0.999, 0.9999] as const;
 export const STEP_TIMESCALES = [1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5] as const;
-export const LOPT_INPUTS = 2 + MOMENTUM_DECAYS.length + STEP_TIMESCALES.length;
+/** Features that vary per parameter: gradient, value, six momenta. */
+export const PARAMETER_FEATURES = 2 + MOMENTUM_DECAYS.length;
+export const LOPT_INPUTS = PARAMETER_FEATURES + STEP_TIMESCALES.length;
 export const LOPT_HIDDEN = [32, 32] as const;
-const STEP_SCALE = 1e-3;
-const MAGNITUDE_SCALE = 1e-3;
-const RMS_EPSILON = 1e-5;
+export const STEP_SCALE = 1e-3;
+export const MAGNITUDE_SCALE = 1e-3;
+export const RMS_EPSILON = 1e-5;
 
 /** Where each weight of the per-parameter MLP sits in θ: [W1, b1, W2, b2, W3, b3]. */
 export function mlpLoptLayout() {
@@ -46,68 +48,125 @@ export function initialMlpLoptTheta(key: Key): Float64Array {
 }
 
 /**
- * The learned optimizer as an inner update rule: particle p's θ row is its own MLP. Its state
- * per parameter tensor is the six momenta. The per-parameter MLP runs as plain 2-D matMuls
- * over all of a tensor's entries at once (fast on WebAssembly).
+ * The per-parameter MLP's weights for one θ at inner step t, rearranged so the update needs
+ * the fewest tensor ops:
+ * - the eleven step features are the same for every parameter, so their part of the first
+ *   layer is a constant added to its bias: b1' = b1 + s(t)·W1[8:19]; the first matMul reads
+ *   only the eight per-parameter features (8 × 32 instead of 19 × 32, no 11 constant columns);
+ * - the output's two 1e-3 scales are folded into W3 and b3, so step = out₀ · exp(out₁).
+ * Computed in float64, handed to the device in float32.
+ */
+export function foldedLoptWeights(theta: Float64Array, t: number) {
+  const { blocks } = mlpLoptLayout();
+  const [w1, b1, w2, b2, w3, b3] = blocks.map((b) =>
+    theta.subarray(b.offset, b.offset + b.shape.reduce((a, n) => a * n, 1)),
+  ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const hidden1 = LOPT_HIDDEN[0];
+  const bias1 = Float64Array.from(b1);
+  STEP_TIMESCALES.forEach((tau, j) => {
+    const s = Math.tanh(t / tau - 1);
+    const row = (PARAMETER_FEATURES + j) * hidden1;
+    for (let h = 0; h < hidden1; h++) bias1[h]! += s * w1[row + h]!;
+  });
+  const scales = [STEP_SCALE, MAGNITUDE_SCALE];
+  return {
+    w1: Float32Array.from(w1.subarray(0, PARAMETER_FEATURES * hidden1)),
+    b1: Float32Array.from(bias1),
+    w2: Float32Array.from(w2),
+    b2: Float32Array.from(b2),
+    w3: Float32Array.from(w3, (v, i) => v * scales[i % 2]!),
+    b3: Float32Array.from(b3, (v, i) => v * scales[i]!),
+  };
+}
+
+/**
+ * Constant matrices of the feature update. The rule's state per tensor is the previous feature
+ * matrix F = [g, p, m₁ … m₆] ([size, 8], unnormalised); the next one is
+ *   F' = g·G + p·P + F·M
+ * with G = [1, 0, 1−d₁ … 1−d₆], P = [0, 1, 0 …], M = diag(0, 0, d₁ … d₆): the momentum update
+ * and the feature stacking in three plain matMuls. (tfjs-wasm concatenates and splits along
+ * the last axis element by element — 40 ms for one 78,400 × 8 concat — while these matMuls
+ * take about a millisecond each.)
+ */
+function featureUpdateMatrices() {
+  const f = PARAMETER_FEATURES;
+  const g = new Float32Array(f);
+  const p = new Float32Array(f);
+  const m = new Float32Array(f * f);
+  g[0] = 1;
+  p[1] = 1;
+  MOMENTUM_DECAYS.forEach((d, j) => {
+    g[2 + j] = 1 - d;
+    m[(2 + j) * f + 2 + j] = d;
+  });
+  return {
+    g: tf.tensor2d(g, [1, f]),
+    p: tf.tensor2d(p, [1, f]),
+    m: tf.tensor2d(m, [f, f]),
+  };
+}
+
+/**
+ * The learned optimizer as an inner update rule: particle p's θ row is its own MLP. Per tensor
+ * of n parameters, everything large is a plain 2-D matMul with the n-row matrix on the left
+ * (XNNPACK's fast path on WebAssembly, see PERFORMANCE.md):
+ * - features F' = g·G + p·P + F·M (see `featureUpdateMatrices`), kept as the state;
+ * - their mean squares per column as a ones-row matMul; the normalisation x / √(ε + mean x²)
+ *   is folded into the first layer's weights (diag(r)·W1 is 8 × 32), so no n × 8 multiply;
+ * - three fused matMuls with bias and ReLU, the output layer as two one-column matMuls
+ *   (direction, magnitude) rather than a split along the last axis.
+ * Equal to `mlpLearnedOptimizerReferenceRule` up to float32 rounding (tested).
  */
 export function mlpLearnedOptimizerRule(initialTheta: Float64Array): InnerUpdateRule {
-  const { blocks, dim } = mlpLoptLayout();
+  const { dim } = mlpLoptLayout();
   if (initialTheta.length !== dim)
     throw new RangeError(`MLP learned optimizer θ has ${dim} numbers, got ${initialTheta.length}`);
-  const decays = MOMENTUM_DECAYS.length;
+  const f = PARAMETER_FEATURES;
+  const [hidden1, hidden2] = LOPT_HIDDEN;
   return {
     name: 'MLP learned optimizer',
     dim,
     initialTheta: () => initialTheta.slice(),
-    init: (params) => params.flatMap((p) => MOMENTUM_DECAYS.map(() => tf.zerosLike(p))),
+    init: (params) => params.map((p) => tf.zeros([p.size, f])),
     step({ theta, t, params, grads, state }) {
-      const weights = blocks.map((b) =>
-        tf.tensor(
-          Float32Array.from(
-            theta.subarray(b.offset, b.offset + b.shape.reduce((a, n) => a * n, 1)),
-          ),
-          b.shape,
+      const w = foldedLoptWeights(theta, t);
+      const update = featureUpdateMatrices();
+      const w1 = tf.tensor2d(w.w1, [f, hidden1]);
+      const b1 = tf.tensor1d(w.b1);
+      const w2 = tf.tensor2d(w.w2, [hidden1, hidden2]);
+      const b2 = tf.tensor1d(w.b2);
+      const w3 = [0, 1].map((o) =>
+        tf.tensor2d(
+          w.w3.filter((_, i) => i % 2 === o),
+          [hidden2, 1],
         ),
-      );
-      const stepFeatures = STEP_TIMESCALES.map((tau) => Math.tanh(t / tau - 1));
+      ) as [tf.Tensor2D, tf.Tensor2D];
+      const b3 = [0, 1].map((o) => tf.tensor1d([w.b3[o]!])) as [tf.Tensor1D, tf.Tensor1D];
       const nextParams: tf.Tensor[] = [];
       const nextState: tf.Tensor[] = [];
       params.forEach((p, i) => {
-        const g = grads[i]!;
-        const momenta = MOMENTUM_DECAYS.map((d, j) =>
-          tf.add(tf.mul(state[i * decays + j]!, d), tf.mul(g, 1 - d)),
-        );
-        nextState.push(...momenta);
         const n = p.size;
-        const raw = [g, p, ...momenta].map((x) => tf.reshape(x, [n, 1]));
-        const normalised = raw.map((x) =>
-          tf.div(x, tf.sqrt(tf.add(tf.mean(tf.square(x)), RMS_EPSILON))),
+        const features = tf.add(
+          tf.add(
+            tf.matMul(tf.reshape(grads[i]!, [n, 1]), update.g),
+            tf.matMul(tf.reshape(p, [n, 1]), update.p),
+          ),
+          tf.matMul(state[i] as tf.Tensor2D, update.m),
         );
-        const steps = tf.mul(
-          tf.ones([n, 1]),
-          tf.tensor2d([stepFeatures], [1, STEP_TIMESCALES.length]),
-        );
-        const features = tf.concat([...normalised, steps], 1) as tf.Tensor2D;
-        // Fused matMul + bias + ReLU: one XNNPACK call per layer on WebAssembly.
+        nextState.push(features);
+        const meanSquare = tf.matMul(tf.fill([1, n], 1 / n), tf.square(features));
+        const inverseRms = tf.reshape(tf.rsqrt(tf.add(meanSquare, RMS_EPSILON)), [f, 1]);
         const h1 = tf.fused.matMul({
           a: features,
-          b: weights[0] as tf.Tensor2D,
-          bias: weights[1],
+          b: tf.mul(w1, inverseRms),
+          bias: b1,
           activation: 'relu',
         });
-        const h2 = tf.fused.matMul({
-          a: h1,
-          b: weights[2] as tf.Tensor2D,
-          bias: weights[3],
-          activation: 'relu',
-        });
-        const out = tf.fused.matMul({ a: h2, b: weights[4] as tf.Tensor2D, bias: weights[5] });
-        const [direction, magnitude] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
-        const update = tf.mul(
-          tf.mul(direction, tf.exp(tf.mul(magnitude, MAGNITUDE_SCALE))),
-          STEP_SCALE,
-        );
-        nextParams.push(tf.sub(p, tf.reshape(update, p.shape)));
+        const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
+        const direction = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
+        const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
+        const step = tf.mul(direction, tf.exp(magnitude));
+        nextParams.push(tf.sub(p, tf.reshape(step, p.shape)));
       });
       return { params: nextParams, state: nextState };
     },

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { foldIn, makeKey, persistentEs, type Task } from '@pes/core';
+import { foldIn, makeKey, normal, persistentEs, type Task } from '@pes/core';
 import { imageClassificationTask, loadImageData } from '@pes/inner-problems';
 import { describe, expect, it } from 'vitest';
 import {
   initialMlpLoptTheta,
+  mlpLearnedOptimizerReferenceRule,
   LOPT_INPUTS,
   mlpLearnedOptimizerRule,
   mlpLoptLayout,
@@ -38,8 +39,49 @@ describe('MLP learned optimizer', () => {
       const before = params[i]!.dataSync();
       p.dataSync().forEach((v, j) => expect(v).toBeCloseTo(before[j]! - expected, 5));
     });
-    expect(next.state).toHaveLength(2 * 6); // six momenta per tensor
+    expect(next.state.map((x) => x.shape)).toEqual([
+      [4, 8],
+      [2, 8],
+    ]); // per tensor: gradient, value and six momenta for each parameter
     tf.dispose([...params, ...grads, ...state, ...next.params, ...next.state]);
+  });
+
+  it('equals the direct transcription of PAPER.md d (19-column features, six momentum tensors) over ten steps', () => {
+    // A θ whose output layer is large enough that direction and magnitude vary visibly.
+    const theta = initialMlpLoptTheta(makeKey(3));
+    const { blocks } = mlpLoptLayout();
+    const noise = normal(makeKey(4), 66);
+    for (let i = 0; i < 66; i++) theta[blocks[4]!.offset + i] = 3 * noise[i]!;
+    const fast = mlpLearnedOptimizerRule(theta);
+    const reference = mlpLearnedOptimizerReferenceRule(theta);
+    const shapes = [[30, 7], [7], [7, 3], [3]];
+    const start = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', i + 1));
+    const run = (rule: typeof fast) => {
+      let params = start.map((p) => p.clone());
+      let state = rule.init(params);
+      for (let t = 0; t < 10; t++) {
+        // Gradients that depend on the parameters, so the two runs would drift apart if any
+        // step differed.
+        const grads = tf.tidy(() => params.map((p) => tf.sin(tf.mul(p, 3))));
+        const next = tf.tidy(() => rule.step({ theta, t, params, grads, state }));
+        tf.dispose([...params, ...state, ...grads]);
+        params = next.params;
+        state = next.state;
+      }
+      const values = params.map((p) => Array.from(p.dataSync()));
+      tf.dispose([...params, ...state]);
+      return values;
+    };
+    const before = tf.memory().numTensors;
+    const ours = run(fast);
+    const theirs = run(reference);
+    expect(tf.memory().numTensors).toBe(before);
+    const moved = theirs
+      .flat()
+      .map((v, j) => Math.abs(v - start.map((p) => Array.from(p.dataSync())).flat()[j]!));
+    expect(Math.max(...moved)).toBeGreaterThan(1e-3);
+    ours.flat().forEach((v, j) => expect(v).toBeCloseTo(theirs.flat()[j]!, 5));
+    tf.dispose(start);
   });
 
   it('trains particles’ networks inside the MLP task under PES without leaking tensors', () => {
