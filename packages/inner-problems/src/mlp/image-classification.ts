@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, split, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
-import { fillBatch, recordCount, sampleBatch, type ImageDataset } from '../data/dataset.js';
+import { fillBatch, sampleBatch, type ImageDataset } from '../data/dataset.js';
 import type { ImageData } from '../data/load.js';
 import {
   evaluateBatch,
@@ -11,6 +11,7 @@ import {
   type Batch,
 } from './network.js';
 import type { InnerUpdateRule } from './update-rule.js';
+import { datasetFigures } from './dataset-figures.js';
 
 export type Objective = 'train-loss' | 'val-loss' | 'val-accuracy';
 
@@ -45,8 +46,6 @@ export interface MlpState {
 export interface ImageClassificationTask extends Task<MlpState> {
   readonly options: ImageClassificationOptions;
 }
-
-const EVAL_CHUNK = 1000;
 
 /**
  * Training an MLP classifier on images with an update rule driven by θ, for every particle at
@@ -199,34 +198,8 @@ export function imageClassificationTask(
 
   /** Loss and accuracy of a network on (up to `evaluationRecords` of) the validation set. */
   const validationFigures = (params: tf.Tensor[]) => {
-    const dataset = data.validation;
-    const records = Math.min(
-      options.evaluationRecords ?? recordCount(dataset),
-      recordCount(dataset),
-    );
-    let loss = 0;
-    let correct = 0;
-    for (let start = 0; start < records; start += EVAL_CHUNK) {
-      const count = Math.min(EVAL_CHUNK, records - start);
-      const indices = Int32Array.from({ length: count }, (_, i) => start + i);
-      const x = new Float32Array(count * features);
-      const labels = new Int32Array(count);
-      fillBatch(dataset, indices, x, labels);
-      const [l, a] = tf.tidy(() => {
-        const r = evaluateBatch(
-          params,
-          {
-            x: tf.tensor2d(x, [count, features]),
-            y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
-          },
-          activation,
-        );
-        return [r.loss.dataSync()[0]!, r.accuracy.dataSync()[0]!];
-      });
-      loss += l! * count;
-      correct += a! * count;
-    }
-    return { valLoss: loss / records, valAccuracy: correct / records };
+    const r = datasetFigures(params, data.validation, activation, options.evaluationRecords);
+    return { valLoss: r.loss, valAccuracy: r.accuracy };
   };
 
   const task: ImageClassificationTask = {

@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { foldIn, split, type Key } from '@pes/core';
+import { fillBatch, sampleBatch } from '../data/dataset.js';
+import type { ImageData } from '../data/load.js';
+import { datasetFigures } from './dataset-figures.js';
+import {
+  initialParameters,
+  lossAndGradients,
+  type Activation,
+  type Architecture,
+} from './network.js';
+import type { InnerUpdateRule } from './update-rule.js';
+
+export interface TrainNetworkOptions {
+  data: ImageData;
+  architecture: Architecture;
+  activation: Activation;
+  batchSize: number;
+  steps: number;
+  rule: InnerUpdateRule;
+  /** The rule's θ (e.g. a learned optimizer's weights). */
+  theta: Float64Array;
+  /** Draws the initial network (first half) and the minibatch stream (second half). */
+  key: Key;
+  /** Steps between points of the curve; the curve always has step 0 and the last step. */
+  evalEvery: number;
+  /** Training records in the curve's and final training loss (default: all). */
+  trainRecords?: number;
+}
+
+export interface CurvePoint {
+  step: number;
+  /** Mean loss over (up to `trainRecords` of) the training set. */
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface TrainNetworkResult {
+  curve: CurvePoint[];
+  final: CurvePoint;
+  /** The step at which the training loss stopped being finite, if it did (training stops there). */
+  divergedAt?: number;
+}
+
+/**
+ * Trains one fresh network for `steps` steps with an update rule and reports training and
+ * validation figures over whole datasets along the way — how an optimizer is judged after
+ * meta-training. Two calls with the same key see the same initial network and the same
+ * minibatches, so optimizers compared on one key differ only by their updates.
+ */
+export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
+  const { data, architecture, activation, batchSize, steps, rule, theta, evalEvery } = options;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1)
+    throw new RangeError(`evalEvery must be a positive integer, got ${evalEvery}`);
+  const [initKey, dataKey] = split(options.key, 2) as [Key, Key];
+  const features = data.train.features;
+  const classes = data.train.classNames.length;
+  let params = initialParameters(initKey, architecture, activation);
+  let state = rule.init(params);
+  const curve: CurvePoint[] = [];
+  const measure = (step: number) => {
+    const train = datasetFigures(params, data.train, activation, options.trainRecords);
+    const validation = datasetFigures(params, data.validation, activation);
+    const point = {
+      step,
+      trainLoss: train.loss,
+      valLoss: validation.loss,
+      valAccuracy: validation.accuracy,
+    };
+    curve.push(point);
+    return point;
+  };
+  measure(0);
+  const x = new Float32Array(batchSize * features);
+  const labels = new Int32Array(batchSize);
+  let divergedAt: number | undefined;
+  for (let step = 1; step <= steps; step++) {
+    fillBatch(data.train, sampleBatch(foldIn(dataKey, step), data.train, batchSize), x, labels);
+    const next = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [batchSize, features]);
+      const batch = {
+        x: xt,
+        xT: tf.transpose(xt),
+        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
+      };
+      const { loss, grads } = lossAndGradients(params, batch, activation);
+      return { loss, ...rule.step({ theta, t: step - 1, params, grads, state }) };
+    });
+    tf.dispose([...params, ...state]);
+    params = next.params;
+    state = next.state;
+    const finite = Number.isFinite(next.loss.dataSync()[0]);
+    next.loss.dispose();
+    if (!finite) {
+      divergedAt = step;
+      measure(step);
+      break;
+    }
+    if (step % evalEvery === 0 || step === steps) measure(step);
+  }
+  tf.dispose([...params, ...state]);
+  return { curve, final: curve.at(-1)!, ...(divergedAt !== undefined ? { divergedAt } : {}) };
+}
