@@ -1,13 +1,16 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { bench } from './commands/bench.js';
 import { benchInnerStep } from './commands/bench-inner-step.js';
+import { benchLoptUpdate } from './commands/bench-lopt-update.js';
 import { experiment } from './commands/experiment.js';
+import { evaluateOptimizer, type EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
 import { dataInfo } from './commands/data-info.js';
 import { list } from './commands/list.js';
 import { variance, type VarianceCommandOptions } from './commands/variance.js';
 import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
 import { DataError } from '@pes/inner-problems';
+import { WeightsError } from '@pes/learned-opt';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { taskSpecs } from './registry.js';
 import { loadConfigFile } from './config-file.js';
@@ -253,6 +256,52 @@ Examples:
     .exitOverride();
 
   program
+    .command('evaluate-optimizer')
+    .description(
+      'train fresh networks with a learned optimizer, its untrained initialisation and Adam over a learning-rate grid; compare them',
+    )
+    .option('--weights <FILE>', 'learned-optimizer.json written by meta-train --task lopt-*')
+    .option('--task <name>', 'inner problem: mnist-mlp or cifar10-mlp', 'mnist-mlp')
+    .option('--out <DIR>', 'where evaluation.json, table.md and loss-curves.svg/png go')
+    .option(
+      '--steps <T>',
+      'inner steps per network (default: the meta-training horizon, 200)',
+      integer,
+    )
+    .option('--seeds <S>', 'fresh initialisations per optimizer', integer, 5)
+    .option(
+      '--seed <S>',
+      'first evaluation seed (a key stream meta-training never draws)',
+      integer,
+      0,
+    )
+    .option('--arch <sizes>', "MLP layer sizes (default: the lopt task's, 784-32-10 / 3072-32-10)")
+    .option('--batch <B>', 'minibatch size (default 32, as meta-training)', integer)
+    .option('--data-dir <DIR>', 'directory of the official dataset files')
+    .option(
+      '--adam-lrs <list>',
+      'Adam learning rates, comma-separated; the best by final validation loss is reported',
+      numberList,
+      [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+    )
+    .option('--eval-every <E>', 'steps between points of the loss curves (default T/20)', integer)
+    .option(
+      '--train-records <R>',
+      'training records in the training loss (the first R; validation uses all)',
+      integer,
+      10000,
+    )
+    .addHelpText(
+      'after',
+      `
+Example:
+  npx pes meta-train --task lopt-mnist --out runs/lopt
+  npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval`,
+    )
+    .action((options: EvaluateOptimizerOptions) => run(() => evaluateOptimizer(options, io)))
+    .exitOverride();
+
+  program
     .command('variance')
     .description(
       'how the error of PES summed over an episode depends on the number of unrolls, for any task',
@@ -281,9 +330,9 @@ Examples:
   program
     .command('bench')
     .description(
-      'time a hot path and print medians: influence-balancing (the paper PES run) or inner-step',
+      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step or lopt-update',
     )
-    .argument('<name>', 'influence-balancing or inner-step')
+    .argument('<name>', 'influence-balancing, inner-step or lopt-update')
     .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
     .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
     .addOption(
@@ -292,25 +341,54 @@ Examples:
         .default('mnist'),
     )
     .option('--data-dir <DIR>', 'inner-step: directory of the official dataset files')
-    .option('--arch <sizes>', 'inner-step: MLP layer sizes', '784-100-100-10')
-    .option('--batch <B>', 'inner-step: minibatch size', integer, 100)
-    .option('--particles <list>', 'inner-step: particle counts, comma-separated', '8,32,128')
+    .option(
+      '--arch <sizes>',
+      "inner-step, lopt-update: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's)",
+    )
+    .option(
+      '--batch <B>',
+      'inner-step, lopt-update: minibatch size (default 100; lopt-update: 32)',
+      integer,
+    )
+    .option(
+      '--particles <list>',
+      'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
+    )
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
     .option('--json', 'inner-step: print one JSON object')
     .action((name: string, options: Record<string, unknown>) =>
       run(() => {
         const compareNumpy = (options.compareNumpy as boolean | undefined) ?? false;
+        const data = {
+          dataset: options.dataset as 'mnist' | 'cifar10',
+          ...(options.dataDir ? { dataDir: options.dataDir as string } : {}),
+        };
+        const json = (options.json as boolean | undefined) ?? false;
+        if (name === 'lopt-update') {
+          return benchLoptUpdate(
+            {
+              ...data,
+              arch: (options.arch as string | undefined) ?? '784-32-10',
+              batch: (options.batch as number | undefined) ?? 32,
+              particles: Number(options.particles ?? 8),
+              repeats: options.repeats as number,
+              json,
+            },
+            io,
+          );
+        }
         if (name !== 'inner-step')
           return bench(name, { repeats: options.repeats as number, compareNumpy }, io);
         return benchInnerStep(
           {
-            dataset: options.dataset as 'mnist' | 'cifar10',
-            ...(options.dataDir ? { dataDir: options.dataDir as string } : {}),
-            arch: options.arch as string,
-            batch: options.batch as number,
-            particles: String(options.particles).split(',').map(Number),
+            ...data,
+            arch: (options.arch as string | undefined) ?? '784-100-100-10',
+            batch: (options.batch as number | undefined) ?? 100,
+            particles: String(options.particles ?? '8,32,128')
+              .split(',')
+              .map(Number),
             repeats: options.repeats as number,
-            json: (options.json as boolean | undefined) ?? false,
+            json,
             compareNumpy,
             memory: options.memory as boolean,
           },
@@ -350,7 +428,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof DataError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof DataError ||
+      error instanceof WeightsError
+    ) {
       io.err(`pes: ${error.message}`);
       return EXIT_USAGE;
     }

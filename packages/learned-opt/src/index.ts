@@ -12,7 +12,7 @@ export {
   PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
-export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+export { initialLoptTheta, loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export {
   loadLearnedOptimizer,

@@ -12,6 +12,11 @@ import { saveLearnedOptimizer } from './weights-file.js';
 /** θ of a fresh learned optimizer: the same draw for every run, so runs start alike. */
 const THETA_KEY = makeKey(1762);
 
+/** The θ every `lopt-*` meta-training run starts from: the untrained learned optimizer. */
+export function initialLoptTheta(): Float64Array {
+  return initialMlpLoptTheta(THETA_KEY);
+}
+
 function loptSpec(name: string, dataset: DatasetName): TaskSpec {
   const defaults: RunDefaults = {
     estimator: 'pes',
@@ -61,7 +66,7 @@ function loptSpec(name: string, dataset: DatasetName): TaskSpec {
         activation: 'relu',
         batchSize: options.batchSize ?? defaults.batchSize!,
         horizon: options.horizon ?? defaults.horizon!,
-        rule: mlpLearnedOptimizerRule(initialMlpLoptTheta(THETA_KEY)),
+        rule: mlpLearnedOptimizerRule(initialLoptTheta()),
         objective:
           (options.objective as 'train-loss' | 'val-loss' | 'val-accuracy' | undefined) ??
           'val-loss',

@@ -30,7 +30,7 @@ export async function bench(
 ) {
   if (name !== 'influence-balancing') {
     throw new UsageError(
-      `unknown benchmark '${name}'; known benchmarks: influence-balancing, inner-step`,
+      `unknown benchmark '${name}'; known benchmarks: influence-balancing, inner-step, lopt-update`,
     );
   }
   if (!Number.isInteger(options.repeats) || options.repeats < 1) {

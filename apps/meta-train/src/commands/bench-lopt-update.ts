@@ -1,0 +1,168 @@
+import * as tf from '@tensorflow/tfjs';
+import { makeKey, split, type Key } from '@pes/core';
+import {
+  adamTensor,
+  fillBatch,
+  initialParameters,
+  loadImageData,
+  lossAndGradients,
+  parseArchitecture,
+  sampleBatch,
+  type Batch,
+  type DatasetName,
+  type InnerUpdateRule,
+} from '@pes/inner-problems';
+import {
+  initialMlpLoptTheta,
+  mlpLearnedOptimizerReferenceRule,
+  mlpLearnedOptimizerRule,
+} from '@pes/learned-opt';
+import { selectBackend } from '../backend.js';
+import { UsageError } from '../errors.js';
+import type { Io } from './meta-train.js';
+
+const WARM_UP = 2;
+
+export interface LoptUpdateOptions {
+  dataset: DatasetName;
+  dataDir?: string;
+  arch: string;
+  batch: number;
+  particles: number;
+  repeats: number;
+  json: boolean;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function realBatch(options: LoptUpdateOptions, key: Key): Batch {
+  const data = loadImageData({
+    dataset: options.dataset,
+    ...(options.dataDir ? { dir: options.dataDir } : {}),
+  });
+  const features = data.train.features;
+  const x = new Float32Array(options.batch * features);
+  const labels = new Int32Array(options.batch);
+  fillBatch(data.train, sampleBatch(key, data.train, options.batch), x, labels);
+  return tf.tidy(() => {
+    const xt = tf.tensor2d(x, [options.batch, features]);
+    return {
+      x: xt,
+      xT: tf.transpose(xt),
+      y: tf
+        .oneHot(tf.tensor1d(labels, 'int32'), data.train.classNames.length)
+        .toFloat() as tf.Tensor2D,
+    };
+  });
+}
+
+/**
+ * `pes bench lopt-update`: for every particle's network of the learned-optimizer task, the
+ * median cost of the inner forward + backward pass next to one update by the MLP learned
+ * optimizer (the formulation the tasks use and the direct transcription of PAPER.md d), and
+ * by Adam for scale — interleaved in each repeat, so all columns see the same machine load.
+ */
+export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promise<number> {
+  if (!Number.isInteger(options.particles) || options.particles < 1) {
+    throw new UsageError(`--particles must be one positive integer, got ${options.particles}`);
+  }
+  if (!Number.isInteger(options.repeats) || options.repeats < 5) {
+    throw new UsageError(`--repeats must be an integer ≥ 5, got ${options.repeats}`);
+  }
+  const sizes = parseArchitecture(options.arch);
+  const backend = await selectBackend();
+  const [batchKey, networkKey, thetaKey] = split(makeKey(0), 3) as [Key, Key, Key];
+  const batch = realBatch(options, batchKey);
+  if (batch.x.shape[1] !== sizes[0]) {
+    tf.dispose([batch.x, batch.xT, batch.y]);
+    throw new UsageError(
+      `--arch starts with ${sizes[0]} inputs but ${options.dataset} has ${batch.x.shape[1]} features`,
+    );
+  }
+  const theta = initialMlpLoptTheta(thetaKey);
+  const adam = adamTensor();
+  const adamRule: InnerUpdateRule = {
+    name: 'Adam',
+    dim: 0,
+    initialTheta: () => new Float64Array(0),
+    init: (params) => adam.init(params),
+    step: ({ params, grads, state }) => adam.update(grads, state, params, 1e-3),
+  };
+  const rules: Record<string, InnerUpdateRule> = {
+    'learned optimizer': mlpLearnedOptimizerRule(theta),
+    'learned optimizer, reference formulation': mlpLearnedOptimizerReferenceRule(theta),
+    Adam: adamRule,
+  };
+  const networks = Array.from({ length: options.particles }, (_, p) =>
+    initialParameters(split(networkKey, options.particles)[p]!, sizes, 'relu'),
+  );
+  const grads = networks.map((params) =>
+    tf.tidy(() => lossAndGradients(params, batch, 'relu').grads),
+  );
+  const states = Object.fromEntries(
+    Object.entries(rules).map(([name, rule]) => [name, networks.map((p) => rule.init(p))]),
+  );
+  const times: Record<string, number[]> = { 'forward + backward': [] };
+  for (const name of Object.keys(rules)) times[name] = [];
+  for (let r = 0; r < WARM_UP + options.repeats; r++) {
+    const record = (name: string, started: number) => {
+      if (r >= WARM_UP) times[name]!.push(performance.now() - started);
+    };
+    let started = performance.now();
+    for (const params of networks) {
+      const out = tf.tidy(() => lossAndGradients(params, batch, 'relu'));
+      // Read the loss back so the time includes finishing the work on an asynchronous backend.
+      out.loss.dataSync();
+      tf.dispose([out.loss, ...out.grads]);
+    }
+    record('forward + backward', started);
+    for (const [name, rule] of Object.entries(rules)) {
+      started = performance.now();
+      networks.forEach((params, p) => {
+        const next = tf.tidy(() =>
+          rule.step({ theta, t: r, params, grads: grads[p]!, state: states[name]![p]! }),
+        );
+        next.params[0]!.dataSync();
+        tf.dispose([...next.params, ...next.state]);
+      });
+      record(name, started);
+    }
+  }
+  tf.dispose([batch.x, batch.xT, batch.y, ...networks.flat(), ...grads.flat()]);
+  tf.dispose(Object.values(states).flat(2));
+  const parameters = sizes.slice(1).reduce((a, n, l) => a + n * (sizes[l]! + 1), 0);
+  const rows = Object.entries(times).map(([name, ms]) => ({ name, ms: median(ms) }));
+  const innerMs = rows[0]!.ms;
+  if (options.json) {
+    io.out(
+      JSON.stringify({
+        backend,
+        dataset: options.dataset,
+        arch: options.arch,
+        batch: options.batch,
+        particles: options.particles,
+        parameters,
+        repeats: options.repeats,
+        rows: rows.map((row) => ({
+          ...row,
+          perParticleMs: row.ms / options.particles,
+          ratioToInner: row.ms / innerMs,
+        })),
+      }),
+    );
+    return 0;
+  }
+  io.out(
+    `one inner step of ${options.particles} particles' ${options.arch} networks (${parameters} parameters each), batch ${options.batch}, ${options.dataset}; backend ${backend}; median of ${options.repeats} after ${WARM_UP} warm-up`,
+  );
+  for (const row of rows) {
+    io.out(
+      `  ${row.name.padEnd(42)}${row.ms.toFixed(1).padStart(8)} ms   ${(row.ms / options.particles).toFixed(2).padStart(7)} ms/particle   ×${(row.ms / innerMs).toFixed(2)} forward + backward`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,187 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeKey } from '@pes/core';
+import { initialMlpLoptTheta, mlpLoptLayout, saveLearnedOptimizer } from '@pes/learned-opt';
+import { describe, expect, it } from 'vitest';
+import { pes, temporaryDirectory } from './helpers.js';
+
+const SMALL = ['--arch', '784-8-10', '--steps', '6', '--eval-every', '3', '--train-records', '500'];
+
+function weightsFile(dir: string): string {
+  const file = join(dir, 'learned-optimizer.json');
+  saveLearnedOptimizer(file, initialMlpLoptTheta(makeKey(9)));
+  return file;
+}
+
+describe('pes evaluate-optimizer', () => {
+  it('trains fresh networks with the learned optimizer, its initialisation and an Adam grid; writes evaluation.json, table.md and the plot', async () => {
+    const dir = temporaryDirectory();
+    const out = join(dir, 'evaluation');
+    const { status, out: lines } = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      weightsFile(dir),
+      '--task',
+      'mnist-mlp',
+      '--seeds',
+      '2',
+      '--adam-lrs',
+      '1e-3,1e-2',
+      '--out',
+      out,
+      ...SMALL,
+    );
+    expect(status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      'evaluation.json',
+      'loss-curves.png',
+      'loss-curves.svg',
+      'table.md',
+    ]);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+    expect(evaluation.seeds).toEqual([0, 1]);
+    const names = evaluation.optimizers.map((o: { name: string }) => o.name);
+    expect(names.slice(0, 2)).toEqual(['learned optimizer', 'learned optimizer, untrained']);
+    expect(names[2]).toMatch(/^Adam 0\.01? \(best of grid\)$/);
+    for (const o of evaluation.optimizers) {
+      for (const figure of ['finalTrainLoss', 'finalValLoss', 'finalValAccuracy']) {
+        expect(Number.isFinite(o[figure].mean)).toBe(true);
+        expect(o[figure].std).toBeGreaterThanOrEqual(0);
+      }
+      expect(o.perSeed).toHaveLength(2);
+    }
+    // The best Adam is the grid's lowest mean final validation loss.
+    const grid = evaluation.adamGrid as { finalValLoss: { mean: number }; best: boolean }[];
+    const lowest = Math.min(...grid.map((g) => g.finalValLoss.mean));
+    expect(grid.find((g) => g.best)!.finalValLoss.mean).toBe(lowest);
+    // Every optimizer starts from the same network per seed: equal figures at step 0.
+    const curves = Object.values(evaluation.curves) as { step: number; valLoss: number }[][][];
+    for (const seed of [0, 1]) {
+      const first = curves.map((c) => c[seed]![0]!);
+      expect(new Set(first.map((p) => p.valLoss)).size).toBe(1);
+      expect(curves[0]![seed]!.map((p) => p.step)).toEqual([0, 3, 6]);
+    }
+    expect(lines.join('\n')).toMatch(/\| learned optimizer \|/);
+  }, 120_000);
+
+  it.each([
+    [
+      'a missing weights file',
+      (dir: string) => join(dir, 'nowhere.json'),
+      /cannot read .*nowhere\.json: ENOENT/,
+    ],
+    [
+      'a file of another format version',
+      (dir: string) => {
+        const file = weightsFile(dir);
+        const body = JSON.parse(readFileSync(file, 'utf8'));
+        writeFileSync(file, JSON.stringify({ ...body, version: 99 }));
+        return file;
+      },
+      /format version 99; this @pes reads version 1/,
+    ],
+    [
+      'θ of the wrong length',
+      (dir: string) => {
+        const file = weightsFile(dir);
+        const body = JSON.parse(readFileSync(file, 'utf8'));
+        writeFileSync(file, JSON.stringify({ ...body, theta: body.theta.slice(1) }));
+        return file;
+      },
+      new RegExp(`θ must be ${mlpLoptLayout().dim} finite numbers`),
+    ],
+    [
+      'another architecture',
+      (dir: string) => {
+        const file = weightsFile(dir);
+        const body = JSON.parse(readFileSync(file, 'utf8'));
+        writeFileSync(
+          file,
+          JSON.stringify({ ...body, architecture: { ...body.architecture, hidden: [64, 64] } }),
+        );
+        return file;
+      },
+      /holds a learned optimizer of architecture .*"hidden":\[64,64\].*expected/,
+    ],
+  ])('refuses %s: one line, exit 2, nothing written', async (_what, make, message) => {
+    const dir = temporaryDirectory();
+    const out = join(dir, 'evaluation');
+    const { status, err } = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      make(dir),
+      '--out',
+      out,
+      ...SMALL,
+    );
+    expect(status).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^pes: /);
+    expect(err[0]).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    [
+      ['--task', 'lopt-mnist'],
+      /unknown task 'lopt-mnist'; evaluate-optimizer trains mnist-mlp or cifar10-mlp/,
+    ],
+    [['--seeds', '0'], /--seeds must be a positive integer, got 0/],
+    [['--adam-lrs', '1e-3,-1'], /--adam-lrs must be positive numbers/],
+    [['--arch', '784-x-10'], /--arch: architecture must be layer sizes/],
+    [['--arch', '100-10'], /--arch 100-10 does not fit mnist: it needs 784 inputs and 10 outputs/],
+  ])('refuses %j with one clear line and exit 2', async (flags, message) => {
+    const dir = temporaryDirectory();
+    const out = join(dir, 'evaluation');
+    const { status, err } = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      weightsFile(dir),
+      '--out',
+      out,
+      '--steps',
+      '2',
+      ...flags,
+    );
+    expect(status).toBe(2);
+    expect(err).toEqual([expect.stringMatching(message)]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('needs --weights and --out', async () => {
+    expect((await pes('evaluate-optimizer', '--out', temporaryDirectory())).err).toEqual([
+      expect.stringMatching(/--weights FILE is required/),
+    ]);
+    const dir = temporaryDirectory();
+    expect((await pes('evaluate-optimizer', '--weights', weightsFile(dir))).err).toEqual([
+      expect.stringMatching(/--out DIR is required/),
+    ]);
+  });
+});
+
+describe('pes bench lopt-update', () => {
+  it('prints the learned optimizer update beside the inner forward + backward pass, as JSON on request', async () => {
+    const { status, out } = await pes(
+      'bench',
+      'lopt-update',
+      '--arch',
+      '784-16-10',
+      '--batch',
+      '8',
+      '--particles',
+      '2',
+      '--json',
+    );
+    expect(status).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report.rows.map((r: { name: string }) => r.name)).toEqual([
+      'forward + backward',
+      'learned optimizer',
+      'learned optimizer, reference formulation',
+      'Adam',
+    ]);
+    expect(report.parameters).toBe(784 * 16 + 16 + 16 * 10 + 10);
+    for (const row of report.rows) expect(row.ms).toBeGreaterThan(0);
+    expect(report.rows[0].ratioToInner).toBe(1);
+  });
+});
