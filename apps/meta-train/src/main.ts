@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { bench } from './commands/bench.js';
 import { benchInnerStep } from './commands/bench-inner-step.js';
 import { benchLoptUpdate } from './commands/bench-lopt-update.js';
-import { experiment } from './commands/experiment.js';
+import { experiment, EXPERIMENTS } from './commands/experiment.js';
 import { evaluateOptimizer, type EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
 import { dataInfo } from './commands/data-info.js';
 import { list } from './commands/list.js';
@@ -211,7 +211,7 @@ ${taskDefaultsTable()}`,
   program
     .command('experiment')
     .description("reproduce one of the paper's comparisons: every method, a table and plots")
-    .argument('<name>', 'influence-balancing or toy-regression')
+    .argument('<name>', Object.keys(EXPERIMENTS).join(', '))
     .option('--out <DIR>', 'where results.json, table.md and the plots (SVG, PNG) go')
     .option('--iterations <I>', "outer iterations per method (default: the task's)", integer)
     .option('--seed <S>', 'random seed', integer)
@@ -221,8 +221,16 @@ ${taskDefaultsTable()}`,
       'grid cells per axis of the meta-loss surface (toy-regression 100, mnist-lr-schedule 6)',
       integer,
     )
-    .option('--horizon <T>', 'mnist-lr-schedule: inner steps of each run (default 1000)', integer)
-    .option('--seeds <S>', 'swimmer: seeds per method (default 3; the paper 6)', integer)
+    .option(
+      '--horizon <T>',
+      'mnist-lr-schedule: inner steps of each run (default 1000); learned-optimizer: T (default 200)',
+      integer,
+    )
+    .option(
+      '--seeds <S>',
+      'swimmer: seeds per method (default 3; the paper 6); learned-optimizer: fresh networks in the evaluation (default 5)',
+      integer,
+    )
     .option(
       '--text <FILE>',
       'variance: a text file (default ../shared/data/text/tinyshakespeare.txt)',
@@ -234,7 +242,7 @@ ${taskDefaultsTable()}`,
     )
     .option(
       '--particles <N>',
-      'variance: particles per estimate (default 100; the paper 1000)',
+      'variance: particles per estimate (default 100; the paper 1000); learned-optimizer: N (default 16)',
       integer,
     )
     .option('--repeats <R>', 'variance: repeats per K (default 10; the paper 50)', integer)
@@ -250,7 +258,8 @@ ${taskDefaultsTable()}`,
 Examples:
   npx pes experiment influence-balancing --out runs/influence
   npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60
-  npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores`,
+  npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores
+  npx pes experiment learned-optimizer --out runs/lopt        # about 35 minutes on 2 cores`,
     )
     .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
     .exitOverride();

@@ -185,3 +185,41 @@ describe('pes bench lopt-update', () => {
     expect(report.rows[0].ratioToInner).toBe(1);
   });
 });
+
+describe('pes experiment learned-optimizer', () => {
+  it('meta-trains with PES and truncated ES at one budget, evaluates both, and tabulates and plots it', async () => {
+    const out = join(temporaryDirectory(), 'exp');
+    const { status, out: lines } = await pes(
+      'experiment',
+      'learned-optimizer',
+      '--out',
+      out,
+      '--iterations',
+      '2',
+      '--horizon',
+      '20',
+      '--particles',
+      '4',
+      '--seeds',
+      '2',
+      '--eval-every',
+      '1',
+    );
+    expect(status).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.runs.map((r: { estimator: string }) => r.estimator)).toEqual(['pes', 'tes']);
+    for (const run of results.runs) {
+      expect(run.history.map((h: { iteration: number }) => h.iteration)).toEqual([0, 1, 2]);
+    }
+    // Both estimators start from the same θ and are evaluated on the same network and data.
+    expect(results.runs[0].history[0].evalLoss).toBe(results.runs[1].history[0].evalLoss);
+    expect(results.evaluation.map((r: { name: string }) => r.name).slice(0, 3)).toEqual([
+      'learned optimizer, meta-trained with PES',
+      'learned optimizer, meta-trained with truncated ES',
+      'learned optimizer, untrained',
+    ]);
+    expect(lines.join('\n')).toMatch(/\| truncated ES \| .* → /);
+    expect(readFileSync(join(out, 'meta-training.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(existsSync(join(out, 'evaluation', 'pes', 'loss-curves.png'))).toBe(true);
+  }, 300_000);
+});

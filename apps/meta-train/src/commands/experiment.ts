@@ -6,6 +6,10 @@ import { selectBackend } from '../backend.js';
 import { influenceBalancingExperiment } from '../experiments/influence-balancing.js';
 import { LR_SCHEDULE_DEFAULTS, lrScheduleExperiment } from '../experiments/lr-schedule.js';
 import { toyRegressionExperiment } from '../experiments/toy-regression.js';
+import {
+  LEARNED_OPTIMIZER_DEFAULTS,
+  learnedOptimizerExperiment,
+} from '../experiments/learned-optimizer.js';
 import { SWIMMER_DEFAULTS, swimmerExperiment } from '../experiments/swimmer.js';
 import { findTaskSpec } from '../registry.js';
 import {
@@ -26,6 +30,8 @@ export const EXPERIMENTS = {
     'PES, truncated ES and full-episode ES on MuJoCo Swimmer against environment steps (paper e)',
   'mnist-lr-schedule':
     'PES, truncated ES (K = 10, 100) and random search tuning an MNIST schedule (paper c)',
+  'learned-optimizer':
+    'MLP learned optimizer meta-trained with PES and truncated ES on MNIST, then evaluated on fresh networks against Adam (paper d)',
 } as const;
 
 export interface ExperimentOptions {
@@ -101,7 +107,21 @@ export async function experiment(
       },
       io,
     );
-  else {
+  else if (name === 'learned-optimizer') {
+    await learnedOptimizerExperiment(
+      out,
+      {
+        ...LEARNED_OPTIMIZER_DEFAULTS,
+        ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.evalEvery !== undefined ? { evalEvery: options.evalEvery } : {}),
+        ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+        ...(options.particles !== undefined ? { particles: options.particles } : {}),
+        ...(options.seeds !== undefined ? { seeds: options.seeds } : {}),
+      },
+      io,
+    );
+  } else {
     await selectBackend();
     await lrScheduleExperiment(
       out,
