@@ -1,11 +1,17 @@
 export { learnableAdam, learnableSgd } from './learned-optimizer.js';
 export type { LearnedOptimizer } from './learned-optimizer.js';
-export { mlpLearnedOptimizerReferenceRule } from './mlp-lopt-reference.js';
+export {
+  mlpLearnedOptimizerReference,
+  mlpLearnedOptimizerReferenceRule,
+} from './mlp-lopt-reference.js';
+export { learnedOptimizerRule } from './tensor-learned-optimizer.js';
+export type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-optimizer.js';
 export {
   foldedLoptWeights,
   initialMlpLoptTheta,
   LOPT_HIDDEN,
   LOPT_INPUTS,
+  mlpLearnedOptimizer,
   mlpLearnedOptimizerRule,
   mlpLoptLayout,
   MOMENTUM_DECAYS,

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InnerUpdateRule } from '@pes/inner-problems';
+import { learnedOptimizerRule, type TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 import {
+  initialMlpLoptTheta,
   MAGNITUDE_SCALE,
   MOMENTUM_DECAYS,
   mlpLoptLayout,
@@ -15,17 +17,15 @@ import {
  * rule (`mlpLearnedOptimizerRule`) is tested against and benchmarked beside; state is six
  * tensors of the parameter's shape per tensor.
  */
-export function mlpLearnedOptimizerReferenceRule(initialTheta: Float64Array): InnerUpdateRule {
-  const { blocks, dim } = mlpLoptLayout();
-  if (initialTheta.length !== dim)
-    throw new RangeError(`MLP learned optimizer θ has ${dim} numbers, got ${initialTheta.length}`);
-  const decays = MOMENTUM_DECAYS.length;
-  return {
-    name: 'MLP learned optimizer (reference formulation)',
-    dim,
-    initialTheta: () => initialTheta.slice(),
+export const mlpLearnedOptimizerReference: TensorLearnedOptimizer = {
+  name: 'MLP learned optimizer (reference formulation)',
+  dim: mlpLoptLayout().dim,
+  initTheta: initialMlpLoptTheta,
+  optimizer: (theta) => ({
     init: (params) => params.flatMap((p) => MOMENTUM_DECAYS.map(() => tf.zerosLike(p))),
-    step({ theta, t, params, grads, state }) {
+    update({ t, params, grads, state }) {
+      const { blocks } = mlpLoptLayout();
+      const decays = MOMENTUM_DECAYS.length;
       const weights = blocks.map((b) =>
         tf.tensor(
           Float32Array.from(
@@ -76,5 +76,10 @@ export function mlpLearnedOptimizerReferenceRule(initialTheta: Float64Array): In
       });
       return { params: nextParams, state: nextState };
     },
-  };
+  }),
+};
+
+/** The reference formulation as a task's inner update rule. */
+export function mlpLearnedOptimizerReferenceRule(initialTheta: Float64Array): InnerUpdateRule {
+  return learnedOptimizerRule(mlpLearnedOptimizerReference, initialTheta);
 }

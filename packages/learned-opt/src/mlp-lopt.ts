@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { normal, type Key } from '@pes/core';
 import type { InnerUpdateRule } from '@pes/inner-problems';
+import { learnedOptimizerRule, type TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 
 /**
  * The MLP learned optimizer of learned_optimization's `MLPLOpt` (PAPER.md d). Per parameter it
@@ -107,68 +108,72 @@ function featureUpdateMatrices() {
 }
 
 /**
- * The learned optimizer as an inner update rule: particle p's θ row is its own MLP. Per tensor
- * of n parameters, everything large is a plain 2-D matMul with the n-row matrix on the left
- * (XNNPACK's fast path on WebAssembly, see PERFORMANCE.md):
+ * The MLP learned optimizer as a function of θ. Per tensor of n parameters, everything large is
+ * a plain 2-D matMul with the n-row matrix on the left (XNNPACK's fast path on WebAssembly, see
+ * PERFORMANCE.md):
  * - features F' = g·G + p·P + F·M (see `featureUpdateMatrices`), kept as the state;
  * - their mean squares per column as a ones-row matMul; the normalisation x / √(ε + mean x²)
  *   is folded into the first layer's weights (diag(r)·W1 is 8 × 32), so no n × 8 multiply;
  * - three fused matMuls with bias and ReLU, the output layer as two one-column matMuls
  *   (direction, magnitude) rather than a split along the last axis.
- * Equal to `mlpLearnedOptimizerReferenceRule` up to float32 rounding (tested).
+ * Equal to `mlpLearnedOptimizerReference` up to float32 rounding (tested).
  */
-export function mlpLearnedOptimizerRule(initialTheta: Float64Array): InnerUpdateRule {
-  const { dim } = mlpLoptLayout();
-  if (initialTheta.length !== dim)
-    throw new RangeError(`MLP learned optimizer θ has ${dim} numbers, got ${initialTheta.length}`);
-  const f = PARAMETER_FEATURES;
-  const [hidden1, hidden2] = LOPT_HIDDEN;
-  return {
-    name: 'MLP learned optimizer',
-    dim,
-    initialTheta: () => initialTheta.slice(),
-    init: (params) => params.map((p) => tf.zeros([p.size, f])),
-    step({ theta, t, params, grads, state }) {
-      const w = foldedLoptWeights(theta, t);
-      const update = featureUpdateMatrices();
-      const w1 = tf.tensor2d(w.w1, [f, hidden1]);
-      const b1 = tf.tensor1d(w.b1);
-      const w2 = tf.tensor2d(w.w2, [hidden1, hidden2]);
-      const b2 = tf.tensor1d(w.b2);
-      const w3 = [0, 1].map((o) =>
-        tf.tensor2d(
-          w.w3.filter((_, i) => i % 2 === o),
-          [hidden2, 1],
-        ),
-      ) as [tf.Tensor2D, tf.Tensor2D];
-      const b3 = [0, 1].map((o) => tf.tensor1d([w.b3[o]!])) as [tf.Tensor1D, tf.Tensor1D];
-      const nextParams: tf.Tensor[] = [];
-      const nextState: tf.Tensor[] = [];
-      params.forEach((p, i) => {
-        const n = p.size;
-        const features = tf.add(
-          tf.add(
-            tf.matMul(tf.reshape(grads[i]!, [n, 1]), update.g),
-            tf.matMul(tf.reshape(p, [n, 1]), update.p),
+export const mlpLearnedOptimizer: TensorLearnedOptimizer = {
+  name: 'MLP learned optimizer',
+  dim: mlpLoptLayout().dim,
+  initTheta: initialMlpLoptTheta,
+  optimizer(theta) {
+    const f = PARAMETER_FEATURES;
+    const [hidden1, hidden2] = LOPT_HIDDEN;
+    return {
+      init: (params) => params.map((p) => tf.zeros([p.size, f])),
+      update({ t, params, grads, state }) {
+        const w = foldedLoptWeights(theta, t);
+        const update = featureUpdateMatrices();
+        const w1 = tf.tensor2d(w.w1, [f, hidden1]);
+        const b1 = tf.tensor1d(w.b1);
+        const w2 = tf.tensor2d(w.w2, [hidden1, hidden2]);
+        const b2 = tf.tensor1d(w.b2);
+        const w3 = [0, 1].map((o) =>
+          tf.tensor2d(
+            w.w3.filter((_, i) => i % 2 === o),
+            [hidden2, 1],
           ),
-          tf.matMul(state[i] as tf.Tensor2D, update.m),
-        );
-        nextState.push(features);
-        const meanSquare = tf.matMul(tf.fill([1, n], 1 / n), tf.square(features));
-        const inverseRms = tf.reshape(tf.rsqrt(tf.add(meanSquare, RMS_EPSILON)), [f, 1]);
-        const h1 = tf.fused.matMul({
-          a: features,
-          b: tf.mul(w1, inverseRms),
-          bias: b1,
-          activation: 'relu',
+        ) as [tf.Tensor2D, tf.Tensor2D];
+        const b3 = [0, 1].map((o) => tf.tensor1d([w.b3[o]!])) as [tf.Tensor1D, tf.Tensor1D];
+        const nextParams: tf.Tensor[] = [];
+        const nextState: tf.Tensor[] = [];
+        params.forEach((p, i) => {
+          const n = p.size;
+          const features = tf.add(
+            tf.add(
+              tf.matMul(tf.reshape(grads[i]!, [n, 1]), update.g),
+              tf.matMul(tf.reshape(p, [n, 1]), update.p),
+            ),
+            tf.matMul(state[i] as tf.Tensor2D, update.m),
+          );
+          nextState.push(features);
+          const meanSquare = tf.matMul(tf.fill([1, n], 1 / n), tf.square(features));
+          const inverseRms = tf.reshape(tf.rsqrt(tf.add(meanSquare, RMS_EPSILON)), [f, 1]);
+          const h1 = tf.fused.matMul({
+            a: features,
+            b: tf.mul(w1, inverseRms),
+            bias: b1,
+            activation: 'relu',
+          });
+          const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
+          const direction = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
+          const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
+          const step = tf.mul(direction, tf.exp(magnitude));
+          nextParams.push(tf.sub(p, tf.reshape(step, p.shape)));
         });
-        const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
-        const direction = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
-        const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
-        const step = tf.mul(direction, tf.exp(magnitude));
-        nextParams.push(tf.sub(p, tf.reshape(step, p.shape)));
-      });
-      return { params: nextParams, state: nextState };
-    },
-  };
+        return { params: nextParams, state: nextState };
+      },
+    };
+  },
+};
+
+/** The MLP learned optimizer as a task's inner update rule, meta-training from `initialTheta`. */
+export function mlpLearnedOptimizerRule(initialTheta: Float64Array): InnerUpdateRule {
+  return learnedOptimizerRule(mlpLearnedOptimizer, initialTheta);
 }

@@ -1,23 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
-import { mlpLearnedOptimizerRule } from './mlp-lopt.js';
+import { mlpLearnedOptimizer } from './mlp-lopt.js';
+import type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-optimizer.js';
 
 /**
  * A trained MLP learned optimizer as an ordinary `tf.Optimizer`, so that
  * `model.compile({ optimizer, loss })` and `model.fit` of a tfjs-layers model train with it.
- * Each variable keeps its six momenta; the step count is the number of updates applied.
+ * Each variable keeps its optimizer state; the step count is the number of updates applied.
  */
 export class LearnedTfOptimizer extends tf.Optimizer {
   static readonly className = 'PesLearnedOptimizer';
 
-  private readonly rule;
+  private readonly update: TensorUpdate;
   private readonly theta: Float64Array;
   private readonly momenta = new Map<string, tf.Tensor[]>();
   private step = 0;
 
-  constructor(theta: Float64Array) {
+  /** The optimizer that θ describes; by default θ is an MLP learned optimizer's. */
+  constructor(theta: Float64Array, lopt: TensorLearnedOptimizer = mlpLearnedOptimizer) {
     super();
+    if (theta.length !== lopt.dim)
+      throw new RangeError(`${lopt.name} θ has ${lopt.dim} numbers, got ${theta.length}`);
     this.theta = theta.slice();
-    this.rule = mlpLearnedOptimizerRule(this.theta);
+    this.update = lopt.optimizer(this.theta);
   }
 
   override applyGradients(
@@ -31,11 +35,10 @@ export class LearnedTfOptimizer extends tf.Optimizer {
       if (!variable) continue;
       let state = this.momenta.get(name);
       if (!state) {
-        state = tf.tidy(() => this.rule.init([variable])).map((t) => tf.keep(t));
+        state = tf.tidy(() => this.update.init([variable])).map((t) => tf.keep(t));
       }
       const next = tf.tidy(() => {
-        const r = this.rule.step({
-          theta: this.theta,
+        const r = this.update.update({
           t: this.step,
           params: [variable],
           grads: [gradient],

@@ -4,6 +4,7 @@ import { imageClassificationTask, loadImageData } from '@pes/inner-problems';
 import { describe, expect, it } from 'vitest';
 import {
   initialMlpLoptTheta,
+  mlpLearnedOptimizer,
   mlpLearnedOptimizerReferenceRule,
   LOPT_INPUTS,
   mlpLearnedOptimizerRule,
@@ -82,6 +83,34 @@ describe('MLP learned optimizer', () => {
     expect(Math.max(...moved)).toBeGreaterThan(1e-3);
     ours.flat().forEach((v, j) => expect(v).toBeCloseTo(theirs.flat()[j]!, 5));
     tf.dispose(start);
+  });
+
+  it('is one object, meta-trained and used: the rule of a particle with θ steps exactly as optimizer(θ) does', () => {
+    const theta = initialMlpLoptTheta(makeKey(8));
+    const rule = mlpLearnedOptimizerRule(initialMlpLoptTheta(makeKey(0)));
+    const params = [
+      tf.randomNormal([5, 3], 0, 1, 'float32', 1),
+      tf.randomNormal([3], 0, 1, 'float32', 2),
+    ];
+    const grads = params.map((p) => tf.onesLike(p));
+    const state = rule.init(params);
+    const viaRule = tf.tidy(() => rule.step({ theta, t: 4, params, grads, state }));
+    const viaOptimizer = tf.tidy(() =>
+      mlpLearnedOptimizer.optimizer(theta).update({ t: 4, params, grads, state }),
+    );
+    viaRule.params.forEach((p, i) =>
+      expect(Array.from(p.dataSync())).toEqual(Array.from(viaOptimizer.params[i]!.dataSync())),
+    );
+    tf.dispose([
+      ...params,
+      ...grads,
+      ...state,
+      ...Object.values(viaRule).flat(),
+      ...Object.values(viaOptimizer).flat(),
+    ]);
+    expect(() => mlpLearnedOptimizerRule(new Float64Array(5))).toThrow(
+      /MLP learned optimizer θ has 1762 numbers, got 5/,
+    );
   });
 
   it('trains particles’ networks inside the MLP task under PES without leaking tensors', () => {
