@@ -31,7 +31,11 @@ const integer = (value: string): number => {
 const numberList = (value: string): number[] => value.split(',').map((v) => number(v.trim()));
 
 /** Flag → config field, where the flag's name is not the field's. */
-const FIELD_OF: Record<string, string> = { unroll: 'unrollLength', batch: 'batchSize' };
+const FIELD_OF: Record<string, string> = {
+  unroll: 'unrollLength',
+  batch: 'batchSize',
+  metaLoss: 'objective',
+};
 
 function buildProgram(io: Io, run: (action: () => Promise<number> | number) => void): Command {
   const program = new Command('pes')
@@ -76,6 +80,14 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
         'val-loss',
         'val-accuracy',
       ]),
+    )
+    .addOption(
+      new Option(
+        '--meta-loss <name>',
+        "the same as --objective (the learned-optimizer tasks' name)",
+      )
+        .choices(['train-loss', 'val-loss', 'val-accuracy'])
+        .conflicts('objective'),
     )
     .addOption(
       new Option('--schedule <name>', 'learning-rate schedule of mnist-lr-schedule').choices([

@@ -49,10 +49,13 @@ describe('image tasks at the command line', () => {
       ...tiny,
       '--iterations',
       '1',
+      '--meta-loss',
+      'train-loss',
       '--out',
       out,
     );
     expect(status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).objective).toBe('train-loss');
     expect(lines.join('\n')).toMatch(/^ {2}θ {18}1762 numbers, distance moved /m);
     expect(JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).theta).toHaveLength(1762);
     expect(lines.join('\n')).toMatch(/saved {14}.*learned-optimizer\.json/);
@@ -70,6 +73,10 @@ describe('image tasks at the command line', () => {
       /MNIST directory \/nonexistent does not exist/,
     ],
     [['--task', 'cifar10-mlp'], /CIFAR-10 has no embedded copy/],
+    [
+      ['--task', 'lopt-mnist', '--meta-loss', 'val-loss', '--objective', 'train-loss'],
+      /'--meta-loss <name>' cannot be used with option '--objective <name>'/,
+    ],
   ])('%j: one line, exit 2, nothing written', async (args, message) => {
     const out = join(temporaryDirectory(), 'run');
     const { status, err } = await pes('meta-train', ...args, '--out', out);
