@@ -263,7 +263,10 @@ function show(s: Statistic): string {
 }
 
 /** Training and validation loss against inner step: mean line, ± one standard deviation band. */
-function curvesPlot(results: OptimizerResult[], task: string): TopLevelSpec {
+export function curvesPlot(
+  results: { name: string; curves: CurvePoint[][] }[],
+  task: string,
+): TopLevelSpec {
   const values = results.flatMap((r) =>
     r.curves.flatMap((curve, seed) =>
       curve.flatMap((p) => [
@@ -300,7 +303,7 @@ function curvesPlot(results: OptimizerResult[], task: string): TopLevelSpec {
       text: `Fresh ${task} networks trained by each optimizer (seeds unseen in meta-training)`,
       offset: 16,
     },
-    config: { legend: { labelLimit: 360 } },
+    config: { legend: { labelLimit: 600 } },
     data: { values },
     hconcat: [panel('training'), panel('validation')],
   } as unknown as TopLevelSpec;

@@ -4,7 +4,9 @@ import { writeFileAtomic } from '@pes/core';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
+import { curvesPlot } from '../commands/evaluate-optimizer.js';
 import { writePlot } from '../plots.js';
+import type { CurvePoint } from '@pes/inner-problems';
 import { runChildren } from './children.js';
 import { formatNumber, markdownTable } from './methods.js';
 
@@ -129,6 +131,21 @@ export async function learnedOptimizerExperiment(
   }));
   io.out(`  evaluating both learned optimizers on ${seeds} fresh networks each`);
   await expectSuccess(evaluate, await runChildren(evaluate, options.concurrency));
+  await summariseLearnedOptimizerExperiment(out, options, io);
+}
+
+/**
+ * The experiment's table, results.json and plot from its run directories (`runs/pes`,
+ * `runs/tes`, `evaluation/pes`, `evaluation/tes` under `out`).
+ */
+export async function summariseLearnedOptimizerExperiment(
+  out: string,
+  options: LearnedOptimizerExperimentOptions,
+  io: Io,
+): Promise<void> {
+  const { iterations, horizon, particles, outerLr, seeds, seed } = options;
+  const runDir = (estimator: string) => join(out, 'runs', estimator);
+  const evaluationDir = (estimator: string) => join(out, 'evaluation', estimator);
 
   const runs = ESTIMATORS.map(({ estimator, label }) => {
     const result = JSON.parse(readFileSync(join(runDir(estimator), 'result.json'), 'utf8'));
@@ -136,7 +153,7 @@ export async function learnedOptimizerExperiment(
     const history = result.history as HistoryPoint[];
     const evaluation = JSON.parse(
       readFileSync(join(evaluationDir(estimator), 'evaluation.json'), 'utf8'),
-    ) as { optimizers: EvaluatedOptimizer[] };
+    ) as { optimizers: EvaluatedOptimizer[]; curves: Record<string, CurvePoint[][]> };
     return { estimator, label, history, evaluation };
   });
   const [pes, tes] = runs as [(typeof runs)[0], (typeof runs)[0]];
@@ -184,6 +201,21 @@ export async function learnedOptimizerExperiment(
   );
   writeFileAtomic(join(out, 'table.md'), table);
   await writePlot(out, 'meta-training', metaTrainingPlot(runs));
+  const curves = (r: (typeof runs)[0], name: string) => r.evaluation.curves[name]!;
+  await writePlot(
+    out,
+    'evaluation',
+    curvesPlot(
+      [
+        { name: rows[0]!.name, curves: curves(pes, pes.evaluation.optimizers[0]!.name) },
+        { name: rows[1]!.name, curves: curves(tes, tes.evaluation.optimizers[0]!.name) },
+        ...pes.evaluation.optimizers
+          .slice(1)
+          .map((o) => ({ name: o.name, curves: curves(pes, o.name) })),
+      ],
+      'mnist-mlp',
+    ),
+  );
   io.out(`\n${table}`);
 }
 
@@ -210,7 +242,7 @@ function metaTrainingPlot(runs: { label: string; history: HistoryPoint[] }[]): T
         field: 'evalLoss',
         type: 'quantitative',
         title: 'sum of held-out losses over the T inner steps',
-        scale: { zero: false },
+        scale: { type: 'log', nice: false },
       },
       color: { field: 'estimator', type: 'nominal', title: 'estimator' },
     },
