@@ -262,7 +262,7 @@ function show(s: Statistic): string {
   return s.mean === null ? 'n/a' : `${formatNumber(s.mean)} ± ${formatNumber(s.std!)}`;
 }
 
-/** Training and validation loss against inner step: mean line, ± one standard deviation band. */
+/** Training and validation loss against inner step: mean line, band from the lowest to the highest seed. */
 export function curvesPlot(
   results: { name: string; curves: CurvePoint[][] }[],
   task: string,
@@ -275,25 +275,39 @@ export function curvesPlot(
       ]),
     ),
   );
+  // A log axis: an optimizer that diverges and one that trains well fit in one plot. The band
+  // is the range over seeds (min to max), which stays positive on a log axis where mean ± std
+  // need not.
+  const loss = { type: 'quantitative', scale: { type: 'log' } };
   const panel = (split: string) => ({
     title: `${split} loss`,
     width: 360,
     height: 280,
-    transform: [{ filter: `datum.split === '${split}' && isFinite(datum.loss)` }],
+    transform: [
+      { filter: `datum.split === '${split}' && isFinite(datum.loss) && datum.loss > 0` },
+      {
+        aggregate: [
+          { op: 'mean', field: 'loss', as: 'mean' },
+          { op: 'min', field: 'loss', as: 'min' },
+          { op: 'max', field: 'loss', as: 'max' },
+        ],
+        groupby: ['optimizer', 'step'],
+      },
+    ],
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'inner step' },
       color: { field: 'optimizer', type: 'nominal', title: 'optimizer' },
     },
     layer: [
       {
-        mark: { type: 'errorband', extent: 'stdev', opacity: 0.25 },
-        encoding: {
-          y: { field: 'loss', type: 'quantitative', title: 'loss (mean ± std over seeds)' },
-        },
+        mark: { type: 'area', opacity: 0.25 },
+        encoding: { y: { field: 'min', ...loss }, y2: { field: 'max' } },
       },
       {
         mark: { type: 'line' },
-        encoding: { y: { aggregate: 'mean', field: 'loss', type: 'quantitative' } },
+        encoding: {
+          y: { field: 'mean', ...loss, title: 'loss: mean over seeds, band = min to max' },
+        },
       },
     ],
   });
