@@ -271,7 +271,7 @@ Examples:
   npx pes experiment influence-balancing --out runs/influence
   npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60
   npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores
-  npx pes experiment learned-optimizer --out runs/lopt        # about 35 minutes on 2 cores`,
+  npx pes experiment learned-optimizer --out runs/lopt        # about 25 minutes on 2 cores`,
     )
     .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
     .exitOverride();
