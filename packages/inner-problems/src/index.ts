@@ -53,7 +53,8 @@ export type { TensorOptimizer } from './mlp/tensor-optimizers.js';
 export { constantLearningRateRule, learningRateRule } from './mlp/update-rule.js';
 export type { InnerUpdateRule } from './mlp/update-rule.js';
 export { imageClassificationTask } from './mlp/image-classification.js';
-export { datasetFigures } from './mlp/dataset-figures.js';
+export { datasetFigures, evaluationFigures, evaluationSet } from './mlp/dataset-figures.js';
+export type { EvaluationSet } from './mlp/dataset-figures.js';
 export { trainNetwork } from './mlp/train-network.js';
 export type { CurvePoint, TrainNetworkOptions, TrainNetworkResult } from './mlp/train-network.js';
 export type {

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { constantLearningRateRule, loadImageData, sgdTensor, trainNetwork } from '../src/index.js';
+import {
+  constantLearningRateRule,
+  evaluationSet,
+  loadImageData,
+  sgdTensor,
+  trainNetwork,
+} from '../src/index.js';
 
 describe('trainNetwork', () => {
   const data = loadImageData({ dataset: 'mnist' });
@@ -34,6 +40,28 @@ describe('trainNetwork', () => {
       trainNetwork({ ...base, steps: 10, rule, theta: rule.initialTheta(), key: makeKey(seed) });
     expect(run(1)).toEqual(run(1));
     expect(run(2).curve[0]!.valLoss).not.toBe(run(1).curve[0]!.valLoss);
+  });
+
+  it('gives the same figures with evaluation sets prepared once and shared across runs', () => {
+    const rule = constantLearningRateRule(sgdTensor(), 0.1);
+    const evaluation = {
+      train: evaluationSet(data.train, base.trainRecords),
+      validation: evaluationSet(data.validation),
+    };
+    const before = tf.memory().numTensors;
+    const run = (shared: boolean) =>
+      trainNetwork({
+        ...base,
+        steps: 10,
+        rule,
+        theta: rule.initialTheta(),
+        key: makeKey(4),
+        ...(shared ? { evaluation } : {}),
+      });
+    expect(run(true)).toEqual(run(false));
+    expect(tf.memory().numTensors).toBe(before);
+    evaluation.train.dispose();
+    evaluation.validation.dispose();
   });
 
   it('stops at the first non-finite training loss and says where', () => {

@@ -4,6 +4,7 @@ import { foldIn, makeKey, writeFileAtomic } from '@pes/core';
 import {
   adamTensor,
   constantLearningRateRule,
+  evaluationSet,
   loadImageData,
   parseArchitecture,
   trainNetwork,
@@ -124,7 +125,7 @@ export async function evaluateOptimizer(
   const learned = loadLearnedOptimizer(weights);
   const defaults = task.metaTask.defaults;
   const arch = options.arch ?? defaults.arch!;
-  let architecture;
+  let architecture: readonly number[];
   try {
     architecture = parseArchitecture(arch);
   } catch (error) {
@@ -161,8 +162,20 @@ export async function evaluateOptimizer(
       return { name: `Adam ${lr}`, rule, theta: rule.initialTheta() };
     }),
   ];
+  // Normalised once, on the device, for every run and curve point.
+  const sets = {
+    train: evaluationSet(data.train, options.trainRecords),
+    validation: evaluationSet(data.validation),
+  };
   const results: OptimizerResult[] = [];
-  for (const optimizer of optimizers) {
+  try {
+    for (const optimizer of optimizers) results.push(evaluateOne(optimizer));
+  } finally {
+    sets.train.dispose();
+    sets.validation.dispose();
+  }
+
+  function evaluateOne(optimizer: (typeof optimizers)[number]): OptimizerResult {
     const started = performance.now();
     const runs = Array.from({ length: options.seeds }, (_, s) => {
       const seed = options.seed + s;
@@ -176,7 +189,7 @@ export async function evaluateOptimizer(
         theta: optimizer.theta,
         key: foldIn(EVALUATION_KEY, seed),
         evalEvery,
-        trainRecords: options.trainRecords,
+        evaluation: sets,
       });
       return { seed, ...r };
     });
@@ -194,10 +207,10 @@ export async function evaluateOptimizer(
       })),
       curves: runs.map((r) => r.curve),
     };
-    results.push(result);
     io.out(
       `  ${optimizer.name.padEnd(30)} train ${show(result.finalTrainLoss)}  val ${show(result.finalValLoss)}  accuracy ${show(result.finalValAccuracy)}${result.diverged ? `  (${result.diverged} diverged)` : ''}  ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
+    return result;
   }
 
   // The best Adam: lowest mean final validation loss among learning rates that never diverged.
@@ -237,8 +250,8 @@ export async function evaluateOptimizer(
     steps,
     seeds: Array.from({ length: options.seeds }, (_, s) => options.seed + s),
     evalEvery,
-    trainRecords: Math.min(options.trainRecords, data.train.labels.length),
-    validationRecords: data.validation.labels.length,
+    trainRecords: sets.train.records,
+    validationRecords: sets.validation.records,
     backend,
     selection:
       'best Adam = lowest mean final validation loss over the grid, diverged rates excluded',

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { foldIn, split, type Key } from '@pes/core';
 import { fillBatch, sampleBatch } from '../data/dataset.js';
 import type { ImageData } from '../data/load.js';
-import { datasetFigures } from './dataset-figures.js';
+import { evaluationFigures, evaluationSet, type EvaluationSet } from './dataset-figures.js';
 import {
   initialParameters,
   lossAndGradients,
@@ -26,6 +26,11 @@ export interface TrainNetworkOptions {
   evalEvery: number;
   /** Training records in the curve's and final training loss (default: all). */
   trainRecords?: number;
+  /**
+   * The training and validation records already on the device, for many runs on one dataset
+   * (see `evaluationSet`); built and disposed per call otherwise.
+   */
+  evaluation?: { train: EvaluationSet; validation: EvaluationSet };
 }
 
 export interface CurvePoint {
@@ -61,9 +66,13 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
   let params = initialParameters(initKey, architecture, activation);
   let state = rule.init(params);
   const curve: CurvePoint[] = [];
+  const sets = options.evaluation ?? {
+    train: evaluationSet(data.train, options.trainRecords),
+    validation: evaluationSet(data.validation),
+  };
   const measure = (step: number) => {
-    const train = datasetFigures(params, data.train, activation, options.trainRecords);
-    const validation = datasetFigures(params, data.validation, activation);
+    const train = evaluationFigures(params, sets.train, activation);
+    const validation = evaluationFigures(params, sets.validation, activation);
     const point = {
       step,
       trainLoss: train.loss,
@@ -102,5 +111,9 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
     if (step % evalEvery === 0 || step === steps) measure(step);
   }
   tf.dispose([...params, ...state]);
+  if (!options.evaluation) {
+    sets.train.dispose();
+    sets.validation.dispose();
+  }
   return { curve, final: curve.at(-1)!, ...(divergedAt !== undefined ? { divergedAt } : {}) };
 }
