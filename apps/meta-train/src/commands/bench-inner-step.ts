@@ -14,6 +14,7 @@ import {
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';
+import { median } from './median.js';
 
 const NUMPY_SCRIPT = join(import.meta.dirname, '../../../../tools/bench/mlp_step_numpy.py');
 const WARM_UP = 2;
@@ -28,12 +29,6 @@ export interface InnerStepOptions {
   json: boolean;
   compareNumpy: boolean;
   memory: boolean;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Multiply-adds ×2 of forward, weight gradients and input gradients (none for the data). */

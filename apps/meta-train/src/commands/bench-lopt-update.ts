@@ -20,6 +20,7 @@ import {
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';
+import { median } from './median.js';
 
 const WARM_UP = 2;
 
@@ -31,12 +32,6 @@ export interface LoptUpdateOptions {
   particles: number;
   repeats: number;
   json: boolean;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function realBatch(options: LoptUpdateOptions, key: Key): Batch {

@@ -6,17 +6,12 @@ import { buildRun } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';
+import { median } from './median.js';
 
 const NUMPY_SCRIPT = join(
   import.meta.dirname,
   '../../../../tools/bench/influence_balancing_numpy.py',
 );
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /**
  * `pes bench influence-balancing`: the paper's whole PES run (N = 1000, K = 1, 3000
