@@ -45,7 +45,9 @@ export {
   evaluateBatch,
   initialParameters,
   lossAndGradients,
+  oneHotLabels,
   parseArchitecture,
+  toBatch,
 } from './mlp/network.js';
 export type { Activation, Architecture, Batch } from './mlp/network.js';
 export { adamTensor, momentumTensor, sgdTensor, tensorOptimizer } from './mlp/tensor-optimizers.js';

@@ -8,6 +8,7 @@ import {
   lossAndGradients,
   parseArchitecture,
   sampleBatch,
+  toBatch,
   type Batch,
   type DatasetName,
   type InnerUpdateRule,
@@ -43,16 +44,7 @@ function realBatch(options: LoptUpdateOptions, key: Key): Batch {
   const x = new Float32Array(options.batch * features);
   const labels = new Int32Array(options.batch);
   fillBatch(data.train, sampleBatch(key, data.train, options.batch), x, labels);
-  return tf.tidy(() => {
-    const xt = tf.tensor2d(x, [options.batch, features]);
-    return {
-      x: xt,
-      xT: tf.transpose(xt),
-      y: tf
-        .oneHot(tf.tensor1d(labels, 'int32'), data.train.classNames.length)
-        .toFloat() as tf.Tensor2D,
-    };
-  });
+  return toBatch(x, labels, features, data.train.classNames.length);
 }
 
 /**

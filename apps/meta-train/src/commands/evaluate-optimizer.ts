@@ -150,12 +150,13 @@ export async function evaluateOptimizer(
     `pes: evaluating ${weights} on ${options.task} (${arch}, batch ${batchSize}, ${steps} steps, ${options.seeds} seeds) with the ${backend} backend`,
   );
 
+  const untrained = initialLoptTheta();
   const optimizers: { name: string; rule: InnerUpdateRule; theta: Float64Array }[] = [
     { name: 'learned optimizer', rule: mlpLearnedOptimizerRule(learned), theta: learned },
     {
       name: 'learned optimizer, untrained',
-      rule: mlpLearnedOptimizerRule(initialLoptTheta()),
-      theta: initialLoptTheta(),
+      rule: mlpLearnedOptimizerRule(untrained),
+      theta: untrained,
     },
     ...options.adamLrs.map((lr) => {
       const rule = constantLearningRateRule(adamTensor(), lr);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fillBatch, recordCount, type ImageDataset } from '../data/dataset.js';
-import { evaluateBatch, type Activation } from './network.js';
+import { evaluateBatch, oneHotLabels, type Activation } from './network.js';
 
 /** Records per forward pass: bounds the activations held at once. */
 const CHUNK = 1000;
@@ -33,7 +33,7 @@ export function evaluationSet(
     chunks.push(
       tf.tidy(() => ({
         x: tf.tensor2d(x, [n, features]),
-        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
+        y: oneHotLabels(labels, classes),
         count: n,
       })),
     );

@@ -6,6 +6,7 @@ import {
   evaluateBatch,
   initialParameters,
   lossAndGradients,
+  toBatch,
   type Activation,
   type Architecture,
   type Batch,
@@ -79,14 +80,7 @@ export function imageClassificationTask(
     const x = new Float32Array(batchSize * features);
     const labels = new Int32Array(batchSize);
     fillBatch(dataset, sampleBatch(key, dataset, batchSize), x, labels);
-    return tf.tidy(() => {
-      const xt = tf.tensor2d(x, [batchSize, features]);
-      return {
-        x: xt,
-        xT: tf.transpose(xt),
-        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
-      };
-    });
+    return toBatch(x, labels, features, classes);
   };
   const disposeBatch = (b: Batch) => tf.dispose([b.x, b.xT, b.y]);
 

@@ -50,6 +50,28 @@ export interface Batch {
   y: tf.Tensor2D;
 }
 
+/** Labels as a one-hot float matrix (count × classes). */
+export function oneHotLabels(labels: Int32Array, classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D);
+}
+
+/**
+ * A minibatch on the device from normalised features (batch × features, row-major) and labels:
+ * x, its transpose (made once, shared by every particle's backward pass) and one-hot y. The
+ * caller owns the three tensors.
+ */
+export function toBatch(
+  x: Float32Array,
+  labels: Int32Array,
+  features: number,
+  classes: number,
+): Batch {
+  return tf.tidy(() => {
+    const xt = tf.tensor2d(x, [labels.length, features]);
+    return { x: xt, xT: tf.transpose(xt), y: oneHotLabels(labels, classes) };
+  });
+}
+
 /**
  * a·W + b through the activation. tfjs fuses ReLU and sigmoid into the matMul; tanh has no
  * fused form and is applied after a fused linear layer.

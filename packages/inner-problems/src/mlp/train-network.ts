@@ -6,6 +6,7 @@ import { evaluationFigures, evaluationSet, type EvaluationSet } from './dataset-
 import {
   initialParameters,
   lossAndGradients,
+  toBatch,
   type Activation,
   type Architecture,
 } from './network.js';
@@ -70,50 +71,49 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
     train: evaluationSet(data.train, options.trainRecords),
     validation: evaluationSet(data.validation),
   };
-  const measure = (step: number) => {
-    const train = evaluationFigures(params, sets.train, activation);
-    const validation = evaluationFigures(params, sets.validation, activation);
-    const point = {
-      step,
-      trainLoss: train.loss,
-      valLoss: validation.loss,
-      valAccuracy: validation.accuracy,
-    };
-    curve.push(point);
-    return point;
-  };
-  measure(0);
-  const x = new Float32Array(batchSize * features);
-  const labels = new Int32Array(batchSize);
   let divergedAt: number | undefined;
-  for (let step = 1; step <= steps; step++) {
-    fillBatch(data.train, sampleBatch(foldIn(dataKey, step), data.train, batchSize), x, labels);
-    const next = tf.tidy(() => {
-      const xt = tf.tensor2d(x, [batchSize, features]);
-      const batch = {
-        x: xt,
-        xT: tf.transpose(xt),
-        y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes).toFloat() as tf.Tensor2D,
+  try {
+    const measure = (step: number) => {
+      const train = evaluationFigures(params, sets.train, activation);
+      const validation = evaluationFigures(params, sets.validation, activation);
+      const point = {
+        step,
+        trainLoss: train.loss,
+        valLoss: validation.loss,
+        valAccuracy: validation.accuracy,
       };
-      const { loss, grads } = lossAndGradients(params, batch, activation);
-      return { loss, ...rule.step({ theta, t: step - 1, params, grads, state }) };
-    });
-    tf.dispose([...params, ...state]);
-    params = next.params;
-    state = next.state;
-    const finite = Number.isFinite(next.loss.dataSync()[0]);
-    next.loss.dispose();
-    if (!finite) {
-      divergedAt = step;
-      measure(step);
-      break;
+      curve.push(point);
+      return point;
+    };
+    measure(0);
+    const x = new Float32Array(batchSize * features);
+    const labels = new Int32Array(batchSize);
+    for (let step = 1; step <= steps; step++) {
+      fillBatch(data.train, sampleBatch(foldIn(dataKey, step), data.train, batchSize), x, labels);
+      const next = tf.tidy(() => {
+        const batch = toBatch(x, labels, features, classes);
+        const { loss, grads } = lossAndGradients(params, batch, activation);
+        return { loss, ...rule.step({ theta, t: step - 1, params, grads, state }) };
+      });
+      tf.dispose([...params, ...state]);
+      params = next.params;
+      state = next.state;
+      const finite = Number.isFinite(next.loss.dataSync()[0]);
+      next.loss.dispose();
+      if (!finite) {
+        divergedAt = step;
+        measure(step);
+        break;
+      }
+      if (step % evalEvery === 0 || step === steps) measure(step);
     }
-    if (step % evalEvery === 0 || step === steps) measure(step);
-  }
-  tf.dispose([...params, ...state]);
-  if (!options.evaluation) {
-    sets.train.dispose();
-    sets.validation.dispose();
+  } finally {
+    tf.dispose([...params, ...state]);
+    // Sets built here are this call's to dispose; sets passed in belong to the caller.
+    if (!options.evaluation) {
+      sets.train.dispose();
+      sets.validation.dispose();
+    }
   }
   return { curve, final: curve.at(-1)!, ...(divergedAt !== undefined ? { divergedAt } : {}) };
 }
