@@ -1,6 +1,7 @@
 import {
   adam,
   createRandomSearch,
+  randomSearchMethod,
   chain,
   clipByGlobalNorm,
   createMetaTrainer,
@@ -11,9 +12,8 @@ import {
   type GradientTransformation,
   type MetaTrainer,
   type Task,
-  type TaskOptions,
 } from '@pes/core';
-import { RANDOM_SEARCH, type RunConfig } from './config.js';
+import { taskOptionsOf, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
 import { DataError } from '@pes/inner-problems';
@@ -36,18 +36,18 @@ export function buildOptimizer(config: RunConfig): GradientTransformation {
  * settings (an odd particle count for antithetic pairs, an estimator the task cannot serve)
  * become usage errors: they are the user's to fix.
  */
-export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer } {
+export async function buildRun(config: RunConfig): Promise<{ task: Task; trainer: MetaTrainer }> {
   try {
     const spec = findTaskSpec(config.task);
-    const task = spec.create(taskOptions(config));
-    if (config.estimator === RANDOM_SEARCH) {
+    const task = await spec.create(taskOptionsOf(config));
+    if (config.estimator === randomSearchMethod.name) {
       if (!spec.searchSpace)
         throw new UsageError(`task ${spec.name} defines no search space for random search`);
       return {
         task,
         trainer: createRandomSearch({
           task,
-          settings: randomSearchSettings(config, task, spec.searchSpace(taskOptions(config))),
+          settings: randomSearchSettings(config, task, spec.searchSpace(taskOptionsOf(config))),
         }),
       };
     }
@@ -77,21 +77,6 @@ export function buildRun(config: RunConfig): { task: Task; trainer: MetaTrainer 
   }
 }
 
-/** The settings of the inner problem, as the task spec reads them. */
-export function taskOptions(config: RunConfig): TaskOptions {
-  return {
-    horizon: config.horizon,
-    dataset: config.dataset,
-    dataDir: config.dataDir,
-    arch: config.arch,
-    batchSize: config.batchSize,
-    activation: config.activation,
-    objective: config.objective,
-    schedule: config.schedule,
-    initialTheta: config.initialTheta,
-  };
-}
-
 /**
  * Random search gets the inner-step budget the gradient methods would spend
  * (iterations × particles × K), as whole runs of T steps.
@@ -110,9 +95,6 @@ export async function prepareBackend(
   config: RunConfig,
   say: (line: string) => void,
 ): Promise<void> {
-  const spec = findTaskSpec(config.task);
-  // A control task's physics engine (WebAssembly) loads here, before the task is built.
-  await spec.prepare?.();
-  if (!spec.usesTensors) return;
+  if (!findTaskSpec(config.task).usesTensors) return;
   say(`pes: tfjs backend ${await selectBackend()}`);
 }

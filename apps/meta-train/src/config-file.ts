@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { closest } from 'fastest-levenshtein';
 import { parseDocument } from 'yaml';
-import { describeIssues, runConfigSchema, type RunConfig } from './config.js';
+import { z } from 'zod';
+import { describeIssues, fieldSchemas, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
 
 /**
@@ -22,7 +23,8 @@ export function loadConfigFile(file: string): Partial<RunConfig> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${file} must hold a mapping of settings (field: value)`);
   }
-  const fields = Object.keys(runConfigSchema.shape);
+  const schemas = fieldSchemas();
+  const fields = Object.keys(schemas);
   for (const key of Object.keys(value)) {
     if (!fields.includes(key)) {
       throw new UsageError(
@@ -30,9 +32,10 @@ export function loadConfigFile(file: string): Partial<RunConfig> {
       );
     }
   }
-  const parsed = runConfigSchema.partial().safeParse(value);
+  // Each field's type here; whether the task reads it is checked once the task is known.
+  const parsed = z.strictObject(schemas).partial().safeParse(value);
   if (!parsed.success) throw new UsageError(`${file}: ${describeIssues(parsed.error, value)}`);
-  return parsed.data;
+  return parsed.data as Partial<RunConfig>;
 }
 
 function parseYaml(file: string, text: string): unknown {

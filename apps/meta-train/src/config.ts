@@ -1,50 +1,27 @@
-import { estimatorRegistry, type RunDefaults } from '@pes/core';
+import { baseRunSettings, runSettingsSchema, type RunSettings, type TaskSpec } from '@pes/core';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
-import { findTaskSpec } from './registry.js';
+import { findMethod, findTaskSpec, flagOf, runOptions, taskSpecs } from './registry.js';
 
-/** Not a gradient estimator: candidates θ evaluated on whole runs, at the same inner-step budget. */
-export const RANDOM_SEARCH = 'random-search';
+/** Every setting of a meta-training run, as written to config.json: the task's options included. */
+export type RunConfig = RunSettings & { task: string } & Record<string, unknown>;
 
-/** Every setting of a meta-training run, as written to config.json. */
-export const runConfigSchema = z.strictObject({
-  task: z.string().min(1),
-  estimator: z.string().min(1),
-  horizon: z.number().int().positive().optional(),
-  dataset: z.enum(['mnist', 'cifar10']).optional(),
-  dataDir: z.string().min(1).optional(),
-  arch: z
-    .string()
-    .regex(/^\d+(-\d+)+$/, 'expected layer sizes joined by -, like 784-100-100-10')
-    .optional(),
-  batchSize: z.number().int().positive().optional(),
-  activation: z.enum(['relu', 'tanh', 'sigmoid']).optional(),
-  objective: z.enum(['train-loss', 'val-loss', 'val-accuracy']).optional(),
-  schedule: z.enum(['inverse-time-decay', 'linear', 'exponential', 'piecewise']).optional(),
-  initialTheta: z.array(z.number().finite()).min(1).optional(),
-  unrollLength: z.number().int().positive(),
-  particles: z.number().int().positive(),
-  sigma: z.number().positive().finite(),
-  antithetic: z.boolean(),
-  stagger: z.boolean(),
-  fitnessShaping: z.boolean(),
-  outerOptimizer: z.enum(['sgd', 'momentum', 'adam']),
-  outerLr: z.number().positive().finite(),
-  adamB1: z.number().min(0).lt(1),
-  adamB2: z.number().min(0).lt(1),
-  momentum: z.number().min(0).lt(1),
-  clipNorm: z.number().min(0).finite(),
-  iterations: z.number().int().min(0),
-  evalEvery: z.number().int().min(0),
-  checkpointEvery: z.number().int().min(0),
-  /** Also checkpoint when this many seconds have passed since the last one (0: off). */
-  checkpointSeconds: z.number().min(0).finite().default(0),
-  seed: z.number().int(),
-});
+/**
+ * The schema of one task's runs: its name, the estimator, the task's own options, then the
+ * shared run settings (this order is config.json's). Strict: a setting the task does not read
+ * is an error, not a silent no-op.
+ */
+export function runConfigSchema(spec: TaskSpec) {
+  const { estimator, ...settings } = runSettingsSchema.shape;
+  return z.strictObject({
+    task: z.literal(spec.name),
+    estimator,
+    ...spec.options.shape,
+    ...settings,
+  });
+}
 
-export type RunConfig = z.infer<typeof runConfigSchema>;
-
-/** One line per problem, each naming the field, the value and what was expected. */
+/** One line per problem, each naming the field (or its flag), the value and what was expected. */
 export function describeIssues(
   error: z.ZodError,
   input: unknown,
@@ -62,60 +39,67 @@ export function describeIssues(
     .join('; ');
 }
 
+/** A stored config.json, checked against its task's schema. */
 export function validateConfig(input: unknown, source: string): RunConfig {
-  const parsed = runConfigSchema.safeParse(input);
+  const task = (input as { task?: unknown } | null)?.task;
+  if (typeof task !== 'string') throw new UsageError(`${source}: no task named`);
+  const parsed = runConfigSchema(findTaskSpec(task)).safeParse(input);
   if (!parsed.success) throw new UsageError(`${source}: ${describeIssues(parsed.error, input)}`);
-  return parsed.data;
+  return parsed.data as RunConfig;
 }
 
-/** The command-line flag that sets a config field. */
-export function flagOf(field: string): string {
-  return field === 'unrollLength'
-    ? '--unroll'
-    : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+/** Why `field` cannot be set on `spec`, in the words of the command line. */
+function refusal(spec: TaskSpec, field: string): string {
+  const readers = runOptions().find((o) => o.field === field)?.tasks ?? [];
+  const where = readers.length > 0 ? ` (read by ${readers.join(', ')})` : '';
+  return `task ${spec.name} takes no ${flagOf(field)}${where}`;
 }
 
-/** Task options that only some tasks read (horizon is checked by the task itself). */
-const TASK_OPTIONS = [
-  'dataset',
-  'dataDir',
-  'arch',
-  'batchSize',
-  'activation',
-  'objective',
-] as const;
-
-/** The task's defaults, overridden by the flags the user gave. */
+/**
+ * The shared base, overridden by the task's defaults, its per-estimator defaults, then the
+ * settings the user gave (flags and config files). Every given setting must be one the task
+ * reads; the result is validated as a whole.
+ */
 export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
   const spec = findTaskSpec(overrides.task);
-  const defaults: RunDefaults = spec.defaults;
-  const estimator = overrides.estimator ?? defaults.estimator;
+  const schema = runConfigSchema(spec);
+  for (const [field, value] of Object.entries(overrides)) {
+    if (value !== undefined && !(field in schema.shape)) throw new UsageError(refusal(spec, field));
+  }
+  const estimator = overrides.estimator ?? spec.defaults.estimator ?? baseRunSettings.estimator;
   const merged: Record<string, unknown> = {
-    ...defaults,
+    ...baseRunSettings,
+    ...spec.defaults,
     ...spec.estimatorDefaults?.[estimator],
-    task: spec.name,
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
-  const accepted = new Set<string>(spec.options ?? []);
-  for (const option of TASK_OPTIONS) {
-    if (overrides[option] !== undefined && !accepted.has(option)) {
-      throw new UsageError(`task ${spec.name} takes no ${flagOf(option)}`);
-    }
-  }
-  const parsed = runConfigSchema.safeParse(merged);
+  merged.task = spec.name;
+  const parsed = schema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));
-  const config = parsed.data;
-  const known = [...estimatorRegistry.map((e) => e.name), RANDOM_SEARCH];
-  if (!known.includes(config.estimator)) {
+  const config = parsed.data as RunConfig;
+  const method = findMethod(config.estimator);
+  const horizon = config.horizon as number | undefined;
+  if (!method.ignoresUnroll && horizon !== undefined && config.unrollLength > horizon) {
     throw new UsageError(
-      `unknown estimator '${config.estimator}'; known estimators: ${known.join(', ')}`,
-    );
-  }
-  const fullHorizon = ['es', 'bptt', RANDOM_SEARCH].includes(config.estimator);
-  if (!fullHorizon && config.horizon !== undefined && config.unrollLength > config.horizon) {
-    throw new UsageError(
-      `--unroll ${config.unrollLength} is longer than the horizon --horizon ${config.horizon}`,
+      `--unroll ${config.unrollLength} is longer than the horizon --horizon ${horizon}`,
     );
   }
   return config;
+}
+
+/** The task's own options out of a run config, as its `create` reads them. */
+export function taskOptionsOf(config: RunConfig): Record<string, unknown> {
+  const spec = findTaskSpec(config.task);
+  const options: Record<string, unknown> = {};
+  for (const field of Object.keys(spec.options.shape))
+    if (config[field] !== undefined) options[field] = config[field];
+  return options;
+}
+
+/** Each settable field's schema (the first task's where tasks share a field), for config files. */
+export function fieldSchemas(): Record<string, z.ZodType> {
+  const fields: Record<string, z.ZodType> = { task: z.string().min(1) };
+  for (const spec of [...taskSpecs].reverse()) Object.assign(fields, spec.options.shape);
+  Object.assign(fields, runSettingsSchema.shape);
+  return fields;
 }

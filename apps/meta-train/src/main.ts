@@ -1,21 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { bench } from './commands/bench.js';
-import { benchInnerStep } from './commands/bench-inner-step.js';
-import { benchLoptUpdate } from './commands/bench-lopt-update.js';
-import { experiment, EXPERIMENTS } from './commands/experiment.js';
-import { evaluateOptimizer, type EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
-import { dataInfo } from './commands/data-info.js';
-import { list } from './commands/list.js';
-import { variance, type VarianceCommandOptions } from './commands/variance.js';
-import type { ExperimentOptions } from './commands/experiment.js';
-import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
-import { DataError } from '@pes/inner-problems';
-import { WeightsError } from '@pes/learned-opt';
+import type { OptionDescription } from '@pes/core';
+import type { EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
+import type { Io, MetaTrainFlags } from './commands/meta-train.js';
+import type { VarianceCommandOptions } from './commands/variance.js';
 import { EXIT_USAGE, UsageError } from './errors.js';
-import { taskSpecs } from './registry.js';
-import { loadConfigFile } from './config-file.js';
-import { writeComparison, writeReport } from './report.js';
-import { mkdirSync } from 'node:fs';
+import { experimentRegistry } from './experiments/registry.js';
+import { baseRunSettings, describeOptions } from '@pes/core';
+import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
+
+// Every command's implementation is imported when that command runs: `pes --help`, `pes list`
+// and a refused flag load no tensor library, simulator or plotting stack.
 
 const number = (value: string): number => {
   const x = Number(value);
@@ -30,12 +24,73 @@ const integer = (value: string): number => {
 
 const numberList = (value: string): number[] => value.split(',').map((v) => number(v.trim()));
 
-/** Flag → config field, where the flag's name is not the field's. */
-const FIELD_OF: Record<string, string> = {
-  unroll: 'unrollLength',
-  batch: 'batchSize',
-  metaLoss: 'objective',
-};
+/** Parses a flag's value by the kind its schema declares. */
+const parserOf = (kind: OptionDescription['kind']) =>
+  kind === 'integer'
+    ? integer
+    : kind === 'number'
+      ? number
+      : kind === 'number-list'
+        ? numberList
+        : undefined;
+
+/** The help line of a setting: its description, its choices, the tasks that read it. */
+function helpOf(option: OptionDescription & { tasks?: readonly string[] }): string {
+  const choices = option.choices ? ` (${option.choices.join(', ')})` : '';
+  const tasks = option.tasks?.length ? ` [${option.tasks.join(', ')}]` : '';
+  return `${option.description}${choices}${tasks}`;
+}
+
+/**
+ * Adds one commander option per setting (and one per alias), and returns the map from
+ * commander's attribute names back to the settings' fields.
+ */
+function addSettings(
+  command: Command,
+  options: readonly (OptionDescription & { tasks?: readonly string[] })[],
+) {
+  const fieldOf = new Map<string, string>();
+  for (const option of options) {
+    const flags = [option.flag, ...option.aliases];
+    for (const [index, flag] of flags.entries()) {
+      const spelled =
+        option.kind === 'boolean'
+          ? option.negate
+            ? `--no-${flag}`
+            : `--${flag}`
+          : `--${flag} <${option.valueName}>`;
+      const help = index === 0 ? helpOf(option) : `the same as --${option.flag}`;
+      const commanderOption = new Option(spelled, help);
+      const parse = parserOf(option.kind);
+      if (parse) commanderOption.argParser(parse as (value: string) => unknown);
+      if (index > 0) commanderOption.conflicts(camel(option.flag));
+      command.addOption(commanderOption);
+      fieldOf.set(commanderOption.attributeName(), option.field);
+    }
+  }
+  return fieldOf;
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The options commander collected, by field; `given` gets the fields set on the command line. */
+function collect(
+  command: Command,
+  values: Record<string, unknown>,
+  fieldOf: Map<string, string>,
+  given: Set<string>,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    const field = fieldOf.get(name) ?? name;
+    const fromCli = command.getOptionValueSource(name) === 'cli';
+    // A --no-x flag's default comes from the task, not from commander.
+    if (!fromCli && typeof value === 'boolean' && fieldOf.has(name)) continue;
+    fields[field] = value;
+    if (fromCli) given.add(field);
+  }
+  return fields;
+}
 
 function buildProgram(io: Io, run: (action: () => Promise<number> | number) => void): Command {
   const program = new Command('pes')
@@ -50,82 +105,15 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
 
   program
     .command('list')
-    .description('name every task and estimator, one line each')
-    .action(() => run(() => list(io)));
+    .description('name every task, estimator, experiment and choice, one line each')
+    .action(() => run(async () => (await import('./commands/list.js')).list(io)));
 
   const train = program
     .command('meta-train')
     .description(
       'meta-train θ of a task with a gradient estimator; each task supplies its own defaults',
     )
-    .option('--task <name>', 'task to meta-train (pes list)')
-    .option('--estimator <name>', 'gradient estimator: pes, tes, es, nres, tbptt, bptt')
-    .option('--unroll <K>', 'inner steps per truncated unroll', integer)
-    .option('--horizon <T>', 'inner steps per episode', integer)
-    .addOption(
-      new Option('--dataset <name>', 'dataset of an image task').choices(['mnist', 'cifar10']),
-    )
-    .option(
-      '--data-dir <DIR>',
-      'directory of the official dataset files (MNIST IDX, CIFAR-10 binary)',
-    )
-    .option('--arch <sizes>', 'MLP layer sizes, e.g. 784-100-100-10')
-    .option('--batch <B>', 'inner minibatch size', integer)
-    .addOption(
-      new Option('--activation <name>', 'hidden activation').choices(['relu', 'tanh', 'sigmoid']),
-    )
-    .addOption(
-      new Option('--objective <name>', 'per-step loss of an image task').choices([
-        'train-loss',
-        'val-loss',
-        'val-accuracy',
-      ]),
-    )
-    .addOption(
-      new Option(
-        '--meta-loss <name>',
-        "the same as --objective (the learned-optimizer tasks' name)",
-      )
-        .choices(['train-loss', 'val-loss', 'val-accuracy'])
-        .conflicts('objective'),
-    )
-    .addOption(
-      new Option('--schedule <name>', 'learning-rate schedule of mnist-lr-schedule').choices([
-        'inverse-time-decay',
-        'linear',
-        'exponential',
-        'piecewise',
-      ]),
-    )
-    .option(
-      '--initial-theta <list>',
-      'θ to start from, comma-separated (its length sets the knots of piecewise)',
-      numberList,
-    )
-    .option('--particles <N>', 'particles per estimate (even with antithetic pairs)', integer)
-    .option('--sigma <S>', 'standard deviation of the perturbations', number)
-    .addOption(
-      new Option('--outer-optimizer <name>', 'outer optimizer').choices([
-        'sgd',
-        'momentum',
-        'adam',
-      ]),
-    )
-    .option('--outer-lr <LR>', 'outer learning rate', number)
-    .option('--adam-b1 <B1>', "Adam's β1", number)
-    .option('--adam-b2 <B2>', "Adam's β2", number)
-    .option('--momentum <M>', 'momentum of the outer momentum optimizer', number)
-    .option('--clip-norm <C>', 'clip the meta-gradient to this global norm (0: off)', number)
-    .option('--no-antithetic', 'one-sided perturbations instead of antithetic pairs')
-    .option('--no-stagger', 'start every particle at inner step 0')
-    .option(
-      '--fitness-shaping',
-      'divide the gradient by the standard deviation of the particle objectives',
-    )
-    .option('--iterations <I>', 'outer iterations', integer)
-    .option('--eval-every <E>', 'evaluate θ every E iterations (0: start and end only)', integer)
-    .option('--checkpoint-every <N>', 'write a checkpoint every N iterations', integer)
-    .option('--seed <S>', 'random seed', integer)
+    .option('--task <name>', `task to meta-train: ${taskSpecs.map((s) => s.name).join(', ')}`)
     .option('--out <DIR>', 'run directory (default runs/TASK-ESTIMATOR-TIME)')
     .option('--overwrite', 'replace the run already in --out')
     .option('--resume <DIR>', 'continue the run in DIR from its last checkpoint')
@@ -133,35 +121,44 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     .option(
       '--print-config',
       "print the task's full settings as a config file to start from, and stop",
-    )
-    .option('--checkpoint-seconds <S>', 'also checkpoint every S seconds', number)
+    );
+  const settings = runOptions().map((option): RunOption =>
+    option.field === 'estimator'
+      ? { ...option, description: `gradient estimator: ${methods.map((m) => m.name).join(', ')}` }
+      : option,
+  );
+  const trainFields = addSettings(train, settings);
+  train
     .addHelpText(
       'after',
       `
+Options in [brackets] are read only by the tasks named there; the others by every task.
+
 Examples:
   npx pes meta-train --task quadratic --estimator pes --out runs/q
   npx pes meta-train --task quadratic --estimator tes --unroll 1 --iterations 500
   npx pes meta-train --resume runs/q --iterations 600
   npx pes meta-train --task mnist-lr-schedule --objective val-accuracy --out runs/hpo
+  npx pes meta-train --task char-lstm --iterations 100 --out runs/lstm
 
 Each task's defaults (the paper's where a 2-core machine allows; N and iterations scaled down):
 ${taskDefaultsTable()}`,
     )
     .action((options: Record<string, unknown>, command: Command) => {
       const given = new Set<string>();
-      const flags: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(options)) {
-        const field = FIELD_OF[name] ?? name;
-        flags[field] = value;
-        if (command.getOptionValueSource(name) === 'cli') given.add(field);
-      }
-      // Defaults of --no-* flags come from the task, not from commander.
-      for (const flag of ['antithetic', 'stagger']) if (!given.has(flag)) delete flags[flag];
-      run(() => {
-        // A config file supplies what the flags do not.
+      const flags = collect(command, options, trainFields, given);
+      run(async () => {
+        const [{ loadConfigFile }, { metaTrain }] = await Promise.all([
+          import('./config-file.js'),
+          import('./commands/meta-train.js'),
+        ]);
+        // A config file supplies what the flags do not; its settings count as given.
         const file = typeof flags.config === 'string' ? loadConfigFile(flags.config) : {};
-        for (const [field, value] of Object.entries(file))
-          if (!given.has(field)) flags[field] = value;
+        for (const [field, value] of Object.entries(file)) {
+          if (given.has(field)) continue;
+          flags[field] = value;
+          given.add(field);
+        }
         return metaTrain(flags as MetaTrainFlags, given, io);
       });
     });
@@ -175,6 +172,7 @@ ${taskDefaultsTable()}`,
     .argument('<DIR>', 'run directory')
     .action((dir: string) =>
       run(async () => {
+        const { writeReport } = await import('./report.js');
         io.out(await writeReport(dir));
         return 0;
       }),
@@ -188,6 +186,10 @@ ${taskDefaultsTable()}`,
     .requiredOption('--out <DIR>', 'where compare.html and its plots go')
     .action((dirs: string[], options: { out: string }) =>
       run(async () => {
+        const [{ mkdirSync }, { writeComparison }] = await Promise.all([
+          import('node:fs'),
+          import('./report.js'),
+        ]);
         try {
           mkdirSync(options.out, { recursive: true });
         } catch (error) {
@@ -213,68 +215,38 @@ ${taskDefaultsTable()}`,
       'directory of the official files (MNIST defaults to the embedded digits)',
     )
     .action((action: string, options: { dataset: 'mnist' | 'cifar10'; dir?: string }) =>
-      run(() => {
+      run(async () => {
         if (action !== 'info') throw new UsageError(`unknown data action '${action}'; known: info`);
-        return dataInfo(options, io);
+        return (await import('./commands/data-info.js')).dataInfo(options, io);
       }),
     )
     .exitOverride();
 
-  program
+  const experimentCommand = program
     .command('experiment')
     .description("reproduce one of the paper's comparisons: every method, a table and plots")
-    .argument('<name>', Object.keys(EXPERIMENTS).join(', '))
-    .option('--out <DIR>', 'where results.json, table.md and the plots (SVG, PNG) go')
-    .option('--iterations <I>', "outer iterations per method (default: the task's)", integer)
-    .option('--seed <S>', 'random seed', integer)
-    .option('--eval-every <E>', 'evaluate every E iterations', integer)
-    .option(
-      '--resolution <R>',
-      'grid cells per axis of the meta-loss surface (toy-regression 100, mnist-lr-schedule 6)',
-      integer,
-    )
-    .option(
-      '--horizon <T>',
-      'mnist-lr-schedule: inner steps of each run (default 1000); learned-optimizer: T (default 200)',
-      integer,
-    )
-    .option(
-      '--seeds <S>',
-      'swimmer: seeds per method (default 3; the paper 6); learned-optimizer: fresh networks in the evaluation (default 5)',
-      integer,
-    )
-    .option(
-      '--text <FILE>',
-      'variance: a text file (default ../shared/data/text/tinyshakespeare.txt)',
-    )
-    .option(
-      '--unroll <list>',
-      'variance: unroll lengths K, comma-separated divisors of T',
-      numberList,
-    )
-    .option(
-      '--particles <N>',
-      'variance: particles per estimate (default 100; the paper 1000); learned-optimizer: N (default 16)',
-      integer,
-    )
-    .option('--repeats <R>', 'variance: repeats per K (default 10; the paper 50)', integer)
-    .option(
-      '--reference-particles <N>',
-      'variance: particles of the ES reference (default 5000, as the paper)',
-      integer,
-    )
-    .option('--sigma <S>', 'variance: σ (default 1e-3)', number)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  npx pes experiment influence-balancing --out runs/influence
-  npx pes experiment toy-regression --out runs/toy --iterations 3000 --resolution 60
-  npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores
-  npx pes experiment learned-optimizer --out runs/lopt        # about 25 minutes on 2 cores`,
-    )
-    .action((name: string, options: ExperimentOptions) => run(() => experiment(name, options, io)))
     .exitOverride();
+  for (const entry of experimentRegistry) {
+    const command = experimentCommand
+      .command(entry.name)
+      .description(entry.description)
+      .option('--out <DIR>', 'where results.json, table.md and the plots (SVG, PNG) go');
+    const fieldOf = addSettings(command, describeOptions(entry.options));
+    command
+      .addHelpText('after', `\nExample:\n  ${entry.example}`)
+      .action((options: Record<string, unknown>) =>
+        run(async () => {
+          const fields = collect(command, options, fieldOf, new Set());
+          return (await import('./commands/experiment.js')).experiment(entry, fields, io);
+        }),
+      )
+      .exitOverride();
+  }
+  experimentCommand.on('command:*', (names: string[]) => {
+    throw new UsageError(
+      `unknown experiment '${names[0]}'; known experiments: ${experimentRegistry.map((e) => e.name).join(', ')}`,
+    );
+  });
 
   program
     .command('evaluate-optimizer')
@@ -319,7 +291,11 @@ Example:
   npx pes meta-train --task lopt-mnist --out runs/lopt
   npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval`,
     )
-    .action((options: EvaluateOptimizerOptions) => run(() => evaluateOptimizer(options, io)))
+    .action((options: EvaluateOptimizerOptions) =>
+      run(async () =>
+        (await import('./commands/evaluate-optimizer.js')).evaluateOptimizer(options, io),
+      ),
+    )
     .exitOverride();
 
   program
@@ -345,7 +321,9 @@ Example:
       2000,
     )
     .option('--seed <S>', 'random seed', integer, 0)
-    .action((options: VarianceCommandOptions) => run(() => variance(options, io)))
+    .action((options: VarianceCommandOptions) =>
+      run(async () => (await import('./commands/variance.js')).variance(options, io)),
+    )
     .exitOverride();
 
   program
@@ -378,7 +356,7 @@ Example:
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
     .option('--json', 'inner-step: print one JSON object')
     .action((name: string, options: Record<string, unknown>) =>
-      run(() => {
+      run(async () => {
         const compareNumpy = (options.compareNumpy as boolean | undefined) ?? false;
         const data = {
           dataset: options.dataset as 'mnist' | 'cifar10',
@@ -386,6 +364,7 @@ Example:
         };
         const json = (options.json as boolean | undefined) ?? false;
         if (name === 'lopt-update') {
+          const { benchLoptUpdate } = await import('./commands/bench-lopt-update.js');
           return benchLoptUpdate(
             {
               ...data,
@@ -399,7 +378,12 @@ Example:
           );
         }
         if (name !== 'inner-step')
-          return bench(name, { repeats: options.repeats as number, compareNumpy }, io);
+          return (await import('./commands/bench.js')).bench(
+            name,
+            { repeats: options.repeats as number, compareNumpy },
+            io,
+          );
+        const { benchInnerStep } = await import('./commands/bench-inner-step.js');
         return benchInnerStep(
           {
             ...data,
@@ -425,12 +409,19 @@ Example:
 function taskDefaultsTable(): string {
   return taskSpecs
     .map((spec) => {
-      const d = spec.defaults;
-      const horizon = d.horizon === undefined ? 'T = ∞' : `T = ${d.horizon}`;
+      const d = { ...baseRunSettings, ...spec.defaults };
+      const horizon =
+        spec.defaults.horizon === undefined ? 'T = ∞' : `T = ${String(spec.defaults.horizon)}`;
       return `  ${spec.name.padEnd(20)}${d.estimator}, K = ${d.unrollLength}, N = ${d.particles}, σ = ${d.sigma}, ${horizon}, ${d.outerOptimizer} ${d.outerLr}, ${d.iterations} iterations`;
     })
     .join('\n');
 }
+
+/**
+ * Errors that are the user's to fix (a flag, a data file, a weights file), by name: matching the
+ * classes themselves would load the packages that define them before any command runs.
+ */
+const USER_ERRORS = new Set(['UsageError', 'DataError', 'WeightsError']);
 
 /** Runs the `pes` command; returns the exit status. Usage problems: one line, status 2. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -449,11 +440,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (
-      error instanceof UsageError ||
-      error instanceof DataError ||
-      error instanceof WeightsError
-    ) {
+    if (error instanceof Error && USER_ERRORS.has(error.name)) {
       io.err(`pes: ${error.message}`);
       return EXIT_USAGE;
     }

@@ -96,6 +96,13 @@ export class RunDirectory {
   writeResult(result: object): void {
     writeFileAtomic(this.result, `${JSON.stringify(result, null, 2)}\n`);
   }
+
+  /** A file a task keeps θ as (a learned optimizer's weights); returns its path. */
+  writeArtifact(name: string, contents: string): string {
+    const file = join(this.dir, name);
+    writeFileAtomic(file, contents);
+    return file;
+  }
 }
 
 function errorCode(error: unknown): string {

@@ -82,7 +82,7 @@ describe('pes experiment', () => {
     [['experiment', 'toy-regression'], /--out DIR is required/],
     [
       ['experiment', 'toy-regression', '--out', 'x', '--resolution', '1'],
-      /--resolution must be an integer ≥ 2/,
+      /--resolution: Too small: expected number to be >=2 \(got 1\)/,
     ],
   ])('bad input %j: one line, exit 2', async (argv, message) => {
     const dir = temporaryDirectory();
@@ -113,7 +113,7 @@ describe('synthetic tasks at the command line', () => {
     ],
     [
       ['--task', 'influence-balancing', '--horizon', '10'],
-      /never ends its episodes; it takes no horizon/,
+      /^pes: task influence-balancing takes no --horizon \(read by quadratic, /,
     ],
     [['--task', 'toy-regression', '--unroll', '0'], /--unroll: .*\(got 0\)/],
     [['--task', 'toy-regression', '--horizon', '-5'], /--horizon: .*\(got -5\)/],

@@ -156,7 +156,7 @@ describe('bad input: one clear line, exit code 2, nothing written', () => {
     [
       'unknown outer optimizer',
       ['--task', 'quadratic', '--outer-optimizer', 'rmsprop'],
-      /Allowed choices are sgd, momentum, adam/,
+      /--outer-optimizer: .*expected one of "sgd"\|"momentum"\|"adam" \(got "rmsprop"\)/,
     ],
     ['unknown flag', ['--task', 'quadratic', '--sigmaa', '1'], /unknown option '--sigmaa'/],
     ['missing task', [], /--task is required/],

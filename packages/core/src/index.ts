@@ -45,7 +45,7 @@ export {
   estimatorUnsupportedReason,
   findEstimator,
 } from './estimators/registry.js';
-export type { EstimatorEntry } from './estimators/registry.js';
+export type { EstimatorEntry, MethodDescription } from './estimators/registry.js';
 export type {
   Estimate,
   EstimateMetrics,
@@ -95,11 +95,16 @@ export type {
   LinearQuadraticTask,
 } from './testing/linear-quadratic.js';
 
-// Tasks as the command line sees them
-export type { OuterOptimizerName, RunDefaults, TaskOptions, TaskSpec } from './task-spec.js';
+// Registries: tasks and run settings that describe themselves
+export { defineTask } from './task-spec.js';
+export type { TaskArtifact, TaskFigure, TaskSpec } from './task-spec.js';
+export { baseRunSettings, horizonOption, runSettingsSchema } from './registry/run-settings.js';
+export type { OuterOptimizerName, RunSettings } from './registry/run-settings.js';
+export { describeOptions, flagName } from './registry/options.js';
+export type { OptionDescription, OptionMeta } from './registry/options.js';
 
 // Random search, as a meta-trainer over the same loop
-export { createRandomSearch } from './random-search.js';
+export { createRandomSearch, randomSearchMethod } from './random-search.js';
 export type { RandomSearchSettings } from './random-search.js';
 
 // Analyses

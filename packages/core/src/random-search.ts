@@ -118,3 +118,15 @@ export function createRandomSearch(options: {
     dispose: () => undefined,
   };
 }
+
+/** Random search as the registries describe a method, beside the gradient estimators. */
+export const randomSearchMethod = {
+  name: 'random-search',
+  description:
+    'not a gradient estimator: θ drawn from a box, each judged on a whole run; the same inner-step budget',
+  usesNoise: false,
+  needsDifferentiable: false,
+  needsForwardMode: false,
+  needsFiniteHorizon: true,
+  ignoresUnroll: true,
+} as const;

@@ -1,72 +1,67 @@
+import type { z } from 'zod';
+import type { RunSettings } from './registry/run-settings.js';
 import type { Task } from './task.js';
 
 /**
- * A task as the command line and configs see it: a name, one line of description, and its
- * own default for every setting of a meta-training run (the paper's values where it has
- * them), so that `pes meta-train --task NAME` alone runs the paper's experiment.
+ * A task as the command line, configs and the playground see it: a name, one line of
+ * description, the options it reads (its own schema), its defaults as overrides of the shared
+ * base run settings (the paper's values where it has them), and the figures it reports. The
+ * implementation is loaded only when a run builds the task, so listing the registry, printing
+ * help or refusing a bad config loads no tensor library, no simulator and no dataset.
  */
-export interface TaskSpec {
+export interface TaskSpec<O extends object = Record<string, unknown>> {
   readonly name: string;
   readonly description: string;
-  readonly defaults: RunDefaults;
+  /**
+   * The options this task reads, beyond the shared run settings: every field optional, each
+   * with a description (and `meta` for its flag). A setting not in here is refused for this task.
+   */
+  readonly options: z.ZodObject;
+  /** Where this task's runs differ from `baseRunSettings`, and its options' defaults. */
+  readonly defaults: Partial<RunSettings> & Partial<O>;
   /**
    * Settings that differ by estimator (the paper's per-method values, one particle for the
-   * deterministic gradient-based methods), applied over `defaults` and under the user's flags.
+   * deterministic gradient-based methods), applied over `defaults` and under the user's settings.
    */
-  readonly estimatorDefaults?: Readonly<Record<string, Partial<RunDefaults>>>;
-  /** Task options (beyond `horizon`) this task reads; the command line refuses the others. */
-  readonly options?: readonly (keyof TaskOptions)[];
+  readonly estimatorDefaults?: Readonly<Record<string, Partial<RunSettings> & Partial<O>>>;
+  /** Evaluation figures beyond `evalLoss`, by key, with the words reports use for them. */
+  readonly figures?: readonly TaskFigure[];
   /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */
   readonly usesTensors?: boolean;
-  /** Loads what the task needs before `create` (a physics engine's WebAssembly module). */
-  prepare?(): Promise<void>;
-  /** Builds the task; `horizon` overrides the default episode length where the task has one. */
-  create(options: TaskOptions): Task;
+  /** Builds the task (loading its implementation, a physics engine, a dataset) from its options. */
+  create(options: O): Promise<Task>;
   /** Per θ component, the [low, high] box random search samples from. */
-  searchSpace?(options: TaskOptions): [number, number][];
-  /** Writes what θ is worth keeping as (a learned optimizer's weights file) into a run directory. */
-  saveArtifacts?(theta: Float64Array, dir: string): string[];
+  searchSpace?(options: O): [number, number][];
+  /** Files worth keeping θ as (a learned optimizer's weights), by name, for the run directory. */
+  artifacts?(theta: Float64Array): Promise<TaskArtifact[]>;
   /** θ in the task's own words, for summaries (a schedule's learning rates, say). */
-  describeTheta?(theta: ArrayLike<number>, options: TaskOptions): string;
+  describeTheta?(theta: ArrayLike<number>, options: O): string;
 }
 
-/** Settings of the inner problem itself, as the command line passes them. */
-export interface TaskOptions {
-  horizon?: number;
-  /** Dataset name (mnist, cifar10) and the directory of its official files. */
-  dataset?: string;
-  dataDir?: string;
-  /** Layer sizes joined by '-', e.g. 784-100-100-10. */
-  arch?: string;
-  batchSize?: number;
-  activation?: string;
-  /** What the inner problem reports as its per-step loss (train-loss, val-loss, val-accuracy). */
-  objective?: string;
-  /** Learning-rate schedule by name (inverse-time-decay, linear, exponential, piecewise). */
-  schedule?: string;
-  /** θ to start from, replacing the task's (its length may choose the θ size, e.g. knots). */
-  initialTheta?: number[];
+export interface TaskFigure {
+  /** The key in `Evaluation` (`valAccuracy`). */
+  readonly key: string;
+  /** The figure in words (`val accuracy`). */
+  readonly label: string;
 }
 
-export type OuterOptimizerName = 'sgd' | 'momentum' | 'adam';
-
-export interface RunDefaults extends TaskOptions {
-  estimator: string;
-  unrollLength: number;
-  particles: number;
-  sigma: number;
-  antithetic: boolean;
-  stagger: boolean;
-  fitnessShaping: boolean;
-  outerOptimizer: OuterOptimizerName;
-  outerLr: number;
-  adamB1: number;
-  adamB2: number;
-  momentum: number;
-  /** Clip the meta-gradient's global norm to this (0: no clipping). */
-  clipNorm: number;
-  iterations: number;
-  evalEvery: number;
-  checkpointEvery: number;
-  seed: number;
+export interface TaskArtifact {
+  /** A file name inside the run directory. */
+  readonly file: string;
+  readonly contents: string;
 }
+
+/**
+ * A task spec with its option types inferred from its schema; the registry holds it as the
+ * general `TaskSpec`.
+ */
+export function defineTask<S extends z.ZodObject>(
+  spec: TaskSpec<OptionsOf<S>> & { options: S },
+): TaskSpec {
+  return spec as unknown as TaskSpec;
+}
+
+/** A schema's fields; none (rather than an index signature) for a task without options. */
+type OptionsOf<S extends z.ZodObject> = string extends keyof z.output<S>
+  ? Record<never, never>
+  : z.output<S>;

@@ -1,4 +1,3 @@
-import type { RunDefaults, TaskOptions, TaskSpec } from '@pes/core';
 import {
   imageClassificationTask,
   learningRateRule,
@@ -10,11 +9,12 @@ import {
   type ImageClassificationTask,
   type Objective,
 } from '@pes/inner-problems';
+import type { LrScheduleOptions } from './lr-schedule-spec.js';
+import { DEFAULT_KNOTS } from './lr-schedule-spec.js';
 import { findSchedule } from './schedule-registry.js';
 
 /** Inner momentum of the paper's MNIST runs (PAPER.md c). */
 const INNER_MOMENTUM = 0.9;
-const DEFAULT_KNOTS = 4;
 
 function checked<T extends string>(what: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
@@ -26,7 +26,9 @@ function checked<T extends string>(what: string, value: string, allowed: readonl
  * The HPO task of the paper: the particle-batched MLP task where particle p's learning rate
  * at inner step t is schedule(θ_p, t), inner SGD with momentum 0.9.
  */
-export function lrScheduleTask(options: TaskOptions & { name?: string }): ImageClassificationTask {
+export function lrScheduleTask(
+  options: LrScheduleOptions & { name?: string },
+): ImageClassificationTask {
   const entry = findSchedule(options.schedule ?? 'inverse-time-decay');
   const horizon = options.horizon ?? 5000;
   const knots = options.initialTheta?.length ?? DEFAULT_KNOTS;
@@ -69,62 +71,3 @@ export function lrScheduleTask(options: TaskOptions & { name?: string }): ImageC
     ]),
   });
 }
-
-const defaults: RunDefaults = {
-  estimator: 'pes',
-  dataset: 'mnist',
-  batchSize: 100,
-  activation: 'relu',
-  objective: 'train-loss',
-  schedule: 'inverse-time-decay',
-  horizon: 5000,
-  unrollLength: 10,
-  particles: 8,
-  sigma: 0.1,
-  antithetic: true,
-  stagger: true,
-  fitnessShaping: false,
-  outerOptimizer: 'adam',
-  outerLr: 1e-2,
-  adamB1: 0.9,
-  adamB2: 0.999,
-  momentum: 0.9,
-  clipNorm: 0,
-  iterations: 500,
-  evalEvery: 250,
-  checkpointEvery: 25,
-  seed: 0,
-};
-
-/**
- * `mnist-lr-schedule`: the paper's settings (T = 5000, K = 10, σ = 0.1, Adam 1e-2, θ from
- * (log 0.003, log 30)) with N = 8 particles and 500 iterations instead of N = 1000 and 5000
- * iterations, which a 2-core machine cannot afford.
- */
-export const mnistLrScheduleTaskSpec: TaskSpec = {
-  name: 'mnist-lr-schedule',
-  description: 'learning-rate schedule of momentum SGD training an MNIST MLP (paper section c)',
-  defaults,
-  options: [
-    'dataset',
-    'dataDir',
-    'arch',
-    'batchSize',
-    'activation',
-    'objective',
-    'schedule',
-    'initialTheta',
-  ],
-  usesTensors: true,
-  create: (options) => lrScheduleTask(options),
-  searchSpace(options) {
-    const entry = findSchedule(options.schedule ?? 'inverse-time-decay');
-    return entry.searchSpace(options.initialTheta?.length ?? DEFAULT_KNOTS);
-  },
-  describeTheta(theta, options) {
-    const horizon = options.horizon ?? 5000;
-    const schedule = findSchedule(options.schedule ?? 'inverse-time-decay').create(horizon);
-    const at = [0, Math.round(horizon / 10), Math.round(horizon / 2), horizon];
-    return `learning rate ${at.map((t) => `${schedule.rate(theta, t).toPrecision(3)} at t = ${t}`).join(', ')}`;
-  },
-};

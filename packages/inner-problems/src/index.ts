@@ -1,25 +1,30 @@
-import type { TaskSpec } from '@pes/core';
-import { swimmerTaskSpec } from './control/swimmer.js';
-import { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
-import { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
-import { quadraticTaskSpec } from './synthetic/quadratic.js';
-import { toyRegressionTaskSpec } from './synthetic/toy-regression.js';
+// The task registry (also the light entry '@pes/inner-problems/tasks')
+export {
+  ACTIVATIONS,
+  charLstmTaskSpec,
+  cifar10MlpTaskSpec,
+  createImageTask,
+  DATASETS,
+  imageTaskFigures,
+  imageTaskOptions,
+  influenceBalancingTaskSpec,
+  innerProblemTasks,
+  mnistMlpTaskSpec,
+  objectiveRegistry,
+  quadraticTaskSpec,
+  swimmerTaskSpec,
+  toyRegressionTaskSpec,
+} from './tasks.js';
+export type { ImageTaskOptions } from './tasks.js';
 
 // Synthetic tasks
 export {
   INFLUENCE_EVAL_STEPS,
   INFLUENCE_STATE_SIZE,
   influenceBalancingTask,
-  influenceBalancingTaskSpec,
 } from './synthetic/influence-balancing.js';
 export type { InfluenceBalancingTask, InfluenceState } from './synthetic/influence-balancing.js';
-export { quadraticTaskSpec } from './synthetic/quadratic.js';
-export {
-  TOY_HORIZON,
-  toyLoss,
-  toyRegressionTask,
-  toyRegressionTaskSpec,
-} from './synthetic/toy-regression.js';
+export { TOY_HORIZON, toyLoss, toyRegressionTask } from './synthetic/toy-regression.js';
 export type { ToyRegressionState, ToyRegressionTask } from './synthetic/toy-regression.js';
 
 // Datasets
@@ -66,8 +71,6 @@ export type {
   Objective,
 } from './mlp/image-classification.js';
 
-export { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
-
 // Continuous control
 export {
   CONTROL_COST,
@@ -75,7 +78,6 @@ export {
   loadSwimmerPhysics,
   SWIMMER_OBS,
   swimmerTask,
-  swimmerTaskSpec,
 } from './control/swimmer.js';
 export type { SwimmerState, SwimmerTask } from './control/swimmer.js';
 export { SWIMMER_XML } from './control/swimmer-model.js';
@@ -83,13 +85,4 @@ export { SWIMMER_XML } from './control/swimmer-model.js';
 // Text
 export { charLstmTask, sequenceOf, vocabularyOf } from './text/char-lstm.js';
 export type { CharLstmOptions, CharLstmState, TextKind } from './text/char-lstm.js';
-
-/** The tasks this package provides, by the name the command line uses. */
-export const innerProblemTasks: readonly TaskSpec[] = [
-  quadraticTaskSpec,
-  influenceBalancingTaskSpec,
-  toyRegressionTaskSpec,
-  mnistMlpTaskSpec,
-  cifar10MlpTaskSpec,
-  swimmerTaskSpec,
-];
+export { DEFAULT_TEXT } from './text/default-text.js';

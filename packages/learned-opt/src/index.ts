@@ -18,9 +18,10 @@ export {
   PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
-export { initialLoptTheta, loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+export { initialLoptTheta, loptTask } from './lopt-task.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export {
+  learnedOptimizerJson,
   loadLearnedOptimizer,
   mlpLoptArchitecture,
   saveLearnedOptimizer,
@@ -29,8 +30,11 @@ export {
   WeightsError,
 } from './weights-file.js';
 
-import type { TaskSpec } from '@pes/core';
-import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
-
-/** The tasks this package provides, by the name the command line uses. */
-export const learnedOptTasks: readonly TaskSpec[] = [loptMnistTaskSpec, loptCifar10TaskSpec];
+// The task registry (also the light entry '@pes/learned-opt/tasks')
+export {
+  learnedOptTasks,
+  loptCifar10TaskSpec,
+  loptMnistTaskSpec,
+  loptTaskOptions,
+} from './tasks.js';
+export type { LoptTaskOptions } from './tasks.js';

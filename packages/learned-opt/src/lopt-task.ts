@@ -1,13 +1,7 @@
-import { makeKey, type RunDefaults, type TaskSpec } from '@pes/core';
-import {
-  imageClassificationTask,
-  loadImageData,
-  parseArchitecture,
-  type DatasetName,
-} from '@pes/inner-problems';
-import { join } from 'node:path';
+import { makeKey } from '@pes/core';
+import { createImageTask } from '@pes/inner-problems';
 import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from './mlp-lopt.js';
-import { saveLearnedOptimizer } from './weights-file.js';
+import type { LoptTaskOptions } from './lopt-spec.js';
 
 /** θ of a fresh learned optimizer: the same draw for every run, so runs start alike. */
 const THETA_KEY = makeKey(1762);
@@ -17,63 +11,14 @@ export function initialLoptTheta(): Float64Array {
   return initialMlpLoptTheta(THETA_KEY);
 }
 
-function loptSpec(name: string, dataset: DatasetName): TaskSpec {
-  const defaults: RunDefaults = {
-    estimator: 'pes',
-    dataset,
-    arch: dataset === 'mnist' ? '784-32-10' : '3072-32-10',
-    batchSize: 32,
-    activation: 'relu',
-    objective: 'val-loss',
-    horizon: 200,
-    unrollLength: 10,
-    particles: 8,
-    sigma: 0.01,
-    antithetic: true,
-    stagger: true,
-    fitnessShaping: false,
-    outerOptimizer: 'adam',
-    outerLr: 3e-4,
-    adamB1: 0.9,
-    adamB2: 0.999,
-    momentum: 0.9,
-    clipNorm: 0,
-    iterations: 100,
-    evalEvery: 25,
-    checkpointEvery: 10,
-    seed: 0,
-  };
-  return {
+/** An MLP on images trained by the MLP learned optimizer, one θ row per particle. */
+export function loptTask(
+  name: string,
+  options: LoptTaskOptions & Required<Pick<LoptTaskOptions, 'dataset' | 'horizon' | 'batchSize'>>,
+) {
+  return createImageTask(
     name,
-    description: `MLP learned optimizer (θ: 1,762 numbers) training an MLP on ${dataset === 'mnist' ? 'MNIST' : 'CIFAR-10'}; meta-loss on held-out data`,
-    defaults,
-    options: ['dataset', 'dataDir', 'arch', 'batchSize', 'activation', 'objective'],
-    usesTensors: true,
-    saveArtifacts(theta, dir) {
-      const file = join(dir, 'learned-optimizer.json');
-      saveLearnedOptimizer(file, theta);
-      return [file];
-    },
-    create(options) {
-      const data = loadImageData({
-        dataset: (options.dataset as DatasetName | undefined) ?? dataset,
-        ...(options.dataDir ? { dir: options.dataDir } : {}),
-      });
-      return imageClassificationTask({
-        name,
-        data,
-        architecture: parseArchitecture(options.arch ?? defaults.arch!),
-        activation: 'relu',
-        batchSize: options.batchSize ?? defaults.batchSize!,
-        horizon: options.horizon ?? defaults.horizon!,
-        rule: mlpLearnedOptimizerRule(initialLoptTheta()),
-        objective:
-          (options.objective as 'train-loss' | 'val-loss' | 'val-accuracy' | undefined) ??
-          'val-loss',
-      });
-    },
-  };
+    { ...options, activation: 'relu', objective: options.objective ?? 'val-loss' },
+    async () => mlpLearnedOptimizerRule(initialLoptTheta()),
+  );
 }
-
-export const loptMnistTaskSpec = loptSpec('lopt-mnist', 'mnist');
-export const loptCifar10TaskSpec = loptSpec('lopt-cifar10', 'cifar10');

@@ -15,15 +15,20 @@ export class WeightsError extends Error {
   override readonly name = 'WeightsError';
 }
 
-/** Writes θ with its architecture and format version, atomically. */
-export function saveLearnedOptimizer(file: string, theta: ArrayLike<number>): void {
+/** θ as a weights file's text: with its architecture and format version. */
+export function learnedOptimizerJson(theta: ArrayLike<number>): string {
   const body = {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     architecture: mlpLoptArchitecture(),
     theta: Array.from(theta),
   };
-  writeFileAtomic(file, `${JSON.stringify(body)}\n`);
+  return `${JSON.stringify(body)}\n`;
+}
+
+/** Writes θ as a weights file, atomically. */
+export function saveLearnedOptimizer(file: string, theta: ArrayLike<number>): void {
+  writeFileAtomic(file, learnedOptimizerJson(theta));
 }
 
 /** Reads θ back; throws WeightsError naming what does not match. */

@@ -40,7 +40,7 @@ export async function bench(
   if (options.compareNumpy) times['numpy PES loop'] = [];
   let finalTheta = Number.NaN;
   for (let r = 0; r < options.repeats; r++) {
-    const { trainer } = buildRun(config);
+    const { trainer } = await buildRun(config);
     let started = performance.now();
     const { state } = await runMetaTraining({ trainer });
     times['PES meta-training run']!.push((performance.now() - started) / 1000);

@@ -20,6 +20,7 @@ import {
   mlpLearnedOptimizerRule,
 } from '@pes/learned-opt';
 import type { TopLevelSpec } from 'vega-lite';
+import type { LoptTaskOptions } from '@pes/learned-opt/tasks';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { formatNumber, markdownTable } from '../experiments/methods.js';
@@ -123,7 +124,7 @@ export async function evaluateOptimizer(
 ): Promise<number> {
   const { weights, out, task } = checkOptions(options);
   const learned = loadLearnedOptimizer(weights);
-  const defaults = task.metaTask.defaults;
+  const defaults = task.metaTask.defaults as LoptTaskOptions;
   const arch = options.arch ?? defaults.arch!;
   let architecture: readonly number[];
   try {

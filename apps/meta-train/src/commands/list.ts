@@ -1,33 +1,23 @@
-import { estimatorRegistry } from '@pes/core';
-import { taskSpecs } from '../registry.js';
-import { scheduleRegistry } from '@pes/hpo';
-import { EXPERIMENTS } from './experiment.js';
-
-const OBJECTIVES = [
-  ['train-loss', 'training loss of the minibatch each step trained on, summed over the unroll'],
-  ['val-loss', 'loss on a fresh held-out minibatch after each step, summed'],
-  [
-    'val-accuracy',
-    'minus the accuracy on a fresh held-out minibatch after each step (not differentiable)',
-  ],
-] as const;
+import { objectiveRegistry } from '@pes/inner-problems/tasks';
+import { scheduleRegistry } from '@pes/hpo/tasks';
+import { experimentRegistry } from '../experiments/registry.js';
+import { methods, taskSpecs } from '../registry.js';
 import type { Io } from './meta-train.js';
 
+/** Every registry, one line per entry: what `--task`, `--estimator` and the choices accept. */
 export function list(io: Io): number {
+  const sections: [string, readonly { name: string; description: string }[]][] = [
+    ['tasks', taskSpecs],
+    ['estimators', methods],
+    ['schedules (mnist-lr-schedule --schedule)', scheduleRegistry],
+    ['objectives (image tasks --objective)', objectiveRegistry],
+    ['experiments', experimentRegistry],
+  ];
   const width =
-    Math.max(
-      ...[...taskSpecs, ...estimatorRegistry, ...scheduleRegistry].map((x) => x.name.length),
-    ) + 2;
-  io.out('tasks:');
-  for (const s of taskSpecs) io.out(`  ${s.name.padEnd(width)}${s.description}`);
-  io.out('estimators:');
-  for (const e of estimatorRegistry) io.out(`  ${e.name.padEnd(width)}${e.description}`);
-  io.out('schedules (mnist-lr-schedule --schedule):');
-  for (const s of scheduleRegistry) io.out(`  ${s.name.padEnd(width)}${s.description}`);
-  io.out('objectives (image tasks --objective):');
-  for (const [name, description] of OBJECTIVES) io.out(`  ${name.padEnd(width)}${description}`);
-  io.out('experiments:');
-  for (const [name, description] of Object.entries(EXPERIMENTS))
-    io.out(`  ${name.padEnd(width)}${description}`);
+    Math.max(...sections.flatMap(([, entries]) => entries.map((e) => e.name.length))) + 2;
+  for (const [title, entries] of sections) {
+    io.out(`${title}:`);
+    for (const e of entries) io.out(`  ${e.name.padEnd(width)}${e.description}`);
+  }
   return 0;
 }

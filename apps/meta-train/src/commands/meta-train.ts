@@ -7,15 +7,13 @@ import {
   type IterationRecord,
   type MetaTrainer,
   type MetaTrainState,
+  type RunSettings,
 } from '@pes/core';
 import { isDeepStrictEqual } from 'node:util';
-import { buildRun, prepareBackend, taskOptions } from '../build.js';
-import { flagOf, resolveConfig, type RunConfig } from '../config.js';
+import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { stringify } from 'yaml';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { progressBar, progressReporter } from '../progress.js';
-import { findTaskSpec } from '../registry.js';
-import { writeReport } from '../report.js';
+import { findTaskSpec, flagOf } from '../registry.js';
 import { RunDirectory } from '../run-directory.js';
 
 export interface Io {
@@ -25,14 +23,15 @@ export interface Io {
   tty?: boolean;
 }
 
-export interface MetaTrainFlags extends Partial<Omit<RunConfig, 'task'>> {
-  task?: string;
-  out?: string;
-  resume?: string;
-  overwrite?: boolean;
-  config?: string;
-  printConfig?: boolean;
-}
+export type MetaTrainFlags = Partial<RunSettings> &
+  Record<string, unknown> & {
+    task?: string;
+    out?: string;
+    resume?: string;
+    overwrite?: boolean;
+    config?: string;
+    printConfig?: boolean;
+  };
 
 /** What a checkpoint file holds: the settings it was made under and the trainer's state. */
 interface CheckpointContents {
@@ -56,8 +55,10 @@ export async function metaTrain(
     io.out(stringify(config).trimEnd());
     return 0;
   }
+  // The task, the tensor backend and the reports load only once the settings are known good.
+  const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = buildRun(config); // every setting is checked before anything is written
+  const { task, trainer } = await buildRun(config); // every setting is checked before anything is written
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
   run.writeConfig(config);
@@ -90,8 +91,9 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
     }
   }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = buildRun(config);
+  const { task, trainer } = await buildRun(config);
   let contents: CheckpointContents;
   let state: MetaTrainState;
   try {
@@ -133,6 +135,10 @@ async function execute(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const [{ progressBar, progressReporter }, { writeReport }] = await Promise.all([
+    import('../progress.js'),
+    import('../report.js'),
+  ]);
   const started = performance.now();
   const bar = io.tty
     ? progressBar({ total: trainer.iterations, startIteration: initial.iteration })
@@ -171,7 +177,9 @@ async function execute(
       return EXIT_INTERRUPTED;
     }
     run.writeResult(result(config, state));
-    const artifacts = findTaskSpec(config.task).saveArtifacts?.(state.theta, run.dir) ?? [];
+    const artifacts = [];
+    for (const artifact of (await findTaskSpec(config.task).artifacts?.(state.theta)) ?? [])
+      artifacts.push(run.writeArtifact(artifact.file, artifact.contents));
     const reportFile = await writeReport(run.dir);
     for (const line of summary(config, state, run, (performance.now() - started) / 1000)) {
       io.out(line);
@@ -208,17 +216,12 @@ function summary(
       : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(Math.hypot(...Array.from(state.theta, (v, i) => v - first.theta[i]!)))}`,
   ];
   if (spec.describeTheta) {
-    const options = taskOptions(config);
+    const options = taskOptionsOf(config);
     lines.push(`  before             ${spec.describeTheta(first.theta, options)}`);
     lines.push(`  after              ${spec.describeTheta(state.theta, options)}`);
   }
-  const figures: [string, string][] = [
-    ['valAccuracy', 'val accuracy'],
-    ['valLoss', 'val loss'],
-    ['evalReturn', 'eval return'],
-    ['evalLoss', 'full-run objective'],
-  ];
-  for (const [key, label] of figures) {
+  const figures = [...(spec.figures ?? []), { key: 'evalLoss', label: 'full-run objective' }];
+  for (const { key, label } of figures) {
     const before = first.evaluation[key];
     const after = last.evaluation[key];
     if (before !== undefined && after !== undefined)

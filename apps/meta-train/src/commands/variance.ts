@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeKey, unrollVariance, writeFileAtomic } from '@pes/core';
-import { buildRun, prepareBackend, taskOptions } from '../build.js';
+import { buildRun, prepareBackend } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { formatNumber, markdownTable } from '../experiments/methods.js';
 import { plotSpec } from '../experiments/variance.js';
 import { writePlot } from '../plots.js';
-import { findTaskSpec } from '../registry.js';
 import type { Io } from './meta-train.js';
 
 export interface VarianceCommandOptions {
@@ -36,8 +35,8 @@ export async function variance(options: VarianceCommandOptions, io: Io): Promise
     ...(options.sigma !== undefined ? { sigma: options.sigma } : {}),
   });
   await prepareBackend(config, io.out);
-  buildRun(config); // checks the settings the way meta-train does
-  const task = findTaskSpec(config.task).create(taskOptions(config));
+  // Built the way meta-train builds it: the same checks, the same task.
+  const { task } = await buildRun(config);
   if (!Number.isFinite(task.horizon))
     throw new UsageError(
       `task ${task.name} never ends; the variance analysis needs finite episodes`,

@@ -39,7 +39,7 @@ export async function runMethods(
       task,
       estimator: method.estimator,
     });
-    const { trainer } = buildRun(config);
+    const { trainer } = await buildRun(config);
     const started = performance.now();
     const { state } = await runMetaTraining({ trainer });
     const run = summarise(method, config, state, (performance.now() - started) / 1000);

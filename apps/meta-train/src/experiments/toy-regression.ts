@@ -26,7 +26,7 @@ export async function toyRegressionExperiment(
   resolution: number,
   io: Io,
 ): Promise<void> {
-  const task = toyRegressionTask(shared.horizon);
+  const task = toyRegressionTask(shared.horizon as number | undefined);
   const surface = metaLossSurface((theta) => task.metaObjective(theta), resolution);
   const runs = await runMethods('toy-regression', TOY_METHODS, shared, (run) =>
     io.out(

@@ -8,7 +8,8 @@ import { persistentEs } from './pes.js';
 import { truncatedEs } from './truncated-es.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
-export interface EstimatorEntry {
+/** What the command line and `pes list` need to know of a method, whatever it is. */
+export interface MethodDescription {
   readonly name: string;
   readonly description: string;
   /** Whether the estimator perturbs θ (and so uses σ and antithetic pairs). */
@@ -19,6 +20,11 @@ export interface EstimatorEntry {
   readonly needsForwardMode: boolean;
   /** Whether the task must have finite episodes. */
   readonly needsFiniteHorizon: boolean;
+  /** Whether the method works on whole episodes and so ignores the unroll length K. */
+  readonly ignoresUnroll: boolean;
+}
+
+export interface EstimatorEntry extends MethodDescription {
   create(task: Task, settings: EstimatorSettings): GradientEstimator;
 }
 
@@ -31,6 +37,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: false,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => persistentEs(task, settings) as GradientEstimator,
   },
   {
@@ -40,6 +47,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: false,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => truncatedEs(task, settings) as GradientEstimator,
   },
   {
@@ -49,6 +57,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: false,
     needsFiniteHorizon: true,
+    ignoresUnroll: true,
     create: (task, settings) => fullEs(task, settings) as GradientEstimator,
   },
   {
@@ -58,6 +67,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: false,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => noiseReuseEs(task, settings) as GradientEstimator,
   },
   {
@@ -67,6 +77,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: true,
     needsForwardMode: false,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => tbptt(task, settings) as GradientEstimator,
   },
   {
@@ -76,6 +87,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: true,
     needsForwardMode: false,
     needsFiniteHorizon: true,
+    ignoresUnroll: true,
     create: (task, settings) => bptt(task, settings) as GradientEstimator,
   },
   {
@@ -85,6 +97,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: true,
     needsForwardMode: false,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => pesAnalytic(task, settings) as GradientEstimator,
   },
   {
@@ -94,6 +107,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: true,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => rtrl(task, settings) as GradientEstimator,
   },
   {
@@ -103,6 +117,7 @@ export const estimatorRegistry: readonly EstimatorEntry[] = [
     needsDifferentiable: false,
     needsForwardMode: true,
     needsFiniteHorizon: false,
+    ignoresUnroll: false,
     create: (task, settings) => uoro(task, settings) as GradientEstimator,
   },
 ];
@@ -112,7 +127,10 @@ export function findEstimator(name: string): EstimatorEntry | undefined {
 }
 
 /** Why `entry` cannot run on `task`, or undefined when it can. */
-export function estimatorUnsupportedReason(entry: EstimatorEntry, task: Task): string | undefined {
+export function estimatorUnsupportedReason(
+  entry: MethodDescription,
+  task: Task,
+): string | undefined {
   if (entry.needsDifferentiable && !task.differentiable) {
     return `estimator ${entry.name} needs a differentiable task; ${task.name} does not declare one`;
   }

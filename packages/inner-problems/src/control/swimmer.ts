@@ -1,13 +1,5 @@
 import loadMujoco from 'mujoco-js';
-import {
-  foldIn,
-  uniform,
-  type Evaluation,
-  type InitOptions,
-  type Key,
-  type Task,
-  type TaskSpec,
-} from '@pes/core';
+import { foldIn, uniform, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
 import { SWIMMER_XML } from './swimmer-model.js';
 
 type MujocoModule = Awaited<ReturnType<typeof loadMujoco>>;
@@ -238,35 +230,3 @@ export function swimmerTask(
   };
   return task;
 }
-
-/** The paper's Swimmer setup (PAPER.md e): PES K = 100, σ 0.3, SGD 0.1; 10 antithetic pairs; rewards normalised. */
-export const swimmerTaskSpec: TaskSpec = {
-  name: 'swimmer',
-  description: 'MuJoCo Swimmer (3 links, 2 motors) with a linear policy; maximise summed reward',
-  defaults: {
-    estimator: 'pes',
-    horizon: 1000,
-    unrollLength: 100,
-    particles: 20,
-    sigma: 0.3,
-    antithetic: true,
-    stagger: true,
-    fitnessShaping: true,
-    outerOptimizer: 'sgd',
-    outerLr: 0.1,
-    adamB1: 0.9,
-    adamB2: 0.999,
-    momentum: 0.9,
-    clipNorm: 0,
-    iterations: 500,
-    evalEvery: 25,
-    checkpointEvery: 25,
-    seed: 0,
-  },
-  estimatorDefaults: {
-    tes: { sigma: 0.1, outerLr: 0.1 },
-    es: { sigma: 0.3, outerLr: 0.3 },
-  },
-  prepare: loadSwimmerPhysics,
-  create: ({ horizon }) => swimmerTask({ ...(horizon !== undefined ? { horizon } : {}) }),
-};

@@ -1,73 +1,83 @@
-import type { RunDefaults, TaskOptions, TaskSpec } from '@pes/core';
-import { loadImageData, type DatasetName } from '../data/load.js';
-import { imageClassificationTask, type Objective } from './image-classification.js';
-import { parseArchitecture, type Activation } from './network.js';
-import { momentumTensor } from './tensor-optimizers.js';
-import { constantLearningRateRule } from './update-rule.js';
+import { defineTask, type TaskSpec } from '@pes/core';
+import { imageTaskOptions, type ImageTaskOptions } from './options.js';
+import type { InnerUpdateRule } from './update-rule.js';
 
-const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
-const OBJECTIVES = ['train-loss', 'val-loss', 'val-accuracy'] as const;
+/** The figures every image task's evaluation reports beside `evalLoss`. */
+export const imageTaskFigures = [
+  { key: 'valAccuracy', label: 'val accuracy' },
+  { key: 'valLoss', label: 'val loss' },
+];
 
-function oneOf<T extends string>(what: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(`unknown ${what} '${value}'; known: ${allowed.join(', ')}`);
-  }
-  return value as T;
+/**
+ * The image task an options record describes, the implementation (tfjs, the dataset loaders)
+ * loaded on first use. `rule` is what is meta-learned inside it.
+ */
+export async function createImageTask(
+  name: string,
+  options: Required<Pick<ImageTaskOptions, 'dataset' | 'horizon' | 'batchSize'>> & ImageTaskOptions,
+  rule: (features: number) => Promise<InnerUpdateRule>,
+) {
+  const [{ loadImageData }, { imageClassificationTask }, { parseArchitecture }] = await Promise.all(
+    [import('../data/load.js'), import('./image-classification.js'), import('./network.js')],
+  );
+  const data = loadImageData({
+    dataset: options.dataset,
+    ...(options.dataDir ? { dir: options.dataDir } : {}),
+  });
+  return imageClassificationTask({
+    name,
+    data,
+    architecture: parseArchitecture(options.arch ?? `${data.train.features}-100-100-10`),
+    activation: options.activation ?? 'relu',
+    batchSize: options.batchSize,
+    horizon: options.horizon,
+    rule: await rule(data.train.features),
+    objective: options.objective ?? 'train-loss',
+  });
 }
 
 /**
  * A quick HPO task on a real network: θ = [log learning rate] of SGD with momentum 0.9 training
  * an MLP classifier; every particle trains its own copy. Sized for a 2-core machine.
  */
-function constantLearningRateSpec(name: string, dataset: DatasetName, inputs: number): TaskSpec {
-  const defaults: RunDefaults = {
-    estimator: 'pes',
-    dataset,
-    arch: `${inputs}-100-100-10`,
-    batchSize: 100,
-    activation: 'relu',
-    objective: 'train-loss',
-    horizon: 1000,
-    unrollLength: 10,
-    particles: 8,
-    sigma: 0.1,
-    antithetic: true,
-    stagger: true,
-    fitnessShaping: false,
-    outerOptimizer: 'adam',
-    outerLr: 0.05,
-    adamB1: 0.9,
-    adamB2: 0.999,
-    momentum: 0.9,
-    clipNorm: 0,
-    iterations: 100,
-    evalEvery: 25,
-    checkpointEvery: 10,
-    seed: 0,
-  };
-  return {
+function constantLearningRateSpec(
+  name: string,
+  dataset: 'mnist' | 'cifar10',
+  inputs: number,
+): TaskSpec {
+  return defineTask({
     name,
     description: `log learning rate of momentum SGD training an MLP on ${dataset === 'mnist' ? 'MNIST' : 'CIFAR-10'} (tfjs)`,
-    defaults,
-    options: ['dataset', 'dataDir', 'arch', 'batchSize', 'activation', 'objective'],
-    usesTensors: true,
-    create(options: TaskOptions) {
-      const data = loadImageData({
-        dataset: oneOf('dataset', options.dataset ?? dataset, ['mnist', 'cifar10'] as const),
-        ...(options.dataDir ? { dir: options.dataDir } : {}),
-      });
-      return imageClassificationTask({
-        name,
-        data,
-        architecture: parseArchitecture(options.arch ?? defaults.arch!),
-        activation: oneOf<Activation>('activation', options.activation ?? 'relu', ACTIVATIONS),
-        batchSize: options.batchSize ?? 100,
-        horizon: options.horizon ?? defaults.horizon!,
-        rule: constantLearningRateRule(momentumTensor(0.9), 0.01),
-        objective: oneOf<Objective>('objective', options.objective ?? 'train-loss', OBJECTIVES),
-      });
+    options: imageTaskOptions,
+    defaults: {
+      horizon: 1000,
+      dataset,
+      arch: `${inputs}-100-100-10`,
+      batchSize: 100,
+      activation: 'relu',
+      objective: 'train-loss',
+      outerLr: 0.05,
     },
-  };
+    figures: imageTaskFigures,
+    usesTensors: true,
+    create: (options) =>
+      createImageTask(
+        name,
+        {
+          ...options,
+          dataset: options.dataset ?? dataset,
+          horizon: options.horizon ?? 1000,
+          batchSize: options.batchSize ?? 100,
+        },
+        async () => {
+          const [{ momentumTensor }, { constantLearningRateRule }] = await Promise.all([
+            import('./tensor-optimizers.js'),
+            import('./update-rule.js'),
+          ]);
+          return constantLearningRateRule(momentumTensor(0.9), 0.01);
+        },
+      ),
+  });
 }
 
 export const mnistMlpTaskSpec = constantLearningRateSpec('mnist-mlp', 'mnist', 784);

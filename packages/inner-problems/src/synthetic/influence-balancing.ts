@@ -1,4 +1,11 @@
-import type { Evaluation, StepJacobians, Task, TaskSpec, UnrollResult } from '@pes/core';
+import {
+  defineTask,
+  type Evaluation,
+  type StepJacobians,
+  type Task,
+  type UnrollResult,
+} from '@pes/core';
+import { z } from 'zod';
 
 /**
  * Influence balancing (Tallec & Ollivier 2017, UORO; PAPER.md a): a 23-dimensional linear
@@ -153,24 +160,17 @@ export function influenceBalancingTask(): InfluenceBalancingTask {
 }
 
 /** The paper's influence-balancing setup: PES, K = 1, N = 1000, σ = 0.1, SGD 1e-4, 3000 iterations, seed 3. */
-export const influenceBalancingTaskSpec: TaskSpec = {
+export const influenceBalancingTaskSpec = defineTask({
   name: 'influence-balancing',
   description:
     '23-dim linear system whose one-step and long-run responses to θ disagree (UORO paper)',
+  // It never ends its episodes: no horizon to set.
+  options: z.strictObject({}),
   defaults: {
-    estimator: 'pes',
     unrollLength: 1,
     particles: 1000,
-    sigma: 0.1,
-    antithetic: true,
-    stagger: true,
-    fitnessShaping: false,
     outerOptimizer: 'sgd',
     outerLr: 1e-4,
-    adamB1: 0.9,
-    adamB2: 0.999,
-    momentum: 0.9,
-    clipNorm: 0,
     iterations: 3000,
     evalEvery: 100,
     checkpointEvery: 500,
@@ -181,12 +181,5 @@ export const influenceBalancingTaskSpec: TaskSpec = {
     rtrl: { particles: 1 },
     uoro: { particles: 1, outerLr: 1e-5 },
   },
-  create({ horizon }) {
-    if (horizon !== undefined) {
-      throw new RangeError(
-        `influence-balancing never ends its episodes; it takes no horizon (got ${horizon})`,
-      );
-    }
-    return influenceBalancingTask();
-  },
-};
+  create: async () => influenceBalancingTask(),
+});

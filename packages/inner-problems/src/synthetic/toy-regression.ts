@@ -1,11 +1,13 @@
-import type {
-  Evaluation,
-  InitOptions,
-  StepJacobians,
-  Task,
-  TaskSpec,
-  UnrollResult,
+import {
+  defineTask,
+  horizonOption,
+  type Evaluation,
+  type InitOptions,
+  type StepJacobians,
+  type Task,
+  type UnrollResult,
 } from '@pes/core';
+import { z } from 'zod';
 
 /**
  * The paper's toy 2-D regression (PAPER.md b): plain SGD on
@@ -216,28 +218,18 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
 }
 
 /** The paper's toy-regression setup: PES, K = 10, N = 100, σ = 0.3, Adam 1e-2 with β1 = 0.99. */
-export const toyRegressionTaskSpec: TaskSpec = {
+export const toyRegressionTaskSpec = defineTask({
   name: 'toy-regression',
   description: 'learning-rate schedule of SGD on a 2-D loss with an erratic meta-loss surface',
+  options: z.strictObject({ horizon: horizonOption.optional() }),
   defaults: {
-    estimator: 'pes',
     horizon: TOY_HORIZON,
-    unrollLength: 10,
     particles: 100,
     sigma: 0.3,
-    antithetic: true,
-    stagger: true,
-    fitnessShaping: false,
-    outerOptimizer: 'adam',
-    outerLr: 1e-2,
     adamB1: 0.99,
-    adamB2: 0.999,
-    momentum: 0.9,
-    clipNorm: 0,
     iterations: 5000,
     evalEvery: 10,
     checkpointEvery: 500,
-    seed: 0,
   },
   estimatorDefaults: {
     es: { sigma: 1 },
@@ -246,5 +238,5 @@ export const toyRegressionTaskSpec: TaskSpec = {
     rtrl: { particles: 1 },
     uoro: { particles: 1 },
   },
-  create: ({ horizon }) => toyRegressionTask(horizon ?? TOY_HORIZON),
-};
+  create: async ({ horizon }) => toyRegressionTask(horizon ?? TOY_HORIZON),
+});

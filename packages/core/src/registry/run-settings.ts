@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of a meta-training run that does not belong to one task: the estimator, its
+ * noise, the outer optimizer, the loop. A task's own options (its dataset, its network, its
+ * schedule) are declared by the task and merged over these (see `TaskSpec.options`).
+ *
+ * Each field's description and `meta` (`flag`, `valueName`, `negate`) are what the command line,
+ * `--help`, config-file validation and the playground's forms are derived from.
+ */
+export const runSettingsSchema = z.strictObject({
+  estimator: z
+    .string()
+    .min(1)
+    .describe('gradient estimator (pes list)')
+    .meta({ valueName: 'name' }),
+  unrollLength: z
+    .number()
+    .int()
+    .positive()
+    .describe('inner steps per truncated unroll')
+    .meta({ flag: 'unroll', valueName: 'K' }),
+  particles: z
+    .number()
+    .int()
+    .positive()
+    .describe('particles per estimate (even with antithetic pairs)')
+    .meta({ valueName: 'N' }),
+  sigma: z
+    .number()
+    .positive()
+    .finite()
+    .describe('standard deviation of the perturbations')
+    .meta({ valueName: 'S' }),
+  antithetic: z
+    .boolean()
+    .describe('one-sided perturbations instead of antithetic pairs')
+    .meta({ negate: true }),
+  stagger: z.boolean().describe('start every particle at inner step 0').meta({ negate: true }),
+  fitnessShaping: z
+    .boolean()
+    .describe(
+      'standardise the particle objectives (divide by their spread; one-sided: centre first)',
+    ),
+  outerOptimizer: z.enum(['sgd', 'momentum', 'adam']).describe('outer optimizer'),
+  outerLr: z.number().positive().finite().describe('outer learning rate').meta({ valueName: 'LR' }),
+  adamB1: z.number().min(0).lt(1).describe("Adam's β1").meta({ valueName: 'B1' }),
+  adamB2: z.number().min(0).lt(1).describe("Adam's β2").meta({ valueName: 'B2' }),
+  momentum: z
+    .number()
+    .min(0)
+    .lt(1)
+    .describe('momentum of the outer momentum optimizer')
+    .meta({ valueName: 'M' }),
+  clipNorm: z
+    .number()
+    .min(0)
+    .finite()
+    .describe('clip the meta-gradient to this global norm (0: off)')
+    .meta({ valueName: 'C' }),
+  iterations: z.number().int().min(0).describe('outer iterations').meta({ valueName: 'I' }),
+  evalEvery: z
+    .number()
+    .int()
+    .min(0)
+    .describe('evaluate θ every E iterations (0: start and end only)')
+    .meta({ valueName: 'E' }),
+  checkpointEvery: z
+    .number()
+    .int()
+    .min(0)
+    .describe('write a checkpoint every N iterations')
+    .meta({ valueName: 'N' }),
+  checkpointSeconds: z
+    .number()
+    .min(0)
+    .finite()
+    .describe('also checkpoint every S seconds (0: off)')
+    .meta({ valueName: 'S' })
+    // Runs written before this setting existed read as 0.
+    .default(0),
+  seed: z.number().int().describe('random seed').meta({ valueName: 'S' }),
+});
+
+export type RunSettings = z.infer<typeof runSettingsSchema>;
+export type OuterOptimizerName = RunSettings['outerOptimizer'];
+
+/**
+ * The shared base every task's defaults override: what most of the paper's setups use. A task
+ * states only where it differs.
+ */
+export const baseRunSettings: RunSettings = {
+  estimator: 'pes',
+  unrollLength: 10,
+  particles: 8,
+  sigma: 0.1,
+  antithetic: true,
+  stagger: true,
+  fitnessShaping: false,
+  outerOptimizer: 'adam',
+  outerLr: 0.01,
+  adamB1: 0.9,
+  adamB2: 0.999,
+  momentum: 0.9,
+  clipNorm: 0,
+  iterations: 100,
+  evalEvery: 25,
+  checkpointEvery: 10,
+  checkpointSeconds: 0,
+  seed: 0,
+};
+
+/** The episode length T, an option of every task whose episodes end. */
+export const horizonOption = z
+  .number()
+  .int()
+  .positive()
+  .describe('inner steps per episode')
+  .meta({ valueName: 'T' });

@@ -1,0 +1,56 @@
+import { horizonOption } from '@pes/core';
+import { z } from 'zod';
+
+/** What an image task can report as its per-step loss, with the words `pes list` uses. */
+export const objectiveRegistry = [
+  {
+    name: 'train-loss',
+    description: 'training loss of the minibatch each step trained on, summed over the unroll',
+  },
+  { name: 'val-loss', description: 'loss on a fresh held-out minibatch after each step, summed' },
+  {
+    name: 'val-accuracy',
+    description:
+      'minus the accuracy on a fresh held-out minibatch after each step (not differentiable)',
+  },
+] as const;
+
+export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+export const DATASETS = ['mnist', 'cifar10'] as const;
+
+const objective = z
+  .enum(objectiveRegistry.map((o) => o.name) as ['train-loss', 'val-loss', 'val-accuracy'])
+  .describe('per-step loss of the inner problem (pes list: objectives)')
+  .meta({ aliases: ['meta-loss'], valueName: 'name' });
+
+/**
+ * The options of every task that trains an MLP classifier on images: which data, which network,
+ * what the meta-objective measures. Tasks built on it pick the fields they read.
+ */
+export const imageTaskOptions = z.strictObject({
+  horizon: horizonOption.optional(),
+  dataset: z.enum(DATASETS).describe('dataset of an image task').optional(),
+  dataDir: z
+    .string()
+    .min(1)
+    .describe('directory of the official dataset files (MNIST IDX, CIFAR-10 binary)')
+    .meta({ valueName: 'DIR' })
+    .optional(),
+  arch: z
+    .string()
+    .regex(/^\d+(-\d+)+$/, 'expected layer sizes joined by -, like 784-100-100-10')
+    .describe('MLP layer sizes, e.g. 784-100-100-10')
+    .meta({ valueName: 'sizes' })
+    .optional(),
+  batchSize: z
+    .number()
+    .int()
+    .positive()
+    .describe('inner minibatch size')
+    .meta({ flag: 'batch', valueName: 'B' })
+    .optional(),
+  activation: z.enum(ACTIVATIONS).describe('hidden activation').optional(),
+  objective: objective.optional(),
+});
+
+export type ImageTaskOptions = z.infer<typeof imageTaskOptions>;

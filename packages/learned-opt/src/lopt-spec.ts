@@ -1,0 +1,42 @@
+import { defineTask, type TaskSpec } from '@pes/core';
+import { imageTaskFigures, imageTaskOptions } from '@pes/inner-problems/tasks';
+import type { z } from 'zod';
+
+/** The image task's options but the activation: the learned optimizer's networks use ReLU. */
+export const loptTaskOptions = imageTaskOptions.omit({ activation: true });
+export type LoptTaskOptions = z.infer<typeof loptTaskOptions>;
+
+function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
+  return defineTask({
+    name,
+    description: `MLP learned optimizer (θ: 1,762 numbers) training an MLP on ${dataset === 'mnist' ? 'MNIST' : 'CIFAR-10'}; meta-loss on held-out data`,
+    options: loptTaskOptions,
+    defaults: {
+      horizon: 200,
+      dataset,
+      arch: dataset === 'mnist' ? '784-32-10' : '3072-32-10',
+      batchSize: 32,
+      objective: 'val-loss',
+      sigma: 0.01,
+      outerLr: 3e-4,
+    },
+    figures: imageTaskFigures,
+    usesTensors: true,
+    async create(options) {
+      const { loptTask } = await import('./lopt-task.js');
+      return loptTask(name, {
+        ...options,
+        dataset: options.dataset ?? dataset,
+        horizon: options.horizon ?? 200,
+        batchSize: options.batchSize ?? 32,
+      });
+    },
+    async artifacts(theta) {
+      const { learnedOptimizerJson } = await import('./weights-file.js');
+      return [{ file: 'learned-optimizer.json', contents: learnedOptimizerJson(theta) }];
+    },
+  });
+}
+
+export const loptMnistTaskSpec = loptSpec('lopt-mnist', 'mnist');
+export const loptCifar10TaskSpec = loptSpec('lopt-cifar10', 'cifar10');

@@ -1,0 +1,8 @@
+/** The tasks this package provides, as registry entries (implementations load when a run builds them). */
+import type { TaskSpec } from '@pes/core';
+import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-spec.js';
+
+export { loptCifar10TaskSpec, loptMnistTaskSpec, loptTaskOptions } from './lopt-spec.js';
+export type { LoptTaskOptions } from './lopt-spec.js';
+
+export const learnedOptTasks: readonly TaskSpec[] = [loptMnistTaskSpec, loptCifar10TaskSpec];
