@@ -13,7 +13,7 @@ import type { LrScheduleOptions } from './lr-schedule-spec.js';
 import { DEFAULT_KNOTS } from './lr-schedule-spec.js';
 import { findSchedule } from './schedule-registry.js';
 
-/** Inner momentum of the paper's MNIST runs (PAPER.md c). */
+/** Inner momentum of the paper's MNIST runs (docs/paper.md c). */
 const INNER_MOMENTUM = 0.9;
 
 function checked<T extends string>(what: string, value: string, allowed: readonly T[]): T {

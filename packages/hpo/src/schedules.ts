@@ -16,7 +16,7 @@ function at(theta: ArrayLike<number>, i: number): number {
   return v;
 }
 
-/** lr_t = exp(θ0)·(T − t)/T + exp(θ1)·t/T: the toy problem's schedule (PAPER.md b). */
+/** lr_t = exp(θ0)·(T − t)/T + exp(θ1)·t/T: the toy problem's schedule (docs/paper.md b). */
 export function linearSchedule(horizon: number): Schedule {
   return {
     name: 'linear',
@@ -27,7 +27,7 @@ export function linearSchedule(horizon: number): Schedule {
   };
 }
 
-/** lr_t = exp(θ0) / (1 + t/5000)^exp(θ1): the paper's MNIST schedule (PAPER.md c). */
+/** lr_t = exp(θ0) / (1 + t/5000)^exp(θ1): the paper's MNIST schedule (docs/paper.md c). */
 export function inverseTimeDecaySchedule(decaySteps = 5000): Schedule {
   return {
     name: 'inverse-time-decay',

@@ -12,7 +12,7 @@ import {
 } from './mlp-lopt.js';
 
 /**
- * The MLP learned optimizer written out exactly as PAPER.md d reads: six momenta per tensor, a
+ * The MLP learned optimizer written out exactly as docs/paper.md d reads: six momenta per tensor, a
  * 19-column feature matrix per tensor, three matMuls per tensor. Kept as the reference the fast
  * rule (`mlpLearnedOptimizerRule`) is tested against and benchmarked beside; state is six
  * tensors of the parameter's shape per tensor.

@@ -4,7 +4,7 @@ import type { InnerUpdateRule } from '@pes/inner-problems';
 import { learnedOptimizerRule, type TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 
 /**
- * The MLP learned optimizer of learned_optimization's `MLPLOpt` (PAPER.md d). Per parameter it
+ * The MLP learned optimizer of learned_optimization's `MLPLOpt` (docs/paper.md d). Per parameter it
  * reads 19 features — the gradient, the value and six momenta (decays 0.1 … 0.9999), each of
  * these eight divided by its root mean square over the tensor, then eleven step features
  * tanh(t/τ − 1) — through hidden layers of 32 and 32 to a direction and a magnitude, and steps
@@ -110,7 +110,7 @@ function featureUpdateMatrices() {
 /**
  * The MLP learned optimizer as a function of θ. Per tensor of n parameters, everything large is
  * a plain 2-D matMul with the n-row matrix on the left (XNNPACK's fast path on WebAssembly, see
- * PERFORMANCE.md):
+ * docs/performance.md):
  * - features F' = g·G + p·P + F·M (see `featureUpdateMatrices`), kept as the state;
  * - their mean squares per column as a ones-row matMul; the normalisation x / √(ε + mean x²)
  *   is folded into the first layer's weights (diag(r)·W1 is 8 × 32), so no n × 8 multiply;

@@ -47,7 +47,7 @@ describe('MLP learned optimizer', () => {
     tf.dispose([...params, ...grads, ...state, ...next.params, ...next.state]);
   });
 
-  it('equals the direct transcription of PAPER.md d (19-column features, six momentum tensors) over ten steps', () => {
+  it('equals the direct transcription of docs/paper.md d (19-column features, six momentum tensors) over ten steps', () => {
     // A θ whose output layer is large enough that direction and magnitude vary visibly.
     const theta = initialMlpLoptTheta(makeKey(3));
     const { blocks } = mlpLoptLayout();

@@ -41,7 +41,7 @@ function flopsPerNetworkStep(sizes: readonly number[], batch: number): number {
 
 function numpyStep(particles: number, options: InnerStepOptions): number[] {
   const env = { ...process.env };
-  // PERFORMANCE.md: these two slow a current OpenBLAS down; unset them for the reference only.
+  // docs/performance.md: these two slow a current OpenBLAS down; unset them for the reference only.
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   try {

@@ -50,7 +50,7 @@ function realBatch(options: LoptUpdateOptions, key: Key): Batch {
 /**
  * `pes bench lopt-update`: for every particle's network of the learned-optimizer task, the
  * median cost of the inner forward + backward pass next to one update by the MLP learned
- * optimizer (the formulation the tasks use and the direct transcription of PAPER.md d), and
+ * optimizer (the formulation the tasks use and the direct transcription of docs/paper.md d), and
  * by Adam for scale — interleaved in each repeat, so all columns see the same machine load.
  */
 export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promise<number> {

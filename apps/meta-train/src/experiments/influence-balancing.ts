@@ -7,7 +7,7 @@ import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } 
 import { writeFileAtomic } from '@pes/core';
 import { join } from 'node:path';
 
-/** The methods of the paper's influence-balancing figure (PAPER.md a). */
+/** The methods of the paper's influence-balancing figure (docs/paper.md a). */
 export const INFLUENCE_METHODS: readonly Method[] = [
   { label: 'TBPTT K=1', estimator: 'tbptt', overrides: { unrollLength: 1 } },
   { label: 'TBPTT K=10', estimator: 'tbptt', overrides: { unrollLength: 10 } },

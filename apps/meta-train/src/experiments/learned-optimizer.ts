@@ -26,8 +26,8 @@ export interface LearnedOptimizerExperimentOptions {
 }
 
 /**
- * PAPER.md d at a 2-core scale: measured here, N = 16 and outer Adam 3e-3 lower the meta-loss
- * faster than N = 8 or Adam 3e-4 within a few hundred iterations (README).
+ * docs/paper.md d at a 2-core scale: measured here, N = 16 and outer Adam 3e-3 lower the meta-loss
+ * faster than N = 8 or Adam 3e-4 within a few hundred iterations (docs/results.md d).
  */
 export const LEARNED_OPTIMIZER_DEFAULTS: LearnedOptimizerExperimentOptions = {
   iterations: 600,

@@ -43,7 +43,7 @@ interface Job {
 }
 
 /**
- * PAPER.md c at a 2-core scale: PES and truncated ES with K = 10 and 100, and random search at
+ * docs/paper.md c at a 2-core scale: PES and truncated ES with K = 10 and 100, and random search at
  * the same inner-step budget, on the training-loss and the validation-accuracy objectives,
  * each a `pes meta-train` child process; meanwhile the full-run objectives over a grid of θ.
  */

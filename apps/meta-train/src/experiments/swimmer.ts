@@ -28,7 +28,7 @@ const METHODS = [
 ] as const;
 
 /**
- * PAPER.md e at a 2-core scale: PES, truncated ES and full-episode ES on MuJoCo Swimmer over
+ * docs/paper.md e at a 2-core scale: PES, truncated ES and full-episode ES on MuJoCo Swimmer over
  * several seeds, each a `pes meta-train` child process; evaluation return against environment
  * steps (mean and spread over seeds) and a table of final returns.
  */

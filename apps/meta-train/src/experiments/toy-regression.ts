@@ -7,7 +7,7 @@ import type { RunConfig } from '../config.js';
 import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';
 
-/** The methods of the paper's toy-regression figure (PAPER.md b), all with K = 10 where truncated. */
+/** The methods of the paper's toy-regression figure (docs/paper.md b), all with K = 10 where truncated. */
 export const TOY_METHODS: readonly Method[] = [
   { label: 'TBPTT K=10', estimator: 'tbptt' },
   { label: 'RTRL', estimator: 'rtrl' },

@@ -51,7 +51,7 @@ function sumOverEpisode<E>(
 }
 
 /**
- * The paper's variance analysis (PAPER.md f) for any task with finite episodes: the error of
+ * The paper's variance analysis (docs/paper.md f) for any task with finite episodes: the error of
  * the PES gradient summed over the T/K unrolls of one episode, against a full-horizon ES
  * reference with many particles, for each K. As the number of unrolls grows the error first
  * falls, then rises at a rate set by how correlated successive unrolls' gradients are.

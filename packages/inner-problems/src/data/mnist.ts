@@ -9,7 +9,7 @@ const FEATURES = SIDE * SIDE;
 const IMAGE_MAGIC = 2051;
 const LABEL_MAGIC = 2049;
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
-/** The paper's MNIST normalisation (PAPER.md c). */
+/** The paper's MNIST normalisation (docs/paper.md c). */
 export const MNIST_NORMALIZATION = { mean: [0.13066], std: [0.30811] } as const;
 
 function mnistDataset(name: string, pixels: Uint8Array, labels: Uint8Array): ImageDataset {

@@ -96,7 +96,7 @@ function activationGradient(activation: Activation, a: tf.Tensor, upstream: tf.T
 /**
  * Softmax cross-entropy loss (mean over the batch) and its gradient for one network, with a
  * hand-written backward pass: on WebAssembly only plain 2-D matMuls without transpose flags
- * reach XNNPACK, so every transpose is explicit (PERFORMANCE.md). Call inside `tf.tidy`.
+ * reach XNNPACK, so every transpose is explicit (docs/performance.md). Call inside `tf.tidy`.
  */
 export function lossAndGradients(
   params: readonly tf.Tensor[],

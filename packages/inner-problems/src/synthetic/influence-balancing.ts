@@ -8,7 +8,7 @@ import {
 import { z } from 'zod';
 
 /**
- * Influence balancing (Tallec & Ollivier 2017, UORO; PAPER.md a): a 23-dimensional linear
+ * Influence balancing (Tallec & Ollivier 2017, UORO; docs/paper.md a): a 23-dimensional linear
  * system s ← A s + θ·sign with A = ½ I + ½ (superdiagonal) and signs ten +1 then thirteen −1.
  * One step of θ raises s[0], but through the chain of states its long-run effect is negative:
  * short truncations see only the first and push θ the wrong way.

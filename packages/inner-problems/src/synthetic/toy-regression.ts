@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 
 /**
- * The paper's toy 2-D regression (PAPER.md b): plain SGD on
+ * The paper's toy 2-D regression (docs/paper.md b): plain SGD on
  *
  *   f(x) = √(x0² + 5) − √5 + sin²(x1)·exp(−5 x0²) + ¼ |x1 − 100|
  *

@@ -10,11 +10,11 @@ import {
 import { DataError } from '../data/dataset.js';
 
 /**
- * A character-level LSTM whose weights are θ (PAPER.md f): one layer, embedding E, hidden H,
+ * A character-level LSTM whose weights are θ (docs/paper.md f): one layer, embedding E, hidden H,
  * batch 1, reading one fixed sequence; the inner "steps" are characters and the loss is the
  * cross-entropy of the next one. Everything runs in Float64Array loops over particles: a
  * 5-unit LSTM step is a few hundred multiply-adds, far below what a tensor op costs to
- * dispatch (PERFORMANCE.md).
+ * dispatch (docs/performance.md).
  */
 export interface CharLstmOptions {
   /** The sequence: T + 1 character codes (indices into the vocabulary). */
