@@ -7,7 +7,7 @@ import {
   makeKey,
   noiseReuseEs,
   normal,
-  pesGradient,
+  perturbationGradient,
   persistentEs,
   perturbations,
   perturbedThetas,
@@ -15,6 +15,7 @@ import {
   truncatedEs,
   type GradientEstimator,
   type Key,
+  type LinearQuadraticTask,
 } from '../src/index.js';
 import { staggeredTruth, summedEstimates } from './quadratic-truth.js';
 import { addInto, standardErrorsFromTruth, totalVariance } from './statistics.js';
@@ -169,7 +170,7 @@ describe('biased estimators are shown biased', () => {
           true,
         );
         const r = task.unroll(state, perturbedThetas(THETA, eps, PARTICLES), UNROLL, unrollKey);
-        const { grad } = pesGradient({
+        const { grad } = perturbationGradient({
           particles: PARTICLES,
           steps: UNROLL,
           dim: task.dim,
@@ -207,6 +208,41 @@ describe('variance and determinism', () => {
     };
     expect(variance(true) / variance(false)).toBeLessThan(MAX_VARIANCE_RATIO);
   });
+
+  // A constant added to every loss leaves the true gradient alone, but adds c K Σ ε / (N σ²)
+  // to an uncentred one-sided estimate. Fitness shaping centres each step's losses, so only
+  // rounding may move the estimate. Episodes of 6 end inside the unrolls of 4 (PES's ξ and
+  // noise-reuse ES's carried ε then weight part of an unroll).
+  const SHIFT = 100;
+  // Centring L + c loses ~c · 2⁻⁵² against per-particle spreads of ~10⁻²: far below this.
+  const SHIFT_RELATIVE_TOLERANCE = 1e-9;
+  const shortTask = linearQuadraticTask(defaultLinearQuadraticConfig(6));
+  const shifted: LinearQuadraticTask = {
+    ...shortTask,
+    unroll(...args) {
+      const r = shortTask.unroll(...args);
+      return { ...r, losses: r.losses.map((l) => l + SHIFT) };
+    },
+  };
+  const oneSided = { particles: PARTICLES, sigma: SIGMA, antithetic: false, fitnessShaping: true };
+  const shaped = {
+    es: (t: LinearQuadraticTask) => fullEs(t, { ...oneSided, unrollLength: t.horizon }),
+    pes: (t: LinearQuadraticTask) => persistentEs(t, { ...oneSided, unrollLength: UNROLL }),
+    tes: (t: LinearQuadraticTask) => truncatedEs(t, { ...oneSided, unrollLength: UNROLL }),
+    nres: (t: LinearQuadraticTask) => noiseReuseEs(t, { ...oneSided, unrollLength: UNROLL }),
+  };
+  for (const [name, make] of Object.entries(shaped)) {
+    it(`${name}, one-sided with fitness shaping: adding ${SHIFT} to every loss moves nothing`, () => {
+      const run = (t: LinearQuadraticTask) =>
+        summedEstimates(make(t) as GradientEstimator, THETA, makeKey(7), 5).sum;
+      const plain = run(shortTask);
+      run(shifted).forEach((g, j) =>
+        expect(Math.abs(g - plain[j]!)).toBeLessThan(
+          SHIFT_RELATIVE_TOLERANCE * Math.abs(plain[j]!),
+        ),
+      );
+    });
+  }
 
   const estimators = {
     es: () => fullEs(task, { particles: PARTICLES, sigma: SIGMA, unrollLength: HORIZON }),

@@ -8,7 +8,7 @@ import {
   meanObjective,
   resolveSettings,
 } from './common.js';
-import { pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { perturbationGradient, perturbations, perturbedThetas } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 /** Full ES keeps nothing between estimates: every estimate runs whole episodes. */
@@ -53,7 +53,7 @@ export function fullEs<S>(
       disposeTaskState(task, start);
       disposeTaskState(task, unrolled.state);
       const { include, excludedCount } = finiteParticles(unrolled.losses, particles, steps, group);
-      const { grad, objectives } = pesGradient({
+      const { grad, objectives } = perturbationGradient({
         particles,
         steps,
         dim,
@@ -64,6 +64,7 @@ export function fullEs<S>(
         sigma,
         include,
         fitnessShaping: s.fitnessShaping,
+        antithetic: s.antithetic,
       });
       return {
         grad,

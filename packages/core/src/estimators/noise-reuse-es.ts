@@ -13,7 +13,12 @@ import {
   zeroRows,
   restartDiverged,
 } from './common.js';
-import { lastEpisodeEnd, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import {
+  lastEpisodeEnd,
+  perturbationGradient,
+  perturbations,
+  perturbedThetas,
+} from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface NoiseReuseEsState<S> {
@@ -79,7 +84,7 @@ export function noiseReuseEs<S>(
         steps,
         group,
       );
-      const { grad, objectives } = pesGradient({
+      const { grad, objectives } = perturbationGradient({
         particles,
         steps,
         dim,
@@ -90,6 +95,7 @@ export function noiseReuseEs<S>(
         sigma,
         include,
         fitnessShaping: s.fitnessShaping,
+        antithetic: s.antithetic,
       });
       const carried = state.carried.slice();
       const redraw = new Uint8Array(particles);

@@ -13,7 +13,12 @@ import {
   zeroRows,
   restartDiverged,
 } from './common.js';
-import { pesAccumulators, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import {
+  pesAccumulators,
+  perturbationGradient,
+  perturbations,
+  perturbedThetas,
+} from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface PesState<S> {
@@ -62,7 +67,7 @@ export function persistentEs<S>(
         steps,
         group,
       );
-      const { grad, objectives } = pesGradient({
+      const { grad, objectives } = perturbationGradient({
         particles,
         steps,
         dim,
@@ -73,6 +78,7 @@ export function persistentEs<S>(
         sigma,
         include,
         fitnessShaping: s.fitnessShaping,
+        antithetic: s.antithetic,
       });
       const accumulators = pesAccumulators(
         state.accumulators,

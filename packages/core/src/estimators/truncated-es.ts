@@ -11,7 +11,7 @@ import {
   snapshotTaskState,
   restartDiverged,
 } from './common.js';
-import { pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { perturbationGradient, perturbations, perturbedThetas } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface TruncatedEsState<S> {
@@ -50,7 +50,7 @@ export function truncatedEs<S>(
       disposeTaskState(task, start);
       disposeTaskState(task, unrolled.state);
       const { include, excludedCount } = finiteParticles(unrolled.losses, particles, steps, group);
-      const { grad, objectives } = pesGradient({
+      const { grad, objectives } = perturbationGradient({
         particles,
         steps,
         dim,
@@ -61,6 +61,7 @@ export function truncatedEs<S>(
         sigma,
         include,
         fitnessShaping: s.fitnessShaping,
+        antithetic: s.antithetic,
       });
       // Same key as the particles: the shared trajectory sees the same data they saw.
       const advanced = task.unroll(state.task, theta, steps, unrollKey);
