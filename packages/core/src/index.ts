@@ -18,15 +18,15 @@ export {
   lastEpisodeEnd,
   pesAccumulators,
   pesAnalyticGradient,
-  pesGradient,
+  perturbationGradient,
   perturbations,
   perturbedThetas,
   tileTheta,
 } from './estimators/pes-gradient.js';
 export type {
   PesAnalyticInput,
-  PesGradientInput,
-  PesGradientOutput,
+  PerturbationGradientInput,
+  PerturbationGradientOutput,
 } from './estimators/pes-gradient.js';
 export { persistentEs } from './estimators/pes.js';
 export type { PesState } from './estimators/pes.js';

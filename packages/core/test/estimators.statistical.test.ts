@@ -7,7 +7,7 @@ import {
   makeKey,
   noiseReuseEs,
   normal,
-  pesGradient,
+  perturbationGradient,
   persistentEs,
   perturbations,
   perturbedThetas,
@@ -15,6 +15,8 @@ import {
   truncatedEs,
   type GradientEstimator,
   type Key,
+  type LinearQuadraticTask,
+  type UnrollResult,
 } from '../src/index.js';
 import { staggeredTruth, summedEstimates } from './quadratic-truth.js';
 import { addInto, standardErrorsFromTruth, totalVariance } from './statistics.js';
@@ -169,7 +171,7 @@ describe('biased estimators are shown biased', () => {
           true,
         );
         const r = task.unroll(state, perturbedThetas(THETA, eps, PARTICLES), UNROLL, unrollKey);
-        const { grad } = pesGradient({
+        const { grad } = perturbationGradient({
           particles: PARTICLES,
           steps: UNROLL,
           dim: task.dim,
@@ -188,7 +190,68 @@ describe('biased estimators are shown biased', () => {
       BIASED_SE,
     );
   });
+
+  // learned_optimization's `compute_pes_grad` switches a particle to ε alone from the step whose
+  // done flag is set on, so the last loss of an episode loses its ξ weight although ξ shaped
+  // it; ours keeps ξ + ε there. Both rules are computed from the same PES runs: the mutant is
+  // ours minus L_end ξ / (N σ²), for each particle whose episode ended inside the unroll.
+  it("learned_optimization's ending-step rule (ε alone) is biased; ours (ξ + ε) is within 4 SE", () => {
+    // Episodes of 6 put an end in most unrolls of 4: the mutant lands ~24 SE off (~11% and ~5%
+    // per component). With episodes of 30 its bias is ~3%, too few SE for this many repeats.
+    const horizon = 6;
+    const truncations = 30;
+    const t = linearQuadraticTask(defaultLinearQuadraticConfig(horizon));
+    const runs = repeatKeys('lopt-ending-step').map((k) => {
+      const { ours, mutant, offsets } = endingStepRules(t, k, truncations);
+      return { ours, mutant, truth: staggeredTruth(t, THETA, offsets, truncations * UNROLL) };
+    });
+    const truths = runs.map((r) => r.truth);
+    const ours = standardErrorsFromTruth(
+      runs.map((r) => r.ours),
+      truths,
+    );
+    const mutant = standardErrorsFromTruth(
+      runs.map((r) => r.mutant),
+      truths,
+    );
+    expect(ours).toBeLessThan(UNBIASED_SE);
+    expect(mutant).toBeGreaterThan(BIASED_SE);
+  });
 });
+
+/**
+ * PES summed over `truncations` staggered estimates (as `summedEstimates`), and the same sum
+ * with every episode's ending step weighted by ε alone (learned_optimization's rule).
+ */
+function endingStepRules(t: LinearQuadraticTask, key: Key, truncations: number) {
+  let last: UnrollResult<unknown> | undefined;
+  const recording: LinearQuadraticTask = {
+    ...t,
+    unroll: (...args) => (last = t.unroll(...args)),
+  };
+  const pes = persistentEs(recording, { particles: PARTICLES, sigma: SIGMA, unrollLength: UNROLL });
+  const [initKey, loopKey] = split(key, 2) as [Key, Key];
+  let state = pes.init(THETA, initKey);
+  const offsets = state.task.t.slice();
+  const ours = new Float64Array(t.dim);
+  const mutant = new Float64Array(t.dim);
+  for (let j = 0; j < truncations; j++) {
+    const xi = state.accumulators;
+    const r = pes.estimate(THETA, state, foldIn(loopKey, j));
+    addInto(ours, r.grad);
+    addInto(mutant, r.grad);
+    for (let p = 0; p < PARTICLES; p++) {
+      const end = last!.done.subarray(p * UNROLL, (p + 1) * UNROLL).indexOf(1);
+      if (end < 0) continue;
+      const loss = last!.losses[p * UNROLL + end]!;
+      for (let i = 0; i < t.dim; i++) {
+        mutant[i]! -= (loss * xi[p * t.dim + i]!) / (PARTICLES * SIGMA * SIGMA);
+      }
+    }
+    state = r.state;
+  }
+  return { ours, mutant, offsets };
+}
 
 describe('variance and determinism', () => {
   it('antithetic sampling has lower variance than one-sided sampling at the same N', () => {
@@ -207,6 +270,41 @@ describe('variance and determinism', () => {
     };
     expect(variance(true) / variance(false)).toBeLessThan(MAX_VARIANCE_RATIO);
   });
+
+  // A constant added to every loss leaves the true gradient alone, but adds c K Σ ε / (N σ²)
+  // to an uncentred one-sided estimate. Fitness shaping centres each step's losses, so only
+  // rounding may move the estimate. Episodes of 6 end inside the unrolls of 4 (PES's ξ and
+  // noise-reuse ES's carried ε then weight part of an unroll).
+  const SHIFT = 100;
+  // Centring L + c loses ~c · 2⁻⁵² against per-particle spreads of ~10⁻²: far below this.
+  const SHIFT_RELATIVE_TOLERANCE = 1e-9;
+  const shortTask = linearQuadraticTask(defaultLinearQuadraticConfig(6));
+  const shifted: LinearQuadraticTask = {
+    ...shortTask,
+    unroll(...args) {
+      const r = shortTask.unroll(...args);
+      return { ...r, losses: r.losses.map((l) => l + SHIFT) };
+    },
+  };
+  const oneSided = { particles: PARTICLES, sigma: SIGMA, antithetic: false, fitnessShaping: true };
+  const shaped = {
+    es: (t: LinearQuadraticTask) => fullEs(t, { ...oneSided, unrollLength: t.horizon }),
+    pes: (t: LinearQuadraticTask) => persistentEs(t, { ...oneSided, unrollLength: UNROLL }),
+    tes: (t: LinearQuadraticTask) => truncatedEs(t, { ...oneSided, unrollLength: UNROLL }),
+    nres: (t: LinearQuadraticTask) => noiseReuseEs(t, { ...oneSided, unrollLength: UNROLL }),
+  };
+  for (const [name, make] of Object.entries(shaped)) {
+    it(`${name}, one-sided with fitness shaping: adding ${SHIFT} to every loss moves nothing`, () => {
+      const run = (t: LinearQuadraticTask) =>
+        summedEstimates(make(t) as GradientEstimator, THETA, makeKey(7), 5).sum;
+      const plain = run(shortTask);
+      run(shifted).forEach((g, j) =>
+        expect(Math.abs(g - plain[j]!)).toBeLessThan(
+          SHIFT_RELATIVE_TOLERANCE * Math.abs(plain[j]!),
+        ),
+      );
+    });
+  }
 
   const estimators = {
     es: () => fullEs(task, { particles: PARTICLES, sigma: SIGMA, unrollLength: HORIZON }),

@@ -1,14 +1,6 @@
-import { normal, split, type Key } from '../random.js';
 import type { Task } from '../task.js';
-import {
-  countEnded,
-  disposeTaskState,
-  finiteParticles,
-  groupSize,
-  meanObjective,
-  resolveSettings,
-} from './common.js';
-import { pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { countEnded, disposeTaskState } from './common.js';
+import { esFamilyEstimator, type EsContext, type Trajectory } from './es-family.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 /** Full ES keeps nothing between estimates: every estimate runs whole episodes. */
@@ -23,58 +15,30 @@ export function fullEs<S>(
   task: Task<S>,
   settings: EstimatorSettings,
 ): GradientEstimator<FullEsState> {
-  const s = resolveSettings(settings, { usesNoise: true });
+  return esFamilyEstimator('es', task, settings, { trajectory: wholeEpisodes });
+}
+
+/** Every estimate starts fresh episodes and keeps nothing, so nothing needs restarting. */
+function wholeEpisodes<S>({ task, settings }: EsContext<S>): Trajectory<S, FullEsState> {
   if (!Number.isFinite(task.horizon)) {
     throw new RangeError(
       `full-horizon ES needs a task whose episodes end; ${task.name} never ends`,
     );
   }
-  const { particles, sigma } = s;
-  const steps = task.horizon;
-  const dim = task.dim;
-  const group = groupSize(s);
   return {
-    name: 'es',
+    steps: task.horizon,
     init: () => ({}),
-    estimate(theta, _state, key) {
-      const [noiseKey, initKey, unrollKey] = split(key, 3) as [Key, Key, Key];
-      const eps = perturbations(
-        normal(noiseKey, (particles / group) * dim),
-        particles,
-        dim,
-        sigma,
-        s.antithetic,
-      );
+    begin(_state, [initKey, unrollKey]) {
       // All particles share one initial state: common random numbers lower the variance.
       const initial = task.init(initKey, 1);
-      const start = task.gather(initial, new Int32Array(particles));
+      const start = task.gather(initial, new Int32Array(settings.particles));
       disposeTaskState(task, initial);
-      const unrolled = task.unroll(start, perturbedThetas(theta, eps, particles), steps, unrollKey);
+      return { start, unrollKey };
+    },
+    end(_state, { start, unrolled }) {
       disposeTaskState(task, start);
       disposeTaskState(task, unrolled.state);
-      const { include, excludedCount } = finiteParticles(unrolled.losses, particles, steps, group);
-      const { grad, objectives } = pesGradient({
-        particles,
-        steps,
-        dim,
-        losses: unrolled.losses,
-        done: unrolled.done,
-        accumulators: new Float64Array(particles * dim),
-        eps,
-        sigma,
-        include,
-        fitnessShaping: s.fitnessShaping,
-      });
-      return {
-        grad,
-        metaLoss: meanObjective(objectives, include),
-        state: {},
-        metrics: {
-          innerSteps: particles * steps,
-          episodesEnded: countEnded(unrolled.done),
-          nonFiniteParticles: excludedCount,
-        },
-      };
+      return { state: {}, episodesEnded: countEnded(unrolled.done), innerSteps: 0 };
     },
     snapshot: () => ({}),
     restore: () => ({}),

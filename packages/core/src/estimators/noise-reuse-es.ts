@@ -1,19 +1,7 @@
-import { normal, split, type Key } from '../random.js';
 import type { Task } from '../task.js';
-import {
-  countEnded,
-  disposeTaskState,
-  finiteParticles,
-  groupSize,
-  meanObjective,
-  resolveSettings,
-  restoreTaskState,
-  snapshotTaskState,
-  staggerOffsets,
-  zeroRows,
-  restartDiverged,
-} from './common.js';
-import { lastEpisodeEnd, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { zeroRows } from './common.js';
+import { esFamilyEstimator, persistentParticles, type EsStrategy } from './es-family.js';
+import { lastEpisodeEnd } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface NoiseReuseEsState<S> {
@@ -40,94 +28,53 @@ export function noiseReuseEs<S>(
   task: Task<S>,
   settings: EstimatorSettings,
 ): GradientEstimator<NoiseReuseEsState<S>> {
-  const s = resolveSettings(settings, { usesNoise: true });
-  const { particles, unrollLength: steps, sigma } = s;
+  return esFamilyEstimator('nres', task, settings, reusedNoise(task, settings));
+}
+
+type ReusedNoise = Omit<NoiseReuseEsState<unknown>, 'task'>;
+
+/** One ε per particle and episode, and the previous ε for an episode begun inside an unroll. */
+function reusedNoise<S>(
+  task: Task<S>,
+  { particles, unrollLength: steps }: EstimatorSettings,
+): EsStrategy<S, { task: S }, ReusedNoise> {
   const dim = task.dim;
-  const group = groupSize(s);
   return {
-    name: 'nres',
-    init(_theta, key) {
-      const [initKey, staggerKey] = split(key, 2) as [Key, Key];
-      const stepOffsets = staggerOffsets(staggerKey, task as Task, s, steps);
-      return {
-        task: task.init(initKey, particles, { stepOffsets }),
-        eps: new Float64Array(particles * dim),
-        carried: new Float64Array(particles * dim),
-        redraw: new Uint8Array(particles).fill(1),
-      };
-    },
-    estimate(theta, state, key) {
-      const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
+    trajectory: (context) => persistentParticles(context, true),
+    noise: () => ({
+      eps: new Float64Array(particles * dim),
+      carried: new Float64Array(particles * dim),
+      redraw: new Uint8Array(particles).fill(1),
+    }),
+    perturb(noise, sample) {
       // New noise only for particles whose episode ended: draw it only when some did.
-      const eps = state.eps.slice();
-      if (state.redraw.some((r) => r === 1)) {
-        const z = normal(noiseKey, (particles / group) * dim);
-        const fresh = perturbations(z, particles, dim, sigma, s.antithetic);
+      const eps = noise.eps.slice();
+      if (noise.redraw.some((r) => r === 1)) {
+        const fresh = sample();
         for (let p = 0; p < particles; p++) {
-          if (state.redraw[p]) eps.set(fresh.subarray(p * dim, (p + 1) * dim), p * dim);
+          if (noise.redraw[p]) eps.set(fresh.subarray(p * dim, (p + 1) * dim), p * dim);
         }
       }
-      const unrolled = task.unroll(
-        state.task,
-        perturbedThetas(theta, eps, particles),
-        steps,
-        unrollKey,
-      );
-      const { include, excluded, excludedCount } = finiteParticles(
-        unrolled.losses,
-        particles,
-        steps,
-        group,
-      );
-      const { grad, objectives } = pesGradient({
-        particles,
-        steps,
-        dim,
-        losses: unrolled.losses,
-        done: unrolled.done,
-        accumulators: state.carried,
-        eps,
-        sigma,
-        include,
-        fitnessShaping: s.fitnessShaping,
-      });
-      const carried = state.carried.slice();
+      return eps;
+    },
+    // Every unroll's losses weighted by the episode's ε (and a carried ε, as PES's ξ).
+    accumulated: (noise) => noise.carried,
+    advance(noise, eps, done) {
+      const carried = noise.carried.slice();
       const redraw = new Uint8Array(particles);
       for (let p = 0; p < particles; p++) {
-        const end = lastEpisodeEnd(unrolled.done, p, steps);
+        const end = lastEpisodeEnd(done, p, steps);
         if (end < 0) continue;
         redraw[p] = 1;
         const row = carried.subarray(p * dim, (p + 1) * dim);
         if (end < steps - 1) row.set(eps.subarray(p * dim, (p + 1) * dim));
         else row.fill(0);
       }
-      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
-      zeroRows(carried, excluded, dim);
-      for (let p = 0; p < particles; p++) if (excluded[p]) redraw[p] = 1;
-      return {
-        grad,
-        metaLoss: meanObjective(objectives, include),
-        state: { task: next, eps, carried, redraw },
-        metrics: {
-          innerSteps: particles * steps,
-          episodesEnded: countEnded(unrolled.done),
-          nonFiniteParticles: excludedCount,
-        },
-      };
+      return { eps, carried, redraw };
     },
-    snapshot: (state) => ({ ...state, task: snapshotTaskState(task, state.task) }),
-    restore(snapshot) {
-      const { task: t, eps, carried, redraw } = snapshot as Record<string, unknown>;
-      const rows = particles * dim;
-      if (
-        !(eps instanceof Float64Array && eps.length === rows) ||
-        !(carried instanceof Float64Array && carried.length === rows) ||
-        !(redraw instanceof Uint8Array && redraw.length === particles)
-      ) {
-        throw new TypeError('noise-reuse ES checkpoint: noise arrays do not match particles × dim');
-      }
-      return { task: restoreTaskState(task, t), eps, carried, redraw };
+    restart(noise, excluded) {
+      zeroRows(noise.carried, excluded, dim);
+      for (let p = 0; p < particles; p++) if (excluded[p]) noise.redraw[p] = 1;
     },
-    dispose: (state) => disposeTaskState(task, state.task),
   };
 }

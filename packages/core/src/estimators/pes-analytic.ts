@@ -1,23 +1,8 @@
-import { normal, split, type Key } from '../random.js';
 import type { Task } from '../task.js';
-import {
-  countEnded,
-  disposeTaskState,
-  finiteParticles,
-  groupSize,
-  meanObjective,
-  resolveSettings,
-  zeroRows,
-  restartDiverged,
-} from './common.js';
-import {
-  pesAccumulators,
-  pesAnalyticGradient,
-  perturbations,
-  perturbedThetas,
-  tileTheta,
-} from './pes-gradient.js';
-import { persistentEs, type PesState } from './pes.js';
+import { disposeTaskState, resolveSettings } from './common.js';
+import { esFamilyEstimator } from './es-family.js';
+import { pesAnalyticGradient, tileTheta } from './pes-gradient.js';
+import { accumulatedPerturbations, type PesState } from './pes.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 /**
@@ -29,86 +14,40 @@ export function pesAnalytic<S>(
   task: Task<S>,
   settings: EstimatorSettings,
 ): GradientEstimator<PesState<S>> {
-  const s = resolveSettings(settings, { usesNoise: true });
+  resolveSettings(settings, { usesNoise: true }); // a bad setting is named before the task
   if (!task.differentiable) {
     throw new RangeError(`PES-A needs a task with a differentiable unroll; ${task.name} has none`);
   }
   const differentiable = task.differentiable;
-  const { particles, unrollLength: steps, sigma } = s;
+  const { particles, unrollLength: steps, sigma } = settings;
   const dim = task.dim;
-  const group = groupSize(s);
-  // PES-A keeps exactly PES's state; only the estimate differs.
-  const pes = persistentEs(task, settings);
-  return {
-    ...pes,
-    name: 'pes-a',
-    estimate(theta, state, key) {
-      const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
-      const eps = perturbations(
-        normal(noiseKey, (particles / group) * dim),
-        particles,
-        dim,
-        sigma,
-        s.antithetic,
-      );
-      const unrolled = task.unroll(
-        state.task,
-        perturbedThetas(theta, eps, particles),
-        steps,
-        unrollKey,
-      );
+  return esFamilyEstimator('pes-a', task, settings, {
+    // PES-A keeps exactly PES's state; only the weighting differs.
+    ...accumulatedPerturbations(task, settings),
+    weigh({ theta, start, unrollKey, unrolled, eps, noise, include, drop }) {
       const exact = differentiable.unrollWithGradient(
-        state.task,
+        start,
         tileTheta(theta, particles),
         steps,
         unrollKey,
       );
       disposeTaskState(task, exact.state);
-      const { include, excluded, excludedCount } = finiteParticles(
-        unrolled.losses,
-        particles,
-        steps,
-        group,
-      );
       for (let p = 0; p < particles; p++) {
-        if (!exact.grads.subarray(p * dim, (p + 1) * dim).every(Number.isFinite)) {
-          const first = p - (p % group);
-          for (let q = first; q < first + group; q++) [include[q], excluded[q]] = [0, 1];
-        }
+        if (!exact.grads.subarray(p * dim, (p + 1) * dim).every(Number.isFinite)) drop(p);
       }
-      const { grad, objectives } = pesAnalyticGradient({
+      const output = pesAnalyticGradient({
         particles,
         steps,
         dim,
         losses: unrolled.losses,
         done: unrolled.done,
-        accumulators: state.accumulators,
+        accumulators: noise.accumulators,
         eps,
         sigma,
         include,
         analytic: exact.grads,
       });
-      const accumulators = pesAccumulators(
-        state.accumulators,
-        eps,
-        unrolled.done,
-        particles,
-        steps,
-        dim,
-      );
-      const dropped = excluded.reduce((a, b) => a + b, 0);
-      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
-      zeroRows(accumulators, excluded, dim);
-      return {
-        grad,
-        metaLoss: meanObjective(objectives, include),
-        state: { task: next, accumulators },
-        metrics: {
-          innerSteps: 2 * particles * steps,
-          episodesEnded: countEnded(unrolled.done),
-          nonFiniteParticles: Math.max(dropped, excludedCount),
-        },
-      };
+      return { ...output, innerSteps: particles * steps };
     },
-  };
+  });
 }

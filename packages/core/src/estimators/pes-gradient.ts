@@ -5,10 +5,12 @@
  * produced them: PES by the accumulated perturbation ξ of the particle's current episode
  * (Vicol et al. 2021, Alg. 2), truncated and full ES by this unroll's ε alone, noise-reuse ES
  * by the one ε the episode has carried. They differ only in what they pass as the
- * accumulator and in how they update it; the weighting itself lives here once.
+ * accumulator and in how they update it; the weighting itself lives here once, in
+ * `perturbationGradient`. docs/estimators.md writes out each estimator's formula and where our
+ * conventions differ from learned_optimization's.
  */
 
-export interface PesGradientInput {
+export interface PerturbationGradientInput {
   particles: number;
   steps: number;
   dim: number;
@@ -26,11 +28,19 @@ export interface PesGradientInput {
   sigma: number;
   /** Particles to leave out (non-finite losses); all are used when absent. */
   include?: Uint8Array;
-  /** Divide the estimate by the standard deviation of the particles' objectives. */
+  /**
+   * Fitness shaping: centre the losses (one-sided sampling only) and divide the estimate by the
+   * standard deviation of the particles' objectives.
+   */
   fitnessShaping?: boolean;
+  /**
+   * Whether ε comes in antithetic pairs (default false). Centring is then a no-op in exact
+   * arithmetic (the pair's weights cancel) and is skipped, which keeps published runs exact.
+   */
+  antithetic?: boolean;
 }
 
-export interface PesGradientOutput {
+export interface PerturbationGradientOutput {
   grad: Float64Array;
   /** Each particle's objective: the sum of its losses over the unroll. */
   objectives: Float64Array;
@@ -65,19 +75,30 @@ export function splitAtEpisodeEnd(
  *
  * where L_p^old sums the losses up to and including the step at which the episode running
  * at the start of the unroll ended (all steps if it did not end), and L_p^new the losses of
- * episodes begun inside this unroll: those saw only ε_p, so ξ_p must not weight them
- * (learned_optimization's `compute_pes_grad`).
+ * episodes begun inside this unroll: those saw only ε_p, so ξ_p must not weight them. The
+ * ending step's loss was shaped by ξ_p too, so it keeps ξ_p + ε_p (learned_optimization's
+ * `compute_pes_grad` weights it by ε_p alone, which is biased: docs/estimators.md).
+ *
+ * Fitness shaping divides ĝ by the standard deviation of the objectives L_p^old + L_p^new;
+ * with one-sided sampling it first centres every step's losses on their mean over the
+ * particles (evosax's standardisation; for an unroll without an episode end this is
+ * L_p − mean L), so that adding a constant to every loss leaves ĝ unchanged.
  */
-export function pesGradient(input: PesGradientInput): PesGradientOutput {
+export function perturbationGradient(input: PerturbationGradientInput): PerturbationGradientOutput {
   const { particles, steps, dim, losses, done, accumulators, eps, sigma, include } = input;
+  const centred =
+    input.fitnessShaping && !input.antithetic
+      ? centreSteps(losses, particles, steps, include)
+      : undefined;
   const grad = new Float64Array(dim);
   const objectives = new Float64Array(particles);
   let used = 0;
   for (let p = 0; p < particles; p++) {
-    const { before, after } = splitAtEpisodeEnd(losses, done, p, steps);
+    let { before, after } = splitAtEpisodeEnd(losses, done, p, steps);
     objectives[p] = before + after;
     if (include && !include[p]) continue;
     used++;
+    if (centred) ({ before, after } = splitAtEpisodeEnd(centred, done, p, steps));
     for (let j = 0; j < dim; j++) {
       const e = eps[p * dim + j]!;
       grad[j]! += before * (accumulators[p * dim + j]! + e) + after * e;
@@ -89,6 +110,29 @@ export function pesGradient(input: PesGradientInput): PesGradientOutput {
   if (input.fitnessShaping) scale /= objectiveSpread(objectives, include);
   for (let j = 0; j < dim; j++) grad[j]! *= scale;
   return { grad, objectives, used };
+}
+
+/** Losses (particles × steps) minus each step's mean over the included particles. */
+function centreSteps(
+  losses: Float64Array,
+  particles: number,
+  steps: number,
+  include?: Uint8Array,
+): Float64Array {
+  const centred = new Float64Array(particles * steps);
+  for (let k = 0; k < steps; k++) {
+    let sum = 0;
+    let n = 0;
+    for (let p = 0; p < particles; p++) {
+      if (include && !include[p]) continue;
+      sum += losses[p * steps + k]!;
+      n++;
+    }
+    for (let p = 0; p < particles; p++) {
+      centred[p * steps + k] = losses[p * steps + k]! - sum / Math.max(n, 1);
+    }
+  }
+  return centred;
 }
 
 /** Standard deviation of the included objectives (1 when it is zero or undefined). */
@@ -174,7 +218,10 @@ export function tileTheta(theta: Float64Array, particles: number): Float64Array 
   return thetas;
 }
 
-export interface PesAnalyticInput extends Omit<PesGradientInput, 'fitnessShaping'> {
+export interface PesAnalyticInput extends Omit<
+  PerturbationGradientInput,
+  'fitnessShaping' | 'antithetic'
+> {
   /**
    * particles × dim: the exact gradient of each particle's unroll losses at unperturbed θ
    * from its own incoming state (truncated backprop).
@@ -195,7 +242,7 @@ export interface PesAnalyticInput extends Omit<PesGradientInput, 'fitnessShaping
  * g_a at unperturbed θ matches E[L ε]/σ² wherever the unroll's loss is quadratic in θ, and
  * otherwise targets the unsmoothed gradient.
  */
-export function pesAnalyticGradient(input: PesAnalyticInput): PesGradientOutput {
+export function pesAnalyticGradient(input: PesAnalyticInput): PerturbationGradientOutput {
   const { particles, steps, dim, losses, done, accumulators, eps, sigma, include, analytic } =
     input;
   const direct = new Float64Array(dim);

@@ -1,19 +1,7 @@
-import { normal, split, type Key } from '../random.js';
 import type { Task } from '../task.js';
-import {
-  countEnded,
-  disposeTaskState,
-  finiteParticles,
-  groupSize,
-  meanObjective,
-  resolveSettings,
-  restoreTaskState,
-  snapshotTaskState,
-  staggerOffsets,
-  zeroRows,
-  restartDiverged,
-} from './common.js';
-import { pesAccumulators, pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { zeroRows } from './common.js';
+import { esFamilyEstimator, type EsStrategy } from './es-family.js';
+import { pesAccumulators } from './pes-gradient.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface PesState<S> {
@@ -24,92 +12,40 @@ export interface PesState<S> {
 }
 
 /**
- * Persistent Evolution Strategies (Vicol, Metz, Sohl-Dickstein 2021): particles keep their
- * own inner states across truncations and weight their losses by the accumulated
- * perturbation ξ, which makes the estimate unbiased for the smoothed full-horizon objective.
+ * Persistent Evolution Strategies (Vicol, Metz, Sohl-Dickstein 2021): particles keep their own
+ * inner states across truncations and weight their losses by the accumulated perturbation ξ,
+ * which makes the estimate unbiased for the smoothed full-horizon objective. Algorithm 2:
+ *
+ *   ε_i ~ N(0, σ² I), antithetic pairs          the shell, every unroll
+ *   s_i, L_i ← unroll(s_i, θ + ε_i, K)          the shell
+ *   ξ_i ← ξ_i + ε_i                             advance
+ *   ĝ = Σ_i ξ_i L_i / (N σ²)                    accumulated, weighed by the shell
+ *   ξ_i ← 0 where an episode ends               advance, restart
  */
 export function persistentEs<S>(
   task: Task<S>,
   settings: EstimatorSettings,
 ): GradientEstimator<PesState<S>> {
-  const s = resolveSettings(settings, { usesNoise: true });
-  const { particles, unrollLength: steps, sigma } = s;
+  return esFamilyEstimator('pes', task, settings, accumulatedPerturbations(task, settings));
+}
+
+/** PES's ξ, shared with PES-A: Algorithm 2's accumulator over persistent particles. */
+export function accumulatedPerturbations<S>(
+  task: Task<S>,
+  { particles, unrollLength: steps }: EstimatorSettings,
+): EsStrategy<S, { task: S }, { accumulators: Float64Array }> {
   const dim = task.dim;
-  const group = groupSize(s);
   return {
-    name: 'pes',
-    init(_theta: Float64Array, key: Key): PesState<S> {
-      const [initKey, staggerKey] = split(key, 2) as [Key, Key];
-      const stepOffsets = staggerOffsets(staggerKey, task as Task, s);
-      return {
-        task: task.init(initKey, particles, { stepOffsets }),
-        accumulators: new Float64Array(particles * dim),
-      };
-    },
-    estimate(theta, state, key) {
-      const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
-      const z = normal(noiseKey, (particles / group) * dim);
-      const eps = perturbations(z, particles, dim, sigma, s.antithetic);
-      const unrolled = task.unroll(
-        state.task,
-        perturbedThetas(theta, eps, particles),
-        steps,
-        unrollKey,
-      );
-      const { include, excluded, excludedCount } = finiteParticles(
-        unrolled.losses,
-        particles,
-        steps,
-        group,
-      );
-      const { grad, objectives } = pesGradient({
-        particles,
-        steps,
-        dim,
-        losses: unrolled.losses,
-        done: unrolled.done,
-        accumulators: state.accumulators,
-        eps,
-        sigma,
-        include,
-        fitnessShaping: s.fitnessShaping,
-      });
-      const accumulators = pesAccumulators(
-        state.accumulators,
-        eps,
-        unrolled.done,
-        particles,
-        steps,
-        dim,
-      );
-      // A diverged particle starts a fresh episode with a fresh accumulator.
-      const next = restartDiverged(task, unrolled.state, excluded, resetKey);
-      zeroRows(accumulators, excluded, dim);
-      return {
-        grad,
-        metaLoss: meanObjective(objectives, include),
-        state: { task: next, accumulators },
-        metrics: {
-          innerSteps: particles * steps,
-          episodesEnded: countEnded(unrolled.done),
-          nonFiniteParticles: excludedCount,
-        },
-      };
-    },
-    snapshot: (state) => ({
-      task: snapshotTaskState(task, state.task),
-      accumulators: state.accumulators,
+    // ξ ← 0 at the start; ε is drawn afresh for every unroll (the shell's default).
+    noise: () => ({ accumulators: new Float64Array(particles * dim) }),
+    // ĝ = Σ_i (ξ_i + ε_i) L_i / (N σ²): Algorithm 2's ξ after the update; the losses of an
+    // episode begun inside the unroll are weighted by ε_i alone.
+    accumulated: (noise) => noise.accumulators,
+    // ξ ← ξ + ε, reset where an episode ended.
+    advance: (noise, eps, done) => ({
+      accumulators: pesAccumulators(noise.accumulators, eps, done, particles, steps, dim),
     }),
-    restore(snapshot) {
-      const { task: taskSnapshot, accumulators } = snapshot as {
-        task: unknown;
-        accumulators: unknown;
-      };
-      if (!(accumulators instanceof Float64Array) || accumulators.length !== particles * dim) {
-        throw new TypeError('PES checkpoint: accumulators do not match particles × dim');
-      }
-      return { task: restoreTaskState(task, taskSnapshot), accumulators };
-    },
-    dispose: (state) => disposeTaskState(task, state.task),
+    // A diverged particle starts a fresh episode with a fresh accumulator.
+    restart: (noise, excluded) => zeroRows(noise.accumulators, excluded, dim),
   };
 }

@@ -1,17 +1,13 @@
-import { normal, split, type Key } from '../random.js';
 import type { Task } from '../task.js';
 import {
   countEnded,
   disposeTaskState,
   finiteParticles,
-  groupSize,
-  meanObjective,
-  resolveSettings,
+  restartDiverged,
   restoreTaskState,
   snapshotTaskState,
-  restartDiverged,
 } from './common.js';
-import { pesGradient, perturbations, perturbedThetas } from './pes-gradient.js';
+import { esFamilyEstimator, type EsContext, type Trajectory } from './es-family.js';
 import type { EstimatorSettings, GradientEstimator } from './types.js';
 
 export interface TruncatedEsState<S> {
@@ -28,61 +24,31 @@ export function truncatedEs<S>(
   task: Task<S>,
   settings: EstimatorSettings,
 ): GradientEstimator<TruncatedEsState<S>> {
-  const s = resolveSettings(settings, { usesNoise: true });
-  const { particles, unrollLength: steps, sigma } = s;
-  const dim = task.dim;
-  const group = groupSize(s);
-  const broadcast = new Int32Array(particles);
+  return esFamilyEstimator('tes', task, settings, { trajectory: sharedTrajectory });
+}
+
+/** The particles branch off one state, which then takes the same K steps at unperturbed θ. */
+function sharedTrajectory<S>({ task, settings }: EsContext<S>): Trajectory<S, TruncatedEsState<S>> {
+  const steps = settings.unrollLength;
+  const broadcast = new Int32Array(settings.particles);
   return {
-    name: 'tes',
-    init: (_theta, key) => ({ task: task.init(key, 1) }),
-    estimate(theta, state, key) {
-      const [noiseKey, unrollKey, resetKey] = split(key, 3) as [Key, Key, Key];
-      const eps = perturbations(
-        normal(noiseKey, (particles / group) * dim),
-        particles,
-        dim,
-        sigma,
-        s.antithetic,
-      );
-      const start = task.gather(state.task, broadcast);
-      const unrolled = task.unroll(start, perturbedThetas(theta, eps, particles), steps, unrollKey);
+    steps,
+    init: (key) => ({ task: task.init(key, 1) }),
+    begin: (state, [unrollKey]) => ({ start: task.gather(state.task, broadcast), unrollKey }),
+    end(state, { theta, start, unrolled, keys: [unrollKey, resetKey] }) {
       disposeTaskState(task, start);
       disposeTaskState(task, unrolled.state);
-      const { include, excludedCount } = finiteParticles(unrolled.losses, particles, steps, group);
-      const { grad, objectives } = pesGradient({
-        particles,
-        steps,
-        dim,
-        losses: unrolled.losses,
-        done: unrolled.done,
-        accumulators: new Float64Array(particles * dim),
-        eps,
-        sigma,
-        include,
-        fitnessShaping: s.fitnessShaping,
-      });
       // Same key as the particles: the shared trajectory sees the same data they saw.
       const advanced = task.unroll(state.task, theta, steps, unrollKey);
-      const next = restartDiverged(
-        task,
-        advanced.state,
-        finiteParticles(advanced.losses, 1, steps, 1).excluded,
-        resetKey,
-      );
+      const diverged = finiteParticles(advanced.losses, 1, steps, 1).excluded;
       return {
-        grad,
-        metaLoss: meanObjective(objectives, include),
-        state: { task: next },
-        metrics: {
-          innerSteps: (particles + 1) * steps,
-          episodesEnded: countEnded(advanced.done),
-          nonFiniteParticles: excludedCount,
-        },
+        state: { task: restartDiverged(task, advanced.state, diverged, resetKey) },
+        episodesEnded: countEnded(advanced.done),
+        innerSteps: steps,
       };
     },
     snapshot: (state) => ({ task: snapshotTaskState(task, state.task) }),
-    restore: (snapshot) => ({ task: restoreTaskState(task, (snapshot as { task: unknown }).task) }),
+    restore: (snapshot) => ({ task: restoreTaskState(task, snapshot.task) }),
     dispose: (state) => disposeTaskState(task, state.task),
   };
 }
