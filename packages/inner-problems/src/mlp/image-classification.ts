@@ -187,12 +187,8 @@ export function imageClassificationTask(
     const losses = new Float64Array(particles * steps);
     for (let k = 0; k < steps; k++)
       for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
-    return {
-      state: { params, optimizer, t: episodes.t },
-      losses,
-      done: episodes.done,
-      trainLosses,
-    };
+    const { t, done } = episodes;
+    return { state: { params, optimizer, t }, losses, done, trainLosses };
   };
 
   const copyParticle = (state: MlpState, p: number) => ({
