@@ -12,6 +12,8 @@ export type {
   Task,
   UnrollResult,
 } from './task.js';
+export { truncationSchedule } from './truncation-schedule.js';
+export type { TruncationSchedule, UnrollEpisodes } from './truncation-schedule.js';
 
 // Estimators: the pure maths, the estimators around it, the registry
 export {

@@ -1,5 +1,6 @@
 import type { Key } from '../random.js';
 import type { Evaluation, InitOptions, StepJacobians, Task, UnrollResult } from '../task.js';
+import { truncationSchedule } from '../truncation-schedule.js';
 
 /**
  * A linear dynamical system driven by θ with a quadratic loss, for testing estimators:
@@ -67,6 +68,7 @@ export function linearQuadraticTask(
     throw new RangeError('linear-quadratic task: A must be n × n, B n × dim, target of length n');
   }
   if (!(horizon >= 1)) throw new RangeError(`horizon must be at least 1, got ${horizon}`);
+  const schedule = truncationSchedule(horizon);
 
   /** One step for one particle: s ← A s + B θ, in place on `s` (length n); returns the loss. */
   const step = (s: Float64Array, theta: Float64Array, scratch: Float64Array): number => {
@@ -120,9 +122,8 @@ export function linearQuadraticTask(
       throw new RangeError(`expected ${particles} × ${dim} thetas, got ${thetas.length} numbers`);
     }
     const s = state.s.slice();
-    const t = state.t.slice();
+    const episodes = schedule.unroll(state.t, steps);
     const losses = new Float64Array(particles * steps);
-    const done = new Uint8Array(particles * steps);
     const grads = new Float64Array(withGradient ? particles * dim : 0);
     const scratch = new Float64Array(Math.max(n, n * dim));
     const J = new Float64Array(withGradient ? particles * n * dim : 0);
@@ -136,22 +137,19 @@ export function linearQuadraticTask(
           stepSensitivity(Jp, scratch);
           addLossGradient(grads.subarray(p * dim, (p + 1) * dim), Jp, sp);
         }
-        const ended = ++t[p]! >= horizon;
+        const ended = episodes.step(p, k);
         if (jacobians) {
           for (let i = 0; i < n; i++) jacobians.lossStateGradient[p * n + i] = sp[i]! - target[i]!;
           jacobians.done[p] = ended ? 1 : 0;
         }
-        if (ended) done[p * steps + k] = 1;
       }
       if (visit && jacobians) visit(k, jacobians);
-      for (let p = 0; p < particles; p++) {
-        if (!done[p * steps + k]) continue;
-        t[p] = 0;
+      for (const p of episodes.endedAt(k)) {
         s.set(s0, p * n);
         if (withGradient) J.fill(0, p * n * dim, (p + 1) * n * dim); // the new episode does not depend on θ yet
       }
     }
-    return { state: { s, t }, losses, done, grads };
+    return { state: { s, t: episodes.t }, losses, done: episodes.done, grads };
   };
 
   /** A, B tiled over particles; the loss's direct θ-gradient is zero. */
@@ -210,9 +208,7 @@ export function linearQuadraticTask(
     init(_key: Key, particles: number, options?: InitOptions): LinearQuadraticState {
       const s = new Float64Array(particles * n);
       for (let p = 0; p < particles; p++) s.set(s0, p * n);
-      const t = new Int32Array(particles);
-      if (options?.stepOffsets) t.set(options.stepOffsets.map((o) => o % horizon));
-      return { s, t };
+      return { s, t: schedule.init(particles, options?.stepOffsets) };
     },
     unroll(state, thetas, steps) {
       const { state: next, losses, done } = run(state, thetas, steps, false);
@@ -220,22 +216,13 @@ export function linearQuadraticTask(
     },
     reset(state, mask) {
       const s = state.s.slice();
-      const t = state.t.slice();
-      for (let p = 0; p < t.length; p++) {
-        if (!mask[p]) continue;
-        s.set(s0, p * n);
-        t[p] = 0;
-      }
-      return { s, t };
+      for (let p = 0; p < state.t.length; p++) if (mask[p]) s.set(s0, p * n);
+      return { s, t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
       const s = new Float64Array(indices.length * n);
-      const t = new Int32Array(indices.length);
-      indices.forEach((from, p) => {
-        s.set(state.s.subarray(from * n, (from + 1) * n), p * n);
-        t[p] = state.t[from]!;
-      });
-      return { s, t };
+      indices.forEach((from, p) => s.set(state.s.subarray(from * n, (from + 1) * n), p * n));
+      return { s, t: schedule.gather(state.t, indices) };
     },
     evaluate(theta): Evaluation {
       return { evalLoss: along(theta, 0, horizon, false).loss };

@@ -1,5 +1,13 @@
 import loadMujoco from 'mujoco-js';
-import { foldIn, uniform, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
+import {
+  foldIn,
+  truncationSchedule,
+  uniform,
+  type Evaluation,
+  type InitOptions,
+  type Key,
+  type Task,
+} from '@pes/core';
 import { SWIMMER_XML } from './swimmer-model.js';
 
 type MujocoModule = Awaited<ReturnType<typeof loadMujoco>>;
@@ -62,6 +70,7 @@ export function swimmerTask(
   const horizon = options.horizon ?? 1000;
   if (!Number.isInteger(horizon) || horizon < 1)
     throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  const schedule = truncationSchedule(horizon);
   const evalEpisodes = options.evalEpisodes ?? 5;
   const model: Model = mj.MjModel.loadFromXML('/pes/swimmer.xml');
   const dt = model.opt.timestep * FRAME_SKIP;
@@ -138,9 +147,7 @@ export function swimmerTask(
       const qpos = new Float64Array(particles * SWIMMER_NQ);
       const qvel = new Float64Array(particles * SWIMMER_NV);
       for (let p = 0; p < particles; p++) resetInto(qpos, qvel, p, key);
-      const t = new Int32Array(particles);
-      if (initOptions?.stepOffsets) t.set(initOptions.stepOffsets.map((o) => o % horizon));
-      return { qpos, qvel, t };
+      return { qpos, qvel, t: schedule.init(particles, initOptions?.stepOffsets) };
     },
     unroll(state, thetas, steps, key) {
       const particles = state.t.length;
@@ -148,9 +155,8 @@ export function swimmerTask(
         throw new RangeError(`expected ${particles} × ${dim} thetas`);
       const qpos = state.qpos.slice();
       const qvel = state.qvel.slice();
-      const t = state.t.slice();
+      const episodes = schedule.unroll(state.t, steps);
       const losses = new Float64Array(particles * steps);
-      const done = new Uint8Array(particles * steps);
       const sims = simulators(particles);
       for (let p = 0; p < particles; p++) {
         const d = sims[p]!;
@@ -158,24 +164,17 @@ export function swimmerTask(
           observe(qpos, qvel, p, obs);
           policy(thetas, p * dim, obs, action);
           losses[p * steps + k] = envStep(d, qpos, qvel, p, action);
-          if (++t[p]! >= horizon) {
-            done[p * steps + k] = 1;
-            t[p] = 0;
-            // Particles resetting at the same step of the same unroll (an antithetic pair) start alike.
-            resetInto(qpos, qvel, p, foldIn(key, k));
-          }
+          // Particles resetting at the same step of the same unroll (an antithetic pair) start alike.
+          if (episodes.step(p, k)) resetInto(qpos, qvel, p, foldIn(key, k));
         }
       }
-      return { state: { qpos, qvel, t }, losses, done };
+      return { state: { qpos, qvel, t: episodes.t }, losses, done: episodes.done };
     },
     reset(state, mask, key) {
-      const next = { qpos: state.qpos.slice(), qvel: state.qvel.slice(), t: state.t.slice() };
-      for (let p = 0; p < mask.length; p++) {
-        if (!mask[p]) continue;
-        resetInto(next.qpos, next.qvel, p, key);
-        next.t[p] = 0;
-      }
-      return next;
+      const qpos = state.qpos.slice();
+      const qvel = state.qvel.slice();
+      for (let p = 0; p < mask.length; p++) if (mask[p]) resetInto(qpos, qvel, p, key);
+      return { qpos, qvel, t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
       const qpos = new Float64Array(indices.length * SWIMMER_NQ);
@@ -184,7 +183,7 @@ export function swimmerTask(
         qpos.set(state.qpos.subarray(from * SWIMMER_NQ, (from + 1) * SWIMMER_NQ), p * SWIMMER_NQ);
         qvel.set(state.qvel.subarray(from * SWIMMER_NV, (from + 1) * SWIMMER_NV), p * SWIMMER_NV);
       });
-      return { qpos, qvel, t: Int32Array.from(indices, (p) => state.t[p]!) };
+      return { qpos, qvel, t: schedule.gather(state.t, indices) };
     },
     evaluate(theta, key): Evaluation {
       let total = 0;

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { foldIn, split, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
+import {
+  foldIn,
+  split,
+  truncationSchedule,
+  type Evaluation,
+  type InitOptions,
+  type Key,
+  type Task,
+} from '@pes/core';
 import { fillBatch, sampleBatch, type ImageDataset } from '../data/dataset.js';
 import type { ImageData } from '../data/load.js';
 import {
@@ -72,6 +80,7 @@ export function imageClassificationTask(
     throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(horizon) || horizon < 1)
     throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  const schedule = truncationSchedule(horizon);
   const classes = data.train.classNames.length;
   const features = data.train.features;
   const dim = rule.dim;
@@ -94,7 +103,8 @@ export function imageClassificationTask(
 
   /**
    * The inner loop. Tensors of `state` are never disposed here; intermediate ones are. With
-   * `resetAtEnd` false an episode's last step keeps its network (for `evaluate`).
+   * `resetAtEnd` false an episode's last step keeps its network (for `evaluate`, which reads
+   * only the network: the step counter restarts all the same).
    */
   const run = (
     state: MlpState,
@@ -110,8 +120,7 @@ export function imageClassificationTask(
     const params = [...state.params];
     const optimizer = [...state.optimizer];
     const owned = new Uint8Array(particles);
-    const t = state.t.slice();
-    const done = new Uint8Array(particles * steps);
+    const episodes = schedule.unroll(state.t, steps);
     const lossTensors: tf.Scalar[] = [];
     // The training loss of each step, kept only for evaluate's figures (resetAtEnd false).
     const trainTensors: tf.Scalar[] = [];
@@ -120,14 +129,13 @@ export function imageClassificationTask(
       const batch = makeBatch(data.train, batchKey);
       const heldOut =
         objective === 'train-loss' ? undefined : makeBatch(data.validation, heldOutKey);
-      const ended: number[] = [];
       for (let p = 0; p < particles; p++) {
         const next = tf.tidy(() => {
           const { loss, grads } = lossAndGradients(params[p]!, batch, activation);
           const theta = thetas.subarray(p * dim, (p + 1) * dim);
           const updated = rule.step({
             theta,
-            t: t[p]!,
+            t: episodes.t[p]!,
             params: params[p]!,
             grads,
             state: optimizer[p]!,
@@ -146,20 +154,17 @@ export function imageClassificationTask(
         optimizer[p] = next.state;
         owned[p] = 1;
         lossTensors.push(next.reported);
-        if (++t[p]! >= horizon) {
-          done[p * steps + k] = 1;
-          ended.push(p);
-        }
+        episodes.step(p, k);
       }
       disposeBatch(batch);
       if (heldOut) disposeBatch(heldOut);
+      const ended = episodes.endedAt(k);
       if (ended.length > 0 && (resetAtEnd || k < steps - 1)) {
         const fresh = freshNetworks(initKey, ended.length);
         ended.forEach((p, i) => {
           tf.dispose([...params[p]!, ...optimizer[p]!]);
           params[p] = fresh.params[i]!;
           optimizer[p] = fresh.optimizer[i]!;
-          t[p] = 0;
         });
       }
     }
@@ -182,6 +187,7 @@ export function imageClassificationTask(
     const losses = new Float64Array(particles * steps);
     for (let k = 0; k < steps; k++)
       for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
+    const { t, done } = episodes;
     return { state: { params, optimizer, t }, losses, done, trainLosses };
   };
 
@@ -204,9 +210,7 @@ export function imageClassificationTask(
     initialTheta: () => rule.initialTheta(),
     init(key, particles, initOptions?: InitOptions) {
       const { params, optimizer } = freshNetworks(key, particles);
-      const t = new Int32Array(particles);
-      if (initOptions?.stepOffsets) t.set(initOptions.stepOffsets.map((o) => o % horizon));
-      return { params, optimizer, t };
+      return { params, optimizer, t: schedule.init(particles, initOptions?.stepOffsets) };
     },
     unroll(state, thetas, steps, key) {
       const { trainLosses: _unused, ...result } = run(state, thetas, steps, key, true);
@@ -217,8 +221,7 @@ export function imageClassificationTask(
       const fresh = freshNetworks(key, which.length);
       const params: tf.Tensor[][] = [];
       const optimizer: tf.Tensor[][] = [];
-      const t = state.t.slice();
-      for (let p = 0; p < t.length; p++) {
+      for (let p = 0; p < state.t.length; p++) {
         const i = which.indexOf(p);
         const source =
           i >= 0
@@ -226,16 +229,15 @@ export function imageClassificationTask(
             : copyParticle(state, p);
         params.push(source.params);
         optimizer.push(source.optimizer);
-        if (i >= 0) t[p] = 0;
       }
-      return { params, optimizer, t };
+      return { params, optimizer, t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
       const copies = Array.from(indices, (p) => copyParticle(state, p));
       return {
         params: copies.map((c) => c.params),
         optimizer: copies.map((c) => c.optimizer),
-        t: Int32Array.from(indices, (p) => state.t[p]!),
+        t: schedule.gather(state.t, indices),
       };
     },
     evaluate(theta, key): Evaluation {

@@ -1,6 +1,7 @@
 import {
   defineTask,
   horizonOption,
+  truncationSchedule,
   type Evaluation,
   type InitOptions,
   type StepJacobians,
@@ -64,6 +65,7 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
   if (!(Number.isInteger(horizon) && horizon >= 1)) {
     throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
   }
+  const schedule = truncationSchedule(horizon);
   const rate = (theta0: number, theta1: number, t: number) =>
     Math.exp(theta0) * ((horizon - t) / horizon) + Math.exp(theta1) * (t / horizon);
 
@@ -82,9 +84,8 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     if (thetas.length !== particles * 2)
       throw new RangeError(`expected ${particles} × 2 thetas, got ${thetas.length}`);
     const x = state.x.slice();
-    const t = state.t.slice();
+    const episodes = schedule.unroll(state.t, steps);
     const losses = new Float64Array(particles * steps);
-    const done = new Uint8Array(particles * steps);
     const g = new Float64Array(2);
     const h = new Float64Array(4);
     const J = new Float64Array(grads ? particles * 4 : 0); // dx/dθ per particle, from the incoming state
@@ -99,7 +100,7 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
       for (let p = 0; p < particles; p++) {
         const th0 = thetas[2 * p]!;
         const th1 = thetas[2 * p + 1]!;
-        const tp = t[p]!;
+        const tp = episodes.t[p]!;
         const lr = rate(th0, th1, tp);
         const a = x[2 * p]!;
         const b = x[2 * p + 1]!;
@@ -137,19 +138,16 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
           jac.thetaJacobian.set([Ft0, Ft1, Ft2, Ft3], 4 * p);
           jac.lossStateGradient.set(g, 2 * p);
         }
-        const ended = ++t[p]! >= horizon;
-        if (ended) done[p * steps + k] = 1;
+        const ended = episodes.step(p, k);
         if (jac) jac.done[p] = ended ? 1 : 0;
       }
       if (visit && jac) visit(k, jac);
-      for (let p = 0; p < particles; p++) {
-        if (!done[p * steps + k]) continue;
-        t[p] = 0;
+      for (const p of episodes.endedAt(k)) {
         x.set(X0, 2 * p);
         if (grads) J.fill(0, 4 * p, 4 * p + 4);
       }
     }
-    return { state: { x, t }, losses, done };
+    return { state: { x, t: episodes.t }, losses, done: episodes.done };
   };
 
   const metaObjective = (theta: ArrayLike<number>) => {
@@ -168,29 +166,18 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     init(_key, particles, options?: InitOptions) {
       const x = new Float64Array(particles * 2);
       for (let p = 0; p < particles; p++) x.set(X0, 2 * p);
-      const t = new Int32Array(particles);
-      if (options?.stepOffsets) t.set(options.stepOffsets.map((o) => o % horizon));
-      return { x, t };
+      return { x, t: schedule.init(particles, options?.stepOffsets) };
     },
     unroll: (state, thetas, steps) => run(state, thetas, steps),
     reset(state, mask) {
       const x = state.x.slice();
-      const t = state.t.slice();
-      for (let p = 0; p < mask.length; p++) {
-        if (!mask[p]) continue;
-        x.set(X0, 2 * p);
-        t[p] = 0;
-      }
-      return { x, t };
+      for (let p = 0; p < mask.length; p++) if (mask[p]) x.set(X0, 2 * p);
+      return { x, t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
       const x = new Float64Array(indices.length * 2);
-      const t = new Int32Array(indices.length);
-      indices.forEach((from, p) => {
-        x.set(state.x.subarray(2 * from, 2 * from + 2), 2 * p);
-        t[p] = state.t[from]!;
-      });
-      return { x, t };
+      indices.forEach((from, p) => x.set(state.x.subarray(2 * from, 2 * from + 2), 2 * p));
+      return { x, t: schedule.gather(state.t, indices) };
     },
     evaluate: (theta): Evaluation => ({ evalLoss: metaObjective(theta) }),
     restore(snapshot) {

@@ -2,6 +2,7 @@ import {
   makeKey,
   normal,
   randomIntegers,
+  truncationSchedule,
   type Evaluation,
   type InitOptions,
   type Key,
@@ -57,6 +58,7 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
   const { sequence } = options;
   const horizon = sequence.length - 1;
   if (horizon < 1) throw new DataError('the sequence needs at least two characters');
+  const schedule = truncationSchedule(horizon);
   const L = layout(V, E, H);
   const initial = normal(options.key, L.dim).map((z) => 0.3 * z);
   const z = new Float64Array(4 * H);
@@ -110,8 +112,7 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
     horizon,
     initialTheta: () => initial.slice(),
     init(_key: Key, particles: number, initOptions?: InitOptions) {
-      const t = new Int32Array(particles);
-      if (initOptions?.stepOffsets) t.set(initOptions.stepOffsets.map((o) => o % horizon));
+      const t = schedule.init(particles, initOptions?.stepOffsets);
       return { h: new Float64Array(particles * H), c: new Float64Array(particles * H), t };
     },
     unroll(state, thetas, steps) {
@@ -120,31 +121,27 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
         throw new RangeError(`expected ${particles} × ${L.dim} thetas`);
       const h = state.h.slice();
       const c = state.c.slice();
-      const t = state.t.slice();
+      const episodes = schedule.unroll(state.t, steps);
       const losses = new Float64Array(particles * steps);
-      const done = new Uint8Array(particles * steps);
       for (let p = 0; p < particles; p++) {
         const o = p * L.dim;
         const hs = p * H;
         for (let k = 0; k < steps; k++) {
-          losses[p * steps + k] = step(thetas, o, h, c, hs, t[p]!);
-          if (++t[p]! >= horizon) {
-            done[p * steps + k] = 1;
-            t[p] = 0;
+          losses[p * steps + k] = step(thetas, o, h, c, hs, episodes.t[p]!);
+          if (episodes.step(p, k)) {
             h.fill(0, hs, hs + H);
             c.fill(0, hs, hs + H);
           }
         }
       }
-      return { state: { h, c, t }, losses, done };
+      return { state: { h, c, t: episodes.t }, losses, done: episodes.done };
     },
     reset(state, mask) {
-      const next = { h: state.h.slice(), c: state.c.slice(), t: state.t.slice() };
+      const next = { h: state.h.slice(), c: state.c.slice(), t: schedule.reset(state.t, mask) };
       for (let p = 0; p < mask.length; p++) {
         if (!mask[p]) continue;
         next.h.fill(0, p * H, (p + 1) * H);
         next.c.fill(0, p * H, (p + 1) * H);
-        next.t[p] = 0;
       }
       return next;
     },
@@ -155,7 +152,7 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
         h.set(state.h.subarray(from * H, (from + 1) * H), p * H);
         c.set(state.c.subarray(from * H, (from + 1) * H), p * H);
       });
-      return { h, c, t: Int32Array.from(indices, (p) => state.t[p]!) };
+      return { h, c, t: schedule.gather(state.t, indices) };
     },
     evaluate(theta): Evaluation {
       const r = task.unroll(task.init(EVAL_KEY, 1), theta, horizon, EVAL_KEY);
