@@ -10,7 +10,7 @@ import { variance, type VarianceCommandOptions } from './commands/variance.js';
 import type { ExperimentOptions } from './commands/experiment.js';
 import { metaTrain, type Io, type MetaTrainFlags } from './commands/meta-train.js';
 import { DataError } from '@pes/inner-problems';
-import { WeightsError } from '@pes/learned-opt';
+import { WeightsError } from '@pes/learned-opt/node';
 import { EXIT_USAGE, UsageError } from './errors.js';
 import { taskSpecs } from './registry.js';
 import { loadConfigFile } from './config-file.js';

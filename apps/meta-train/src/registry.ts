@@ -1,7 +1,7 @@
 import type { TaskSpec } from '@pes/core';
-import { hpoTasks } from '@pes/hpo';
-import { innerProblemTasks } from '@pes/inner-problems';
-import { learnedOptTasks } from '@pes/learned-opt';
+import { hpoTasks } from '@pes/hpo/node';
+import { innerProblemTasks } from '@pes/inner-problems/node';
+import { learnedOptTasks } from '@pes/learned-opt/node';
 import { UsageError } from './errors.js';
 
 /** Every task the command line knows, from every package that provides tasks. */

@@ -1,10 +1,3 @@
-import type { TaskSpec } from '@pes/core';
-import { swimmerTaskSpec } from './control/swimmer.js';
-import { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
-import { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
-import { quadraticTaskSpec } from './synthetic/quadratic.js';
-import { toyRegressionTaskSpec } from './synthetic/toy-regression.js';
-
 // Synthetic tasks
 export {
   INFLUENCE_EVAL_STEPS,
@@ -34,11 +27,9 @@ export {
   splitTrainValidation,
   subset,
 } from './data/dataset.js';
-export type { ImageDataset } from './data/dataset.js';
-export { loadEmbeddedMnist, loadMnistIdx, MNIST_NORMALIZATION } from './data/mnist.js';
-export { CIFAR10_NORMALIZATION, loadCifar10 } from './data/cifar10.js';
-export { loadImageData } from './data/load.js';
-export type { DatasetName, ImageData, LoadOptions } from './data/load.js';
+export type { ImageData, ImageDataset } from './data/dataset.js';
+// Loaders of dataset files, the tasks that load them and the task registry are exported from
+// '@pes/inner-problems/node'.
 
 // Particle-batched MLP training
 export {
@@ -66,8 +57,6 @@ export type {
   Objective,
 } from './mlp/image-classification.js';
 
-export { cifar10MlpTaskSpec, mnistMlpTaskSpec } from './mlp/specs.js';
-
 // Continuous control
 export {
   CONTROL_COST,
@@ -83,13 +72,3 @@ export { SWIMMER_XML } from './control/swimmer-model.js';
 // Text
 export { charLstmTask, sequenceOf, vocabularyOf } from './text/char-lstm.js';
 export type { CharLstmOptions, CharLstmState, TextKind } from './text/char-lstm.js';
-
-/** The tasks this package provides, by the name the command line uses. */
-export const innerProblemTasks: readonly TaskSpec[] = [
-  quadraticTaskSpec,
-  influenceBalancingTaskSpec,
-  toyRegressionTaskSpec,
-  mnistMlpTaskSpec,
-  cifar10MlpTaskSpec,
-  swimmerTaskSpec,
-];

@@ -18,19 +18,6 @@ export {
   PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
-export { initialLoptTheta, loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
-export {
-  loadLearnedOptimizer,
-  mlpLoptArchitecture,
-  saveLearnedOptimizer,
-  WEIGHTS_FORMAT,
-  WEIGHTS_VERSION,
-  WeightsError,
-} from './weights-file.js';
-
-import type { TaskSpec } from '@pes/core';
-import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
-
-/** The tasks this package provides, by the name the command line uses. */
-export const learnedOptTasks: readonly TaskSpec[] = [loptMnistTaskSpec, loptCifar10TaskSpec];
+// The weights file and the tasks that load a dataset from files are exported, with the task
+// registry, from '@pes/learned-opt/node'.

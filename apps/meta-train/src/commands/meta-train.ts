@@ -1,13 +1,11 @@
 import {
-  CheckpointError,
-  loadCheckpoint,
   runMetaTraining,
-  saveCheckpoint,
   type HistoryEntry,
   type IterationRecord,
   type MetaTrainer,
   type MetaTrainState,
 } from '@pes/core';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { isDeepStrictEqual } from 'node:util';
 import { buildRun, prepareBackend, taskOptions } from '../build.js';
 import { flagOf, resolveConfig, type RunConfig } from '../config.js';

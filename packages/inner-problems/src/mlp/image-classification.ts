@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, split, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
 import { fillBatch, sampleBatch, type ImageDataset } from '../data/dataset.js';
-import type { ImageData } from '../data/load.js';
+import type { ImageData } from '../data/dataset.js';
 import {
   evaluateBatch,
   initialParameters,

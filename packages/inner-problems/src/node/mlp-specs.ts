@@ -1,9 +1,9 @@
 import type { RunDefaults, TaskOptions, TaskSpec } from '@pes/core';
-import { loadImageData, type DatasetName } from '../data/load.js';
-import { imageClassificationTask, type Objective } from './image-classification.js';
-import { parseArchitecture, type Activation } from './network.js';
-import { momentumTensor } from './tensor-optimizers.js';
-import { constantLearningRateRule } from './update-rule.js';
+import { imageClassificationTask, type Objective } from '../mlp/image-classification.js';
+import { parseArchitecture, type Activation } from '../mlp/network.js';
+import { momentumTensor } from '../mlp/tensor-optimizers.js';
+import { constantLearningRateRule } from '../mlp/update-rule.js';
+import { loadImageData, type DatasetName } from './load.js';
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 const OBJECTIVES = ['train-loss', 'val-loss', 'val-accuracy'] as const;

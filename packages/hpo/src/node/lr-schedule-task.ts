@@ -2,15 +2,14 @@ import type { RunDefaults, TaskOptions, TaskSpec } from '@pes/core';
 import {
   imageClassificationTask,
   learningRateRule,
-  loadImageData,
   momentumTensor,
   parseArchitecture,
   type Activation,
-  type DatasetName,
   type ImageClassificationTask,
   type Objective,
 } from '@pes/inner-problems';
-import { findSchedule } from './schedule-registry.js';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
+import { findSchedule } from '../schedule-registry.js';
 
 /** Inner momentum of the paper's MNIST runs (PAPER.md c). */
 const INNER_MOMENTUM = 0.9;

@@ -1,12 +1,8 @@
 import { makeKey, type RunDefaults, type TaskSpec } from '@pes/core';
-import {
-  imageClassificationTask,
-  loadImageData,
-  parseArchitecture,
-  type DatasetName,
-} from '@pes/inner-problems';
+import { imageClassificationTask, parseArchitecture } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import { join } from 'node:path';
-import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from './mlp-lopt.js';
+import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from '../mlp-lopt.js';
 import { saveLearnedOptimizer } from './weights-file.js';
 
 /** θ of a fresh learned optimizer: the same draw for every run, so runs start alike. */
