@@ -1,6 +1,79 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The packages from the bottom up: a package imports only packages of a lower layer, and no
+ * package imports an app.
+ */
+const LAYERS = [['core'], ['inner-problems'], ['hpo', 'learned-opt']];
+
+/**
+ * Node-only files, by convention: a package's `./node` entry (src/node.ts) and everything under
+ * src/node/. Every other file of a package's src/ must run in a browser.
+ */
+const nodeOnlyFiles = (pkg) => [`packages/${pkg}/src/node.ts`, `packages/${pkg}/src/node/**`];
+
+const layering = (pkg, layer) => ({
+  group: [
+    ...LAYERS.slice(layer)
+      .flat()
+      .filter((other) => other !== pkg)
+      .flatMap((other) => [`@pes/${other}`, `@pes/${other}/*`]),
+    '@pes/meta-train',
+    '@pes/meta-train/*',
+  ],
+  message: `@pes/${pkg} imports only packages below it (${LAYERS.slice(0, layer).flat().join(', ') || 'none'}) and no app.`,
+});
+
+const browserSafe = {
+  paths: builtinModules.map((name) => ({
+    name,
+    message: 'Node built-in: browser-safe code cannot import it; move this to src/node/.',
+  })),
+  patterns: [
+    {
+      regex: '^node:',
+      message: 'Node built-in: browser-safe code cannot import it; move this to src/node/.',
+    },
+    {
+      regex: '(^|/)node(\\.js)?$|(^|/)node/',
+      message: "Node-only entry or file: browser-safe code cannot import '…/node' or src/node/.",
+    },
+  ],
+};
+
+/** Module boundaries, one pair of blocks per package (a later block replaces a rule's options). */
+const boundaries = LAYERS.flatMap((layer, index) =>
+  layer.flatMap((pkg) => [
+    {
+      files: [`packages/${pkg}/**/*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns: [layering(pkg, index)] }] },
+    },
+    {
+      files: [`packages/${pkg}/src/**/*.ts`],
+      ignores: nodeOnlyFiles(pkg),
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          { paths: browserSafe.paths, patterns: [layering(pkg, index), ...browserSafe.patterns] },
+        ],
+        'no-restricted-globals': [
+          'error',
+          ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename'].map((name) => ({
+            name,
+            message: `${name} exists only in Node: browser-safe code cannot use it; move this to src/node/.`,
+          })),
+          ...['setImmediate', 'clearImmediate'].map((name) => ({
+            name,
+            message: `${name} exists only in Node; read it through globalThis where it may be missing (see @pes/core event-loop.ts).`,
+          })),
+        ],
+      },
+    },
+  ]),
+);
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'reports/**', 'runs/**'] },
@@ -27,6 +100,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...boundaries,
   {
     files: ['**/vitest.config.ts', '**/global-setup.ts', 'eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' },

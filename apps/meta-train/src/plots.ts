@@ -2,7 +2,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 
 // Every plot uses one sans-serif face: vega measures text with it and resvg draws it.
 const FONT = 'DejaVu Sans';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { UsageError } from './errors.js';
 import { renderPlot } from './plots.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import { validateConfig, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
 

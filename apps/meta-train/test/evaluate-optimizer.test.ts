@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeKey } from '@pes/core';
-import { initialMlpLoptTheta, mlpLoptLayout, saveLearnedOptimizer } from '@pes/learned-opt';
+import { initialMlpLoptTheta, mlpLoptLayout } from '@pes/learned-opt';
+import { saveLearnedOptimizer } from '@pes/learned-opt/node';
 import { describe, expect, it } from 'vitest';
 import { pes, temporaryDirectory } from './helpers.js';
 

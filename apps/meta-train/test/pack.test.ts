@@ -52,6 +52,7 @@ describe('npm pack', () => {
     );
     for (const p of packages) {
       expect(existsSync(join(user, 'node_modules/@pes', p, 'dist/index.d.ts'))).toBe(true);
+      expect(existsSync(join(user, 'node_modules/@pes', p, 'dist/node.d.ts'))).toBe(true);
       expect(existsSync(join(user, 'node_modules/@pes', p, 'src'))).toBe(false);
     }
 
@@ -60,18 +61,29 @@ describe('npm pack', () => {
       import { quadraticTaskSpec } from '@pes/inner-problems';
       import '@pes/hpo';
       import '@pes/learned-opt';
+      import { loadCheckpoint, saveCheckpoint } from '@pes/core/node';
+      import { innerProblemTasks } from '@pes/inner-problems/node';
+      import { hpoTasks } from '@pes/hpo/node';
+      import { learnedOptTasks } from '@pes/learned-opt/node';
       const task = quadraticTaskSpec.create({});
       const pes = persistentEs(task, { particles: 4, sigma: 0.1, unrollLength: 5 });
       const theta: Float64Array = task.initialTheta();
       const { grad } = pes.estimate(theta, pes.init(theta, makeKey(0)), makeKey(1));
-      console.log(JSON.stringify(Array.from(grad)));
+      saveCheckpoint('grad.json', { grad });
+      const back = loadCheckpoint('grad.json') as { grad: Float64Array };
+      const tasks = [...innerProblemTasks, ...hpoTasks, ...learnedOptTasks].map((t) => t.name);
+      console.log(JSON.stringify({ grad: Array.from(back.grad), tasks }));
     `;
     writeFileSync(join(user, 'main.ts'), program);
-    writeFileSync(join(user, 'main.mjs'), program.replace(': Float64Array', ''));
+    writeFileSync(
+      join(user, 'main.mjs'),
+      program.replace(': Float64Array', '').replace(' as { grad: Float64Array }', ''),
+    );
     const output = execFileSync(process.execPath, ['main.mjs'], { cwd: user, encoding: 'utf8' });
-    const grad = JSON.parse(output) as number[];
+    const { grad, tasks } = JSON.parse(output) as { grad: number[]; tasks: string[] };
     expect(grad).toHaveLength(2);
     expect(grad.every(Number.isFinite)).toBe(true);
+    expect(tasks).toEqual(expect.arrayContaining(['quadratic', 'mnist-lr-schedule', 'lopt-mnist']));
     execFileSync(
       process.execPath,
       [

@@ -4,6 +4,8 @@
  * (JSON alone would turn NaN into null and lose the array types).
  */
 
+import { base64ToBytes, bytesToBase64 } from './base64.js';
+
 const TYPED = {
   Float64Array,
   Float32Array,
@@ -38,8 +40,8 @@ export function encodeState(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) {
     const name = typedName(value);
     if (!name) throw new TypeError(`cannot encode a ${value.constructor.name} in a checkpoint`);
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    return { $typed: name, base64: bytes.toString('base64') };
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    return { $typed: name, base64: bytesToBase64(bytes) };
   }
   if (Array.isArray(value)) return value.map(encodeState);
   const out: Record<string, unknown> = {};
@@ -57,14 +59,12 @@ export function decodeState(value: unknown): unknown {
   if (typeof record.$typed === 'string' && typeof record.base64 === 'string') {
     const ctor = TYPED[record.$typed as TypedName];
     if (!ctor) throw new TypeError(`unknown array type ${record.$typed}`);
-    const bytes = Buffer.from(record.base64, 'base64');
+    const bytes = base64ToBytes(record.base64);
     if (bytes.byteLength % ctor.BYTES_PER_ELEMENT !== 0) {
       throw new TypeError(`${record.$typed} data is ${bytes.byteLength} bytes, not whole elements`);
     }
-    // Copy into a fresh, aligned buffer: Buffer's pool offset may not be.
-    const copy = new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    return new ctor(copy.buffer);
+    // base64ToBytes returns a fresh buffer of exactly these bytes, aligned at offset 0.
+    return new ctor(bytes.buffer);
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(record)) out[k] = decodeState(v);

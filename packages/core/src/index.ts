@@ -82,12 +82,7 @@ export type {
   RunOptions,
 } from './meta-trainer.js';
 export { decodeState, encodeState } from './codec.js';
-export {
-  CheckpointError,
-  loadCheckpoint,
-  saveCheckpoint,
-  writeFileAtomic,
-} from './checkpoint-file.js';
+// Checkpoint files need a file system: they are exported from '@pes/core/node'.
 
 // A test problem with a closed-form smoothed gradient, for checking estimators
 export { defaultLinearQuadraticConfig, linearQuadraticTask } from './testing/linear-quadratic.js';

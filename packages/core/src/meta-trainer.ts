@@ -1,4 +1,5 @@
 import type { GradientEstimator } from './estimators/types.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { applyUpdates, type GradientTransformation } from './optimizers/types.js';
 import { assertKey, foldIn, makeKey, split, type Key } from './random.js';
 import type { Evaluation, Task } from './task.js';
@@ -272,7 +273,7 @@ export async function runMetaTraining<E>(
       sinceCheckpoint = 0;
       lastSave = performance.now();
     }
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   if (checkpoint && (sinceCheckpoint > 0 || stopped))
     checkpoint.save(trainer.snapshot(state), state);

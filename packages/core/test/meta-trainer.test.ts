@@ -4,18 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   adam,
-  CheckpointError,
   createMetaTrainer,
   defaultLinearQuadraticConfig,
   findEstimator,
   linearQuadraticTask,
-  loadCheckpoint,
   runMetaTraining,
-  saveCheckpoint,
   sgd,
   type MetaTrainState,
   type Task,
 } from '../src/index.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/node.js';
 
 const quadratic = linearQuadraticTask(defaultLinearQuadraticConfig(20)) as Task;
 const settings = { particles: 8, sigma: 0.1, unrollLength: 3 };
@@ -79,6 +77,35 @@ describe('checkpoint files', () => {
     expect(bits(back.theta)).toBe(bits(state.theta));
     expect(back.n).toBe(Infinity);
     expect(Array.from(back.nested[0]!)).toEqual([-3]);
+  });
+
+  it('are byte-compatible with checkpoints written before the codec left Buffer', () => {
+    // Written by saveCheckpoint when the codec used Node's Buffer; every padding case of base64.
+    const golden = `{"format":"pes-checkpoint","version":1,"sha256":"40d9383d5178c00c52fa564777b0b08858eedeb49c565c76d638a4ba0e449b61","state":{"theta":{"$typed":"Float64Array","base64":"AAAAAAAA+D8AAAAAAAD4fwAAAAAAAACA////////738BAAAAAAAAAA=="},"f32":{"$typed":"Float32Array","base64":"zczMPQAAAMA="},"i32":{"$typed":"Int32Array","base64":"/f///////38="},"u32":{"$typed":"Uint32Array","base64":"/////w=="},"bytes":[{"$typed":"Uint8Array","base64":""},{"$typed":"Uint8Array","base64":"+w=="},{"$typed":"Uint8Array","base64":"+/8="},{"$typed":"Uint8Array","base64":"AD4/"}],"n":{"$number":"-Infinity"},"name":"pes"}}\n`;
+    const written = {
+      theta: Float64Array.of(1.5, Number.NaN, -0, Number.MAX_VALUE, 5e-324),
+      f32: Float32Array.of(0.1, -2),
+      i32: Int32Array.of(-3, 2147483647),
+      u32: Uint32Array.of(4294967295),
+      bytes: [
+        Uint8Array.of(),
+        Uint8Array.of(251),
+        Uint8Array.of(251, 255),
+        Uint8Array.of(0, 62, 63),
+      ],
+      n: -Infinity,
+      name: 'pes',
+    };
+    saveCheckpoint(file, written);
+    expect(readFileSync(file, 'utf8')).toBe(golden);
+    writeFileSync(file, golden);
+    const back = loadCheckpoint(file) as typeof written;
+    expect(bits(back.theta)).toBe(bits(written.theta));
+    expect(back.f32).toEqual(written.f32);
+    expect(back.i32).toEqual(written.i32);
+    expect(back.u32).toEqual(written.u32);
+    expect(back.bytes).toEqual(written.bytes);
+    expect(back.n).toBe(-Infinity);
   });
 
   it('refuse a changed, truncated, foreign or missing file with a clear message', () => {

@@ -5,14 +5,7 @@ export {
   piecewiseLogLinearSchedule,
 } from './schedules.js';
 export type { Schedule } from './schedules.js';
-export { lrScheduleTask } from './lr-schedule-task.js';
-
-// The task registry (also the light entry '@pes/hpo/tasks')
-export {
-  findSchedule,
-  hpoTasks,
-  lrScheduleOptions,
-  mnistLrScheduleTaskSpec,
-  scheduleRegistry,
-} from './tasks.js';
-export type { LrScheduleOptions, ScheduleEntry } from './tasks.js';
+export { findSchedule, scheduleRegistry } from './schedule-registry.js';
+export type { ScheduleEntry } from './schedule-registry.js';
+// The learning-rate schedule task loads a dataset from files: it and the task registry are
+// exported from '@pes/hpo/node' (the registry alone: '@pes/hpo/tasks').

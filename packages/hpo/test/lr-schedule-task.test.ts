@@ -3,13 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeKey } from '@pes/core';
 import { learningRateRule, type TensorOptimizer } from '@pes/inner-problems';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  findSchedule,
-  inverseTimeDecaySchedule,
-  lrScheduleTask,
-  mnistLrScheduleTaskSpec,
-  scheduleRegistry,
-} from '../src/index.js';
+import { findSchedule, inverseTimeDecaySchedule, scheduleRegistry } from '../src/index.js';
+import { lrScheduleTask, mnistLrScheduleTaskSpec } from '../src/node.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

@@ -1,21 +1,10 @@
-// The task registry (also the light entry '@pes/inner-problems/tasks')
-export {
-  ACTIVATIONS,
-  charLstmTaskSpec,
-  cifar10MlpTaskSpec,
-  createImageTask,
-  DATASETS,
-  imageTaskFigures,
-  imageTaskOptions,
-  influenceBalancingTaskSpec,
-  innerProblemTasks,
-  mnistMlpTaskSpec,
-  objectiveRegistry,
-  quadraticTaskSpec,
-  swimmerTaskSpec,
-  toyRegressionTaskSpec,
-} from './tasks.js';
-export type { ImageTaskOptions } from './tasks.js';
+// Registry entries that run anywhere (the whole registry: '@pes/inner-problems/tasks')
+export { ACTIVATIONS, DATASETS, imageTaskOptions, objectiveRegistry } from './mlp/options.js';
+export type { ImageTaskOptions } from './mlp/options.js';
+export { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
+export { quadraticTaskSpec } from './synthetic/quadratic.js';
+export { toyRegressionTaskSpec } from './synthetic/toy-regression.js';
+export { swimmerTaskSpec } from './control/swimmer-spec.js';
 
 // Synthetic tasks
 export {
@@ -39,11 +28,9 @@ export {
   splitTrainValidation,
   subset,
 } from './data/dataset.js';
-export type { ImageDataset } from './data/dataset.js';
-export { loadEmbeddedMnist, loadMnistIdx, MNIST_NORMALIZATION } from './data/mnist.js';
-export { CIFAR10_NORMALIZATION, loadCifar10 } from './data/cifar10.js';
-export { loadImageData } from './data/load.js';
-export type { DatasetName, ImageData, LoadOptions } from './data/load.js';
+export type { ImageData, ImageDataset } from './data/dataset.js';
+// Loaders of dataset files, the tasks that load them and the task registry are exported from
+// '@pes/inner-problems/node'.
 
 // Particle-batched MLP training
 export {

@@ -4,16 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import {
-  classCounts,
-  DataError,
-  fillBatch,
-  loadCifar10,
-  loadEmbeddedMnist,
-  loadImageData,
-  loadMnistIdx,
-  splitTrainValidation,
-} from '../src/index.js';
+import { classCounts, DataError, fillBatch, splitTrainValidation } from '../src/index.js';
+import { loadCifar10, loadEmbeddedMnist, loadImageData, loadMnistIdx } from '../src/node.js';
 
 function directory(): string {
   return mkdtempSync(join(tmpdir(), 'pes-data-'));

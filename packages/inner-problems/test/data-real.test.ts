@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classCounts, loadCifar10, loadImageData, loadMnistIdx } from '../src/index.js';
+import { classCounts } from '../src/index.js';
+import { loadCifar10, loadImageData, loadMnistIdx } from '../src/node.js';
 
 // The real datasets of ../shared/data (its README gives these figures); skipped, visibly, where absent.
 const shared = join(import.meta.dirname, '../../../../shared/data');

@@ -5,7 +5,6 @@ import {
   constantLearningRateRule,
   imageClassificationTask,
   initialParameters,
-  loadImageData,
   lossAndGradients,
   momentumTensor,
   adamTensor,
@@ -15,6 +14,7 @@ import {
   type ImageData,
   type MlpState,
 } from '../src/index.js';
+import { loadImageData } from '../src/node.js';
 
 // Float32 on both sides; the two backward passes sum in different orders.
 const GRADIENT_TOLERANCE = 2e-5;

@@ -1,6 +1,7 @@
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { innerProblemTasks, mnistMlpTaskSpec, quadraticTaskSpec } from '../src/index.js';
+import { quadraticTaskSpec } from '../src/index.js';
+import { innerProblemTasks, mnistMlpTaskSpec } from '../src/node.js';
 
 describe('inner-problem task specs', () => {
   const synthetic = innerProblemTasks.filter((s) => !s.usesTensors);

@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import {
-  constantLearningRateRule,
-  evaluationSet,
-  loadImageData,
-  sgdTensor,
-  trainNetwork,
-} from '../src/index.js';
+import { constantLearningRateRule, evaluationSet, sgdTensor, trainNetwork } from '../src/index.js';
+import { loadImageData } from '../src/node.js';
 
 describe('trainNetwork', () => {
   const data = loadImageData({ dataset: 'mnist' });

@@ -18,23 +18,6 @@ export {
   PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
-export { initialLoptTheta, loptTask } from './lopt-task.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
-export {
-  learnedOptimizerJson,
-  loadLearnedOptimizer,
-  mlpLoptArchitecture,
-  saveLearnedOptimizer,
-  WEIGHTS_FORMAT,
-  WEIGHTS_VERSION,
-  WeightsError,
-} from './weights-file.js';
-
-// The task registry (also the light entry '@pes/learned-opt/tasks')
-export {
-  learnedOptTasks,
-  loptCifar10TaskSpec,
-  loptMnistTaskSpec,
-  loptTaskOptions,
-} from './tasks.js';
-export type { LoptTaskOptions } from './tasks.js';
+// The weights file and the tasks that load a dataset from files are exported, with the task
+// registry, from '@pes/learned-opt/node' (the registry alone: '@pes/learned-opt/tasks').

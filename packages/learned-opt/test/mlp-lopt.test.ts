@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, makeKey, normal, persistentEs, type Task } from '@pes/core';
-import { imageClassificationTask, loadImageData } from '@pes/inner-problems';
+import { imageClassificationTask } from '@pes/inner-problems';
+import { loadImageData } from '@pes/inner-problems/node';
 import { describe, expect, it } from 'vitest';
 import {
   initialMlpLoptTheta,

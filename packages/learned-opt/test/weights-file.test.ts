@@ -3,12 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import {
-  initialMlpLoptTheta,
-  loadLearnedOptimizer,
-  saveLearnedOptimizer,
-  WeightsError,
-} from '../src/index.js';
+import { initialMlpLoptTheta } from '../src/index.js';
+import { loadLearnedOptimizer, saveLearnedOptimizer, WeightsError } from '../src/node.js';
 
 describe('learned-optimizer weights files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pes-lopt-'));

@@ -5,12 +5,11 @@ import { foldIn, makeKey, persistentEs, type Task } from '@pes/core';
 import {
   constantLearningRateRule,
   imageClassificationTask,
-  loadImageData,
   momentumTensor,
   parseArchitecture,
-  type DatasetName,
   type ImageData,
 } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';

@@ -4,15 +4,14 @@ import {
   adamTensor,
   fillBatch,
   initialParameters,
-  loadImageData,
   lossAndGradients,
   parseArchitecture,
   sampleBatch,
   toBatch,
   type Batch,
-  type DatasetName,
   type InnerUpdateRule,
 } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import {
   initialMlpLoptTheta,
   mlpLearnedOptimizerReferenceRule,

@@ -1,4 +1,5 @@
-import { classCounts, loadImageData, recordCount, type DatasetName } from '@pes/inner-problems';
+import { classCounts, recordCount } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import type { Io } from './meta-train.js';
 
 /** `pes data info`: records per split and per class, as the tasks will see them. */

@@ -1,24 +1,24 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { foldIn, makeKey, writeFileAtomic } from '@pes/core';
+import { foldIn, makeKey } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import {
   adamTensor,
   constantLearningRateRule,
   evaluationSet,
-  loadImageData,
   parseArchitecture,
   trainNetwork,
   type CurvePoint,
-  type DatasetName,
   type InnerUpdateRule,
 } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
+import { mlpLearnedOptimizerRule } from '@pes/learned-opt';
 import {
   initialLoptTheta,
   loadLearnedOptimizer,
   loptCifar10TaskSpec,
   loptMnistTaskSpec,
-  mlpLearnedOptimizerRule,
-} from '@pes/learned-opt';
+} from '@pes/learned-opt/node';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LoptTaskOptions } from '@pes/learned-opt/tasks';
 import { selectBackend } from '../backend.js';

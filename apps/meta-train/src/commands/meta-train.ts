@@ -1,14 +1,12 @@
 import {
-  CheckpointError,
-  loadCheckpoint,
   runMetaTraining,
-  saveCheckpoint,
   type HistoryEntry,
   type IterationRecord,
   type MetaTrainer,
   type MetaTrainState,
   type RunSettings,
 } from '@pes/core';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { isDeepStrictEqual } from 'node:util';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { stringify } from 'yaml';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeKey, unrollVariance, writeFileAtomic } from '@pes/core';
+import { makeKey, unrollVariance } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import { buildRun, prepareBackend } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';

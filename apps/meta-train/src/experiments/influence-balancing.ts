@@ -4,7 +4,7 @@ import type { Io } from '../commands/meta-train.js';
 import type { RunConfig } from '../config.js';
 import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import { join } from 'node:path';
 
 /** The methods of the paper's influence-balancing figure (docs/paper.md a). */

@@ -1,5 +1,7 @@
-import { makeKey, writeFileAtomic } from '@pes/core';
-import { findSchedule, lrScheduleTask } from '@pes/hpo';
+import { makeKey } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
+import { findSchedule } from '@pes/hpo';
+import { lrScheduleTask } from '@pes/hpo/node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';

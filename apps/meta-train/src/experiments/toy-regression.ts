@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import { toyRegressionTask } from '@pes/inner-problems';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeKey, unrollVariance, writeFileAtomic, type UnrollVariancePoint } from '@pes/core';
+import { makeKey, unrollVariance, type UnrollVariancePoint } from '@pes/core';
+import { writeFileAtomic } from '@pes/core/node';
 import { charLstmTask, DataError, sequenceOf, type TextKind } from '@pes/inner-problems';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';

@@ -24,6 +24,13 @@ export interface ImageDataset {
   readonly channelSize: number;
 }
 
+/** A dataset split for meta-training: training records, held-out records, the test set if any. */
+export interface ImageData {
+  train: ImageDataset;
+  validation: ImageDataset;
+  test?: ImageDataset;
+}
+
 export function recordCount(dataset: ImageDataset): number {
   return dataset.labels.length;
 }

@@ -9,7 +9,7 @@ import {
   type Task,
 } from '@pes/core';
 import { fillBatch, sampleBatch, type ImageDataset } from '../data/dataset.js';
-import type { ImageData } from '../data/load.js';
+import type { ImageData } from '../data/dataset.js';
 import {
   evaluateBatch,
   initialParameters,

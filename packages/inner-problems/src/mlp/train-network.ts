@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, split, type Key } from '@pes/core';
 import { fillBatch, sampleBatch } from '../data/dataset.js';
-import type { ImageData } from '../data/load.js';
+import type { ImageData } from '../data/dataset.js';
 import { evaluationFigures, evaluationSet, type EvaluationSet } from './dataset-figures.js';
 import {
   initialParameters,

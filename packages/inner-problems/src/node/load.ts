@@ -1,15 +1,15 @@
 import { makeKey, type Key } from '@pes/core';
+import {
+  DataError,
+  recordCount,
+  splitTrainValidation,
+  type ImageData,
+  type ImageDataset,
+} from '../data/dataset.js';
 import { loadCifar10 } from './cifar10.js';
-import { DataError, recordCount, splitTrainValidation, type ImageDataset } from './dataset.js';
 import { loadEmbeddedMnist, loadMnistIdx } from './mnist.js';
 
 export type DatasetName = 'mnist' | 'cifar10';
-
-export interface ImageData {
-  train: ImageDataset;
-  validation: ImageDataset;
-  test?: ImageDataset;
-}
 
 export interface LoadOptions {
   dataset: DatasetName;

@@ -7,7 +7,7 @@ import { mnistLrScheduleTaskSpec } from './lr-schedule-spec.js';
 
 export { lrScheduleOptions, mnistLrScheduleTaskSpec } from './lr-schedule-spec.js';
 export type { LrScheduleOptions } from './lr-schedule-spec.js';
-export { findSchedule, scheduleRegistry } from './schedule-registry.js';
-export type { ScheduleEntry } from './schedule-registry.js';
+export { findSchedule, scheduleRegistry } from '../schedule-registry.js';
+export type { ScheduleEntry } from '../schedule-registry.js';
 
 export const hpoTasks: readonly TaskSpec[] = [mnistLrScheduleTaskSpec];

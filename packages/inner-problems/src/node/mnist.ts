@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { assertLabels, DataError, type ImageDataset } from './dataset.js';
+import { assertLabels, DataError, type ImageDataset } from '../data/dataset.js';
 
 const SIDE = 28;
 const FEATURES = SIDE * SIDE;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertLabels, DataError, type ImageDataset } from './dataset.js';
+import { assertLabels, DataError, type ImageDataset } from '../data/dataset.js';
 
 const FEATURES = 3072;
 const RECORD = 1 + FEATURES;

@@ -1,6 +1,6 @@
 import { makeKey } from '@pes/core';
-import { createImageTask } from '@pes/inner-problems';
-import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from './mlp-lopt.js';
+import { createImageTask } from '@pes/inner-problems/node';
+import { initialMlpLoptTheta, mlpLearnedOptimizerRule } from '../mlp-lopt.js';
 import type { LoptTaskOptions } from './lopt-spec.js';
 
 /** θ of a fresh learned optimizer: the same draw for every run, so runs start alike. */

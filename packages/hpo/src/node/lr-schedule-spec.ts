@@ -1,7 +1,7 @@
 import { defineTask } from '@pes/core';
 import { imageTaskFigures, imageTaskOptions } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
-import { findSchedule, scheduleRegistry } from './schedule-registry.js';
+import { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 
 /** Knots of the piecewise schedule when θ's length does not say. */
 export const DEFAULT_KNOTS = 4;

@@ -1,17 +1,16 @@
 import {
   imageClassificationTask,
   learningRateRule,
-  loadImageData,
   momentumTensor,
   parseArchitecture,
   type Activation,
-  type DatasetName,
   type ImageClassificationTask,
   type Objective,
 } from '@pes/inner-problems';
+import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
+import { findSchedule } from '../schedule-registry.js';
 import type { LrScheduleOptions } from './lr-schedule-spec.js';
 import { DEFAULT_KNOTS } from './lr-schedule-spec.js';
-import { findSchedule } from './schedule-registry.js';
 
 /** Inner momentum of the paper's MNIST runs (docs/paper.md c). */
 const INNER_MOMENTUM = 0.9;

@@ -1,6 +1,6 @@
 import { defineTask, type TaskSpec } from '@pes/core';
-import { imageTaskOptions, type ImageTaskOptions } from './options.js';
-import type { InnerUpdateRule } from './update-rule.js';
+import { imageTaskOptions, type ImageTaskOptions } from '../mlp/options.js';
+import type { InnerUpdateRule } from '../mlp/update-rule.js';
 
 /** The figures every image task's evaluation reports beside `evalLoss`. */
 export const imageTaskFigures = [
@@ -18,7 +18,7 @@ export async function createImageTask(
   rule: (features: number) => Promise<InnerUpdateRule>,
 ) {
   const [{ loadImageData }, { imageClassificationTask }, { parseArchitecture }] = await Promise.all(
-    [import('../data/load.js'), import('./image-classification.js'), import('./network.js')],
+    [import('./load.js'), import('../mlp/image-classification.js'), import('../mlp/network.js')],
   );
   const data = loadImageData({
     dataset: options.dataset,
@@ -71,8 +71,8 @@ function constantLearningRateSpec(
         },
         async () => {
           const [{ momentumTensor }, { constantLearningRateRule }] = await Promise.all([
-            import('./tensor-optimizers.js'),
-            import('./update-rule.js'),
+            import('../mlp/tensor-optimizers.js'),
+            import('../mlp/update-rule.js'),
           ]);
           return constantLearningRateRule(momentumTensor(0.9), 0.01);
         },

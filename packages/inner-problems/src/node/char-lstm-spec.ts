@@ -55,8 +55,8 @@ export const charLstmTaskSpec = defineTask({
   },
   async create(options) {
     const [{ charLstmTask, sequenceOf }, { DEFAULT_TEXT }] = await Promise.all([
-      import('./char-lstm.js'),
-      import('./default-text.js'),
+      import('../text/char-lstm.js'),
+      import('../text/default-text.js'),
     ]);
     const text = options.textFile ? await readText(options.textFile) : DEFAULT_TEXT;
     const sequence = sequenceOf(

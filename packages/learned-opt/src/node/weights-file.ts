@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@pes/core';
-import { LOPT_HIDDEN, LOPT_INPUTS, mlpLoptLayout } from './mlp-lopt.js';
+import { writeFileAtomic } from '@pes/core/node';
+import { LOPT_HIDDEN, LOPT_INPUTS, mlpLoptLayout } from '../mlp-lopt.js';
 
 export const WEIGHTS_FORMAT = 'pes-learned-optimizer';
 export const WEIGHTS_VERSION = 1;

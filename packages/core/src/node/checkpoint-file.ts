@@ -9,7 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { decodeState, encodeState } from './codec.js';
+import { decodeState, encodeState } from '../codec.js';
 
 const FORMAT = 'pes-checkpoint';
 const VERSION = 1;

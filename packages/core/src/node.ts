@@ -1,0 +1,10 @@
+// The Node-only part of @pes/core ('@pes/core/node'): what needs a file system. Everything
+// else is in '@pes/core', which runs in browsers too.
+
+// Checkpoint files: atomic writes, checksummed state
+export {
+  CheckpointError,
+  loadCheckpoint,
+  saveCheckpoint,
+  writeFileAtomic,
+} from './node/checkpoint-file.js';

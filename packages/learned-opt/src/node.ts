@@ -1,0 +1,20 @@
+// The Node-only part of @pes/learned-opt ('@pes/learned-opt/node'): weights files, the tasks
+// that load a dataset from files, and the registry of every task. The learned optimizers
+// themselves are in '@pes/learned-opt', which runs in browsers too.
+export { initialLoptTheta, loptTask } from './node/lopt-task.js';
+export {
+  learnedOptimizerJson,
+  loadLearnedOptimizer,
+  mlpLoptArchitecture,
+  saveLearnedOptimizer,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  WeightsError,
+} from './node/weights-file.js';
+export {
+  learnedOptTasks,
+  loptCifar10TaskSpec,
+  loptMnistTaskSpec,
+  loptTaskOptions,
+} from './node/tasks.js';
+export type { LoptTaskOptions } from './node/tasks.js';
