@@ -1,4 +1,5 @@
 import {
+  baseRunSettings,
   createMetaTrainer,
   findEstimator,
   makeKey,
@@ -75,15 +76,15 @@ describe('influence balancing', () => {
     expect(Math.abs(sum - fd)).toBeLessThan(TOLERANCE * Math.max(1, Math.abs(fd)));
   });
 
-  it('rejects a horizon: its episodes never end', () => {
-    expect(() => influenceBalancingTaskSpec.create({ horizon: 10 })).toThrow(
-      /never ends its episodes/,
-    );
+  it('takes no horizon: its episodes never end', () => {
+    expect(influenceBalancingTaskSpec.options.shape).not.toHaveProperty('horizon');
+    expect(influenceBalancingTaskSpec.options.safeParse({ horizon: 10 }).success).toBe(false);
   });
 });
 
 describe("the paper's influence-balancing findings", () => {
-  const theta0 = influenceBalancingTaskSpec.defaults;
+  // The task's settings as a run resolves them: the shared base under the task's overrides.
+  const theta0 = { ...baseRunSettings, ...influenceBalancingTaskSpec.defaults };
   const optimum = task.optimalTheta();
   // PES and RTRL must land this close to θ* (the paper's runs reach it to plotting precision).
   const CONVERGED = 1e-3;

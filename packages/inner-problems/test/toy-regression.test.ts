@@ -1,4 +1,5 @@
 import {
+  baseRunSettings,
   adam,
   createMetaTrainer,
   findEstimator,
@@ -100,7 +101,7 @@ describe("the paper's toy-regression finding", () => {
   const REQUIRED_RATIO = 0.5;
 
   async function finalLoss(estimator: 'pes' | 'tes') {
-    const d = toyRegressionTaskSpec.defaults;
+    const d = { ...baseRunSettings, ...toyRegressionTaskSpec.defaults };
     const trainer = createMetaTrainer({
       task: task as Task,
       estimator: findEstimator(estimator)!.create(task as Task, {

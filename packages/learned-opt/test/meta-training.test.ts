@@ -13,12 +13,12 @@ const REQUIRED_FALL = 0.1;
 
 describe('meta-training the MLP learned optimizer with PES', () => {
   it('lowers the full-run held-out loss of fresh MNIST networks within 30 iterations, without leaking tensors', async () => {
-    const task = loptMnistTaskSpec.create({
+    const task = (await loptMnistTaskSpec.create({
       arch: '784-8-10',
       horizon: 20,
       batchSize: 32,
       objective: 'val-loss',
-    }) as Task;
+    })) as Task;
     const before = tf.memory().numTensors;
     const trainer = createMetaTrainer({
       task,
