@@ -69,7 +69,7 @@ describe('mnist-lr-schedule at the command line', () => {
   it.each([
     [
       ['--schedule', 'cosine'],
-      /argument 'cosine' is invalid\. Allowed choices are inverse-time-decay, linear, exponential, piecewise/,
+      /--schedule: .*expected one of "inverse-time-decay"\|"linear"\|"exponential"\|"piecewise" \(got "cosine"\)/,
     ],
     [
       ['--schedule', 'linear', '--initial-theta', '-5,-6,-7'],
