@@ -107,3 +107,7 @@ export type { RandomSearchSettings } from './random-search.js';
 // Analyses
 export { unrollVariance } from './analysis/unroll-variance.js';
 export type { UnrollVarianceSettings, UnrollVariancePoint } from './analysis/unroll-variance.js';
+
+// How particles are split into shards, and task snapshots joined and split across them
+export { shardCounts, shardStarts } from './sharding/layout.js';
+export { joinSnapshots, sliceSnapshot } from './sharding/snapshots.js';

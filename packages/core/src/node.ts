@@ -8,3 +8,8 @@ export {
   saveCheckpoint,
   writeFileAtomic,
 } from './node/checkpoint-file.js';
+
+// Particles sharded over worker threads
+export { shardedTask } from './node/shards/sharded-task.js';
+export type { ShardedState, ShardedTask, TaskFactory } from './node/shards/sharded-task.js';
+export { ShardError } from './node/shards/sync-worker.js';

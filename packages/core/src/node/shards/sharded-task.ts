@@ -1,0 +1,286 @@
+import type { Key } from '../../random.js';
+import { shardCounts, shardStarts } from '../../sharding/layout.js';
+import { joinSnapshots, sliceSnapshot } from '../../sharding/snapshots.js';
+import type { Evaluation, InitOptions, Task, UnrollResult } from '../../task.js';
+import { SyncWorker, type ShardRequest } from './sync-worker.js';
+
+/** A module of this installation and the export in it that builds the task from `options`. */
+export interface TaskFactory {
+  /** An import specifier the worker can resolve (a package entry or a file URL). */
+  module: string;
+  /** The export: `(options) => Task | Promise<Task>`. */
+  name: string;
+  /** Plain data (a validated run config): structured-cloned to every worker. */
+  options: unknown;
+}
+
+/** A state whose particles live in the workers: shard i holds `counts[i]` of them under `id`. */
+export interface ShardedState {
+  readonly id: number;
+  readonly counts: readonly number[];
+}
+
+export interface ShardedTask extends Task<ShardedState> {
+  readonly workers: number;
+  /** Stops the workers; the task is not used after it. */
+  close(): void;
+}
+
+interface TaskMeta {
+  name: string;
+  dim: number;
+  horizon: number;
+  maximize: boolean;
+  initialTheta: Float64Array;
+  differentiable: boolean;
+  /** The snapshot of a one-particle state. */
+  unit: unknown;
+}
+
+/**
+ * The task of a run split over `workers` worker threads, each owning a contiguous shard of the
+ * particles (whole groups of `group`, so antithetic pairs stay together) and their inner states
+ * for the whole run. Per call only the θ rows of a shard go out and its losses come back.
+ *
+ * Same θ whatever the number of workers, to the last bit: every task computes each particle from
+ * its own state, its θ row and the call's key alone (all particles see the same minibatches and
+ * resets: common random numbers), and the shards' losses are put back in particle order before
+ * any sum is taken. Snapshots are joined into the unsharded task's snapshot, so a checkpoint can
+ * be resumed with any number of workers.
+ */
+export async function shardedTask(options: {
+  factory: TaskFactory;
+  workers: number;
+  group?: number;
+}): Promise<ShardedTask> {
+  const group = options.group ?? 1;
+  const pool = Array.from({ length: options.workers }, () => new SyncWorker());
+  let meta: TaskMeta;
+  try {
+    // Build the task in every worker at once (each loads its own tfjs, simulator and data).
+    const metas = (await Promise.all(
+      pool.map((w) => w.callAsync({ op: 'create', factory: options.factory })),
+    )) as TaskMeta[];
+    meta = metas[0]!;
+  } catch (error) {
+    await Promise.all(pool.map((w) => w.terminate()));
+    throw error;
+  }
+  let nextId = 1;
+
+  /** Sends each shard its request (none where `request` gives undefined), then collects replies. */
+  const each = (request: (shard: number) => ShardRequest | undefined): unknown[] => {
+    const sent = pool.map((w, i) => {
+      const r = request(i);
+      if (r) w.send(r);
+      return r !== undefined;
+    });
+    // Collect every reply, even after a failure, so no worker is left with a pending answer.
+    let failure: unknown;
+    const replies = pool.map((w, i) => {
+      if (!sent[i]) return undefined;
+      try {
+        return w.receive();
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    });
+    if (failure) throw failure;
+    return replies;
+  };
+
+  const layout = (particles: number) => shardCounts(particles, pool.length, group);
+
+  const concat = <T extends Float64Array | Uint8Array>(
+    parts: unknown[],
+    counts: readonly number[],
+    Ctor: new (n: number) => T,
+    per: number,
+  ): T => {
+    const out = new Ctor(counts.reduce((a, b) => a + b, 0) * per);
+    let at = 0;
+    parts.forEach((part, i) => {
+      if (counts[i]! === 0) return;
+      out.set(part as T, at);
+      at += counts[i]! * per;
+    });
+    return out;
+  };
+
+  const unroll = (
+    state: ShardedState,
+    thetas: Float64Array,
+    steps: number,
+    key: Key,
+    gradient: boolean,
+  ) => {
+    const id = nextId++;
+    const starts = shardStarts(state.counts);
+    const replies = each((i) =>
+      state.counts[i]! > 0
+        ? {
+            op: 'unroll',
+            id,
+            from: state.id,
+            thetas: thetas.slice(starts[i]! * meta.dim, (starts[i]! + state.counts[i]!) * meta.dim),
+            steps,
+            key,
+            gradient,
+          }
+        : undefined,
+    ) as ({ losses: Float64Array; done: Uint8Array; grads?: Float64Array } | undefined)[];
+    const result: UnrollResult<ShardedState> & { grads?: Float64Array } = {
+      state: { id, counts: state.counts },
+      losses: concat(
+        replies.map((r) => r?.losses),
+        state.counts,
+        Float64Array,
+        steps,
+      ),
+      done: concat(
+        replies.map((r) => r?.done),
+        state.counts,
+        Uint8Array,
+        steps,
+      ),
+    };
+    if (gradient)
+      result.grads = concat(
+        replies.map((r) => r?.grads),
+        state.counts,
+        Float64Array,
+        meta.dim,
+      );
+    return result;
+  };
+
+  const restoreInto = (snapshot: unknown, particles: number): ShardedState => {
+    const id = nextId++;
+    const counts = layout(particles);
+    const starts = shardStarts(counts);
+    each((i) =>
+      counts[i]! > 0
+        ? {
+            op: 'restore',
+            id,
+            snapshot: sliceSnapshot(snapshot, particles, starts[i]!, counts[i]!),
+          }
+        : undefined,
+    );
+    return { id, counts };
+  };
+
+  const snapshotOf = (state: ShardedState): unknown => {
+    const parts = each((i) =>
+      state.counts[i]! > 0 ? { op: 'snapshot', from: state.id } : undefined,
+    );
+    return joinSnapshots(parts, state.counts);
+  };
+
+  let closed = false;
+  const task: ShardedTask = {
+    name: meta.name,
+    dim: meta.dim,
+    horizon: meta.horizon,
+    maximize: meta.maximize,
+    workers: pool.length,
+    initialTheta: () => meta.initialTheta.slice(),
+    init(key: Key, particles: number, initOptions?: InitOptions): ShardedState {
+      const id = nextId++;
+      const counts = layout(particles);
+      const starts = shardStarts(counts);
+      const offsets = initOptions?.stepOffsets;
+      each((i) =>
+        counts[i]! > 0
+          ? {
+              op: 'init',
+              id,
+              key,
+              particles: counts[i]!,
+              ...(offsets
+                ? { stepOffsets: offsets.slice(starts[i]!, starts[i]! + counts[i]!) }
+                : {}),
+            }
+          : undefined,
+      );
+      return { id, counts };
+    },
+    unroll: (state, thetas, steps, key) => unroll(state, thetas, steps, key, false),
+    reset(state, mask, key) {
+      const id = nextId++;
+      const starts = shardStarts(state.counts);
+      each((i) =>
+        state.counts[i]! > 0
+          ? {
+              op: 'reset',
+              id,
+              from: state.id,
+              mask: mask.slice(starts[i]!, starts[i]! + state.counts[i]!),
+              key,
+            }
+          : undefined,
+      );
+      return { id, counts: state.counts };
+    },
+    gather(state, indices) {
+      const particles = state.counts.reduce((a, b) => a + b, 0);
+      // Any gather: through the joined snapshot (the estimators gather only from a state of
+      // one particle, truncated ES's shared trajectory, so this moves one particle's state).
+      const snapshot = snapshotOf(state);
+      const picked = joinSnapshots(
+        Array.from(indices, (p) => sliceSnapshot(snapshot, particles, p, 1)),
+        Array.from(indices, () => 1),
+      );
+      return restoreInto(picked, indices.length);
+    },
+    evaluate(theta: Float64Array, key: Key): Evaluation {
+      return pool[0]!.call({ op: 'evaluate', theta, key }) as Evaluation;
+    },
+    snapshot: (state) => snapshotOf(state),
+    restore(snapshot) {
+      const particles = particleCount(snapshot, meta.unit);
+      if (particles < 0)
+        throw new TypeError(`${meta.name} checkpoint: no per-particle data in the task state`);
+      return restoreInto(snapshot, particles);
+    },
+    dispose(state) {
+      if (closed) return;
+      each((i) => (state.counts[i]! > 0 ? { op: 'dispose', from: state.id } : undefined));
+    },
+    close() {
+      if (closed) return;
+      each(() => ({ op: 'close' }));
+      closed = true;
+      for (const w of pool) void w.terminate();
+    },
+  };
+  if (meta.differentiable) {
+    Object.assign(task, {
+      differentiable: {
+        unrollWithGradient: (state: ShardedState, thetas: Float64Array, steps: number, key: Key) =>
+          unroll(state, thetas, steps, key, true),
+      },
+    });
+  }
+  return task;
+}
+
+/** How many particles a snapshot holds: its first per-particle leaf against one particle's. */
+function particleCount(snapshot: unknown, unit: unknown): number {
+  if (ArrayBuffer.isView(unit)) {
+    const n = (snapshot as Float64Array).length / (unit as Float64Array).length;
+    if (Number.isInteger(n)) return n;
+  } else if (Array.isArray(unit)) {
+    if (Array.isArray(snapshot)) return snapshot.length;
+  } else if (typeof unit === 'object' && unit !== null) {
+    for (const key of Object.keys(unit)) {
+      const n = particleCount(
+        (snapshot as Record<string, unknown>)?.[key],
+        (unit as Record<string, unknown>)[key],
+      );
+      if (n >= 0) return n;
+    }
+  }
+  return -1;
+}
