@@ -1,11 +1,9 @@
-export { learnableAdam, learnableSgd } from './learned-optimizer.js';
-export type { LearnedOptimizer } from './learned-optimizer.js';
 export {
   mlpLearnedOptimizerReference,
   mlpLearnedOptimizerReferenceRule,
 } from './mlp-lopt-reference.js';
 export { learnedOptimizerRule } from './tensor-learned-optimizer.js';
-export type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-optimizer.js';
+export type { TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 export {
   foldedLoptWeights,
   initialMlpLoptTheta,
