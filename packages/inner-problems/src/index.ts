@@ -65,6 +65,18 @@ export { datasetFigures, evaluationFigures, evaluationSet } from './mlp/dataset-
 export type { EvaluationSet } from './mlp/dataset-figures.js';
 export { trainNetwork } from './mlp/train-network.js';
 export type { CurvePoint, TrainNetworkOptions, TrainNetworkResult } from './mlp/train-network.js';
+export {
+  BEST_ADAM_SELECTION,
+  compareOptimizers,
+  EVALUATION_KEY,
+} from './mlp/compare-optimizers.js';
+export type {
+  AdamGridPoint,
+  CompareOptimizersOptions,
+  OptimizerComparison,
+  OptimizerEvaluation,
+  SeedRun,
+} from './mlp/compare-optimizers.js';
 export type {
   ImageClassificationOptions,
   ImageClassificationTask,

@@ -17,6 +17,8 @@ export {
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
 export { initialLoptTheta, loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-task.js';
+export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
+export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export {
   loadLearnedOptimizer,
