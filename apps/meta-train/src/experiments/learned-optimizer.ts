@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { writeFileAtomic, type MeanAndStd } from '@pes/core';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
@@ -8,7 +8,7 @@ import { curvesPlot } from '../commands/evaluate-optimizer.js';
 import { writePlot } from '../plots.js';
 import type { CurvePoint } from '@pes/inner-problems';
 import { runChildren } from './children.js';
-import { formatNumber, markdownTable } from './methods.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
 export interface LearnedOptimizerExperimentOptions {
   /** Outer iterations of each meta-training run (PES and truncated ES get the same). */
@@ -45,15 +45,11 @@ const ESTIMATORS = [
   { estimator: 'tes', label: 'truncated ES' },
 ] as const;
 
-interface Statistic {
-  mean: number | null;
-  std: number | null;
-}
 interface EvaluatedOptimizer {
   name: string;
-  finalTrainLoss: Statistic;
-  finalValLoss: Statistic;
-  finalValAccuracy: Statistic;
+  finalTrainLoss: MeanAndStd;
+  finalValLoss: MeanAndStd;
+  finalValAccuracy: MeanAndStd;
   diverged: number;
 }
 interface HistoryPoint {
@@ -163,8 +159,6 @@ export async function summariseLearnedOptimizerExperiment(
     { ...tes.evaluation.optimizers[0]!, name: 'learned optimizer, meta-trained with truncated ES' },
     ...pes.evaluation.optimizers.slice(1),
   ];
-  const show = (s: Statistic) =>
-    s.mean === null ? 'n/a' : `${formatNumber(s.mean)} ± ${formatNumber(s.std!)}`;
   const metaTable = markdownTable(
     [
       'estimator',
@@ -187,9 +181,9 @@ export async function summariseLearnedOptimizerExperiment(
     ['optimizer', 'final train loss', 'final val loss', 'final val accuracy', 'diverged'],
     rows.map((r) => [
       r.name,
-      show(r.finalTrainLoss),
-      show(r.finalValLoss),
-      show(r.finalValAccuracy),
+      formatMeanAndStd(r.finalTrainLoss),
+      formatMeanAndStd(r.finalValLoss),
+      formatMeanAndStd(r.finalValAccuracy),
       `${r.diverged}/${seeds}`,
     ]),
   );

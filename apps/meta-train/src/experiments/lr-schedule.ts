@@ -1,4 +1,4 @@
-import { makeKey, writeFileAtomic } from '@pes/core';
+import { makeKey, thetaGridCells, writeFileAtomic } from '@pes/core';
 import { findSchedule, lrScheduleTask } from '@pes/hpo';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,20 +127,17 @@ export async function lrScheduleExperiment(
     trainLossSum: number;
     valAccuracy: number;
   }[] = [];
-  for (let i = 0; i < resolution; i++) {
-    for (let j = 0; j < resolution; j++) {
-      const theta0 = THETA0[0] + ((i + 0.5) * (THETA0[1] - THETA0[0])) / resolution;
-      const theta1 = THETA1[0] + ((j + 0.5) * (THETA1[1] - THETA1[0])) / resolution;
-      const e = task.evaluate(Float64Array.of(theta0, theta1), GRID_KEY);
-      cells.push({
-        theta0,
-        theta1,
-        valAccuracySum: -e.evalLoss,
-        trainLossSum: e.trainLossSum!,
-        valAccuracy: e.valAccuracy!,
-      });
-      await new Promise((r) => setImmediate(r));
-    }
+  for (const { theta0, theta1 } of thetaGridCells([THETA0, THETA1], resolution)) {
+    const e = task.evaluate(Float64Array.of(theta0, theta1), GRID_KEY);
+    cells.push({
+      theta0,
+      theta1,
+      valAccuracySum: -e.evalLoss,
+      trainLossSum: e.trainLossSum!,
+      valAccuracy: e.valAccuracy!,
+    });
+    // Between full runs, let the children's exits be reported.
+    await new Promise((r) => setImmediate(r));
   }
   io.out(`  grid of ${resolution}×${resolution} full runs done`);
   const statuses = await children;

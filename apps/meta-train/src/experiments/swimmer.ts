@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@pes/core';
+import { meanAndStd, writeFileAtomic } from '@pes/core';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { runChildren } from './children.js';
-import { formatNumber, markdownTable } from './methods.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
 export interface SwimmerExperimentOptions {
   seeds: number;
@@ -113,10 +113,7 @@ export async function swimmerExperiment(
     const returns = points
       .filter((p) => p.method === m.label && p.envSteps === last)
       .map((p) => p.evalReturn);
-    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-    const std = Math.sqrt(
-      returns.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, returns.length - 1),
-    );
+    const { mean, std } = meanAndStd(returns);
     return { method: m.label, envSteps: last, mean, std, returns };
   });
   const table = markdownTable(
@@ -129,7 +126,7 @@ export async function swimmerExperiment(
     finals.map((f) => [
       f.method,
       f.envSteps.toLocaleString('en'),
-      `${formatNumber(f.mean)} ± ${formatNumber(f.std)}`,
+      formatMeanAndStd(f),
       f.returns.map(formatNumber).join(', '),
     ]),
   );
