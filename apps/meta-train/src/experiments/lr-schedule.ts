@@ -6,7 +6,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
-import { runChildren } from './children.js';
+import { resolveConfig } from '../config.js';
+import { runChildren, type ChildRun } from './children.js';
 import { formatNumber, markdownTable } from './methods.js';
 
 export interface LrScheduleExperimentOptions {
@@ -80,43 +81,31 @@ export async function lrScheduleExperiment(
       dir: join(out, 'runs', `${objective}-random-search`),
     });
   }
-  const argv = (job: Job) => {
+  const child = (job: Job): ChildRun => {
     const its = (iterations * 10) / job.unroll;
-    return [
-      'meta-train',
-      '--task',
-      'mnist-lr-schedule',
-      '--estimator',
-      job.estimator,
-      '--objective',
-      job.objective,
-      '--unroll',
-      String(job.unroll),
-      '--horizon',
-      String(horizon),
-      '--particles',
-      String(PARTICLES),
-      '--iterations',
-      String(its),
-      '--eval-every',
-      String(its),
-      '--seed',
-      String(seed),
-      '--out',
-      job.dir,
-      '--overwrite',
-    ];
+    return {
+      command: 'meta-train',
+      config: resolveConfig({
+        task: 'mnist-lr-schedule',
+        estimator: job.estimator,
+        objective: job.objective,
+        unrollLength: job.unroll,
+        horizon,
+        particles: PARTICLES,
+        iterations: its,
+        evalEvery: its,
+        seed,
+      }),
+      out: job.dir,
+    };
   };
   io.out(
     `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
   );
-  const children = runChildren(
-    jobs.map((job) => ({ argv: argv(job), dir: job.dir })),
-    options.concurrency,
-    (i, status) =>
-      io.out(
-        `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.objective} ${jobs[i]!.label}`,
-      ),
+  const children = runChildren(jobs.map(child), options.concurrency, (i, status) =>
+    io.out(
+      `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.objective} ${jobs[i]!.label}`,
+    ),
   );
   // The grid runs here while the children run: one process per core in all.
   const task = lrScheduleTask({ horizon, objective: 'val-accuracy' });
