@@ -88,6 +88,6 @@ export function runOptions(): readonly RunOption[] {
 /** The command-line flag that sets a config field (`--unroll` for unrollLength). */
 export function flagOf(field: string): string {
   const option = runOptions().find((o) => o.field === field);
-  if (!option) return `--${field}`;
+  if (!option) return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   return option.negate ? `--no-${option.flag}` : `--${option.flag}`;
 }

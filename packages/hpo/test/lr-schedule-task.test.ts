@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeKey } from '@pes/core';
-import { learningRateRule, type TensorOptimizer } from '@pes/inner-problems';
+import { learningRateAt, learningRateRule, type LearningRateFamily } from '@pes/inner-problems';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findSchedule, inverseTimeDecaySchedule, scheduleRegistry } from '../src/index.js';
 import { lrScheduleTask, mnistLrScheduleTaskSpec } from '../src/node.js';
@@ -37,13 +37,16 @@ describe('schedule registry', () => {
 describe('the learning-rate rule', () => {
   it('hands the optimizer the schedule’s rate at the particle’s own step and θ', () => {
     const seen: number[] = [];
-    const recording: TensorOptimizer = {
+    const recording: LearningRateFamily = {
       name: 'recording',
-      init: () => [],
-      update: (_g, state, params, lr) => {
-        seen.push(lr);
-        return { params: params.map((p) => tf.clone(p)), state: [...state] };
-      },
+      withLearningRate: (learningRate) => ({
+        name: 'recording',
+        init: () => [],
+        update: (_g, state, params, step) => {
+          seen.push(learningRateAt(learningRate, step));
+          return { updates: params.map((p) => tf.zerosLike(p)), state: [...state] };
+        },
+      }),
     };
     const schedule = inverseTimeDecaySchedule();
     const rule = learningRateRule({
@@ -55,8 +58,8 @@ describe('the learning-rate rule', () => {
     });
     const theta = Float64Array.of(Math.log(0.1), Math.log(2));
     tf.tidy(() => {
-      rule.step({ theta, t: 0, params: [tf.scalar(1)], grads: [tf.scalar(1)], state: [] });
-      rule.step({ theta, t: 5000, params: [tf.scalar(1)], grads: [tf.scalar(1)], state: [] });
+      rule.optimizer(theta).update([tf.scalar(1)], [], [tf.scalar(1)], 0);
+      rule.optimizer(theta).update([tf.scalar(1)], [], [tf.scalar(1)], 5000);
     });
     expect(seen[0]).toBeCloseTo(0.1, 12);
     expect(seen[1]).toBeCloseTo(0.1 / 4, 12);

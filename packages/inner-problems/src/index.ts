@@ -42,15 +42,33 @@ export {
   toBatch,
 } from './mlp/network.js';
 export type { Activation, Architecture, Batch } from './mlp/network.js';
-export { adamTensor, momentumTensor, sgdTensor, tensorOptimizer } from './mlp/tensor-optimizers.js';
-export type { TensorOptimizer } from './mlp/tensor-optimizers.js';
-export { constantLearningRateRule, learningRateRule } from './mlp/update-rule.js';
-export type { InnerUpdateRule } from './mlp/update-rule.js';
+export {
+  adamTensor,
+  applyTensorUpdates,
+  learningRateAt,
+  momentumTensor,
+  sgdTensor,
+} from './mlp/tensor-optimizers.js';
+export type { LearningRate, LearningRateFamily, TensorOptimizer } from './mlp/tensor-optimizers.js';
+export { constantLearningRateRule, innerUpdateRule, learningRateRule } from './mlp/update-rule.js';
+export type { InnerUpdateRule, TensorOptimizerFamily } from './mlp/update-rule.js';
 export { imageClassificationTask } from './mlp/image-classification.js';
 export { datasetFigures, evaluationFigures, evaluationSet } from './mlp/dataset-figures.js';
 export type { EvaluationSet } from './mlp/dataset-figures.js';
 export { trainNetwork } from './mlp/train-network.js';
 export type { CurvePoint, TrainNetworkOptions, TrainNetworkResult } from './mlp/train-network.js';
+export {
+  BEST_ADAM_SELECTION,
+  compareOptimizers,
+  EVALUATION_KEY,
+} from './mlp/compare-optimizers.js';
+export type {
+  AdamGridPoint,
+  CompareOptimizersOptions,
+  OptimizerComparison,
+  OptimizerEvaluation,
+  SeedRun,
+} from './mlp/compare-optimizers.js';
 export type {
   ImageClassificationOptions,
   ImageClassificationTask,

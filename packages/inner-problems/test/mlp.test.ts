@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { foldIn, makeKey, normal, persistentEs, type Task } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import {
+  applyTensorUpdates,
   constantLearningRateRule,
   imageClassificationTask,
   initialParameters,
@@ -10,6 +11,7 @@ import {
   adamTensor,
   sgdTensor,
   type Activation,
+  type LearningRateFamily,
   type Batch,
   type ImageData,
   type MlpState,
@@ -158,17 +160,23 @@ describe('particle-batched MLP task on embedded MNIST', () => {
   });
 });
 
+const optimizers: [string, LearningRateFamily][] = [
+  ['sgd', sgdTensor()],
+  ['momentum', momentumTensor(0.9)],
+  ['adam', adamTensor()],
+];
+
 describe('tensor optimizers', () => {
-  it.each([
-    ['sgd', sgdTensor()],
-    ['momentum', momentumTensor(0.9)],
-    ['adam', adamTensor()],
-  ])('%s minimises a parabola without leaking', (_name, optimizer) => {
+  it.each(optimizers)('%s minimises a parabola without leaking', (_name, family) => {
+    const optimizer = family.withLearningRate(0.05);
     let params: tf.Tensor[] = [tf.tensor1d([3, -2])];
     let state = optimizer.init(params);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 300; i++) {
-      const next = tf.tidy(() => optimizer.update([tf.mul(params[0]!, 2)], state, params, 0.05));
+      const next = tf.tidy(() => {
+        const r = optimizer.update([tf.mul(params[0]!, 2)], state, params, i);
+        return { params: applyTensorUpdates(params, r.updates), state: r.state };
+      });
       tf.dispose([...params, ...state]);
       params = next.params;
       state = next.state;
@@ -177,5 +185,110 @@ describe('tensor optimizers', () => {
     const [x, y] = params[0]!.dataSync();
     expect(Math.abs(x!) + Math.abs(y!)).toBeLessThan(0.05);
     tf.dispose([...params, ...state]);
+  });
+
+  it.each(optimizers)('%s reads a schedule at the step it is given', (_name, family) => {
+    const seen: number[] = [];
+    const optimizer = family.withLearningRate((step) => {
+      seen.push(step);
+      return 0.1;
+    });
+    const params = [tf.tensor1d([1, 2])];
+    const state = optimizer.init(params);
+    const r = tf.tidy(() => optimizer.update([tf.onesLike(params[0]!)], state, params, 7));
+    expect(seen).toEqual([7]);
+    tf.dispose([...params, ...state, ...r.updates, ...r.state]);
+  });
+});
+
+/**
+ * Adam as it was written before updates were added: p − (m̂·lr)/(√v̂ + ε), or with the
+ * learning rate applied after the division (a change of rounding the tests must see).
+ */
+function adamSubtracted(lr: number, scaleAfterDivision = false) {
+  return (g: tf.Tensor[], s: tf.Tensor[], p: tf.Tensor[]) => {
+    const n = p.length;
+    const count = tf.add(s[2 * n]!, 1);
+    const c1 = tf.sub(1, tf.pow(tf.scalar(0.9), count));
+    const c2 = tf.sub(1, tf.pow(tf.scalar(0.999), count));
+    const mu = g.map((x, i) => tf.add(tf.mul(s[i]!, 0.9), tf.mul(x, 1 - 0.9)));
+    const nu = g.map((x, i) => tf.add(tf.mul(s[n + i]!, 0.999), tf.mul(tf.square(x), 1 - 0.999)));
+    const denominator = nu.map((v) => tf.add(tf.sqrt(tf.div(v, c2)), 1e-8));
+    const step = mu.map((m, i) =>
+      scaleAfterDivision
+        ? tf.mul(tf.div(tf.div(m, c1), denominator[i]!), lr)
+        : tf.div(tf.mul(tf.div(m, c1), lr), denominator[i]!),
+    );
+    return { params: p.map((x, i) => tf.sub(x, step[i]!)), state: [...mu, ...nu, count] };
+  };
+}
+
+/** Each optimizer's step as it was written before updates were added: p − lr·g, p − lr·v, Adam. */
+const SUBTRACTED: Record<
+  string,
+  (lr: number) => (
+    g: tf.Tensor[],
+    s: tf.Tensor[],
+    p: tf.Tensor[],
+  ) => {
+    params: tf.Tensor[];
+    state: tf.Tensor[];
+  }
+> = {
+  sgd: (lr) => (g, s, p) => ({ params: p.map((x, i) => tf.sub(x, tf.mul(g[i]!, lr))), state: [] }),
+  momentum: (lr) => (g, s, p) => {
+    const v = s.map((x, i) => tf.add(tf.mul(x, 0.9), g[i]!));
+    return { params: p.map((x, i) => tf.sub(x, tf.mul(v[i]!, lr))), state: v };
+  },
+  adam: (lr) => adamSubtracted(lr),
+};
+
+const bits = (t: tf.Tensor) =>
+  Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+
+describe('applyTensorUpdates', () => {
+  // A learning rate whose float32 product with most gradients is inexact, so rounding shows.
+  const LR = 0.0123;
+  const STEPS = 5;
+
+  const run = (
+    step: (
+      g: tf.Tensor[],
+      s: tf.Tensor[],
+      p: tf.Tensor[],
+      t: number,
+    ) => { params: tf.Tensor[]; state: tf.Tensor[] },
+    init: (p: tf.Tensor[]) => tf.Tensor[],
+  ) => {
+    let params: tf.Tensor[] = [tf.tensor1d(Float32Array.from(normal(makeKey(20), 2000)))];
+    let state = init(params);
+    for (let t = 0; t < STEPS; t++) {
+      const next = tf.tidy(() => step([tf.sin(tf.mul(params[0]!, 3))], state, params, t));
+      tf.dispose([...params, ...state]);
+      params = next.params;
+      state = next.state;
+    }
+    const out = bits(params[0]!);
+    tf.dispose([...params, ...state]);
+    return out;
+  };
+
+  it.each(optimizers)(
+    '%s: parameters plus its updates are, to the bit, the parameters minus its step',
+    (name, family) => {
+      const optimizer = family.withLearningRate(LR);
+      const added = run((g, s, p, t) => {
+        const r = optimizer.update(g, s, p, t);
+        return { params: applyTensorUpdates(p, r.updates), state: r.state };
+      }, optimizer.init);
+      expect(added).toEqual(run(SUBTRACTED[name]!(LR), optimizer.init));
+    },
+  );
+
+  it('has the power to see a change of rounding: Adam scaled after its division differs', () => {
+    const adam = adamTensor().withLearningRate(LR);
+    expect(run(adamSubtracted(LR, true), adam.init)).not.toEqual(
+      run(adamSubtracted(LR), adam.init),
+    );
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { constantLearningRateRule, evaluationSet, sgdTensor, trainNetwork } from '../src/index.js';
+import { evaluationSet, sgdTensor, trainNetwork } from '../src/index.js';
 import { loadImageData } from '../src/node.js';
 
 describe('trainNetwork', () => {
@@ -17,9 +17,9 @@ describe('trainNetwork', () => {
   };
 
   it('lowers the whole-dataset losses with SGD, reports step 0, every 25th and the last step, and leaks no tensor', () => {
-    const rule = constantLearningRateRule(sgdTensor(), 0.1);
+    const optimizer = sgdTensor().withLearningRate(0.1);
     const before = tf.memory().numTensors;
-    const r = trainNetwork({ ...base, rule, theta: rule.initialTheta(), key: makeKey(5) });
+    const r = trainNetwork({ ...base, optimizer, key: makeKey(5) });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.curve.map((p) => p.step)).toEqual([0, 25, 50, 60]);
     expect(r.final).toBe(r.curve.at(-1));
@@ -30,15 +30,15 @@ describe('trainNetwork', () => {
   });
 
   it('sees the same network and minibatches for the same key, other ones for another key', () => {
-    const rule = constantLearningRateRule(sgdTensor(), 0.05);
+    const optimizer = sgdTensor().withLearningRate(0.05);
     const run = (seed: number) =>
-      trainNetwork({ ...base, steps: 10, rule, theta: rule.initialTheta(), key: makeKey(seed) });
+      trainNetwork({ ...base, steps: 10, optimizer, key: makeKey(seed) });
     expect(run(1)).toEqual(run(1));
     expect(run(2).curve[0]!.valLoss).not.toBe(run(1).curve[0]!.valLoss);
   });
 
   it('gives the same figures with evaluation sets prepared once and shared across runs', () => {
-    const rule = constantLearningRateRule(sgdTensor(), 0.1);
+    const optimizer = sgdTensor().withLearningRate(0.1);
     const evaluation = {
       train: evaluationSet(data.train, base.trainRecords),
       validation: evaluationSet(data.validation),
@@ -48,8 +48,7 @@ describe('trainNetwork', () => {
       trainNetwork({
         ...base,
         steps: 10,
-        rule,
-        theta: rule.initialTheta(),
+        optimizer,
         key: makeKey(4),
         ...(shared ? { evaluation } : {}),
       });
@@ -60,8 +59,8 @@ describe('trainNetwork', () => {
   });
 
   it('stops at the first non-finite training loss and says where', () => {
-    const rule = constantLearningRateRule(sgdTensor(), 1e6);
-    const r = trainNetwork({ ...base, rule, theta: rule.initialTheta(), key: makeKey(3) });
+    const optimizer = sgdTensor().withLearningRate(1e6);
+    const r = trainNetwork({ ...base, optimizer, key: makeKey(3) });
     expect(r.divergedAt).toBeGreaterThan(0);
     expect(r.final.step).toBe(r.divergedAt);
   });

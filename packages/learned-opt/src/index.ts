@@ -1,11 +1,9 @@
-export { learnableAdam, learnableSgd } from './learned-optimizer.js';
-export type { LearnedOptimizer } from './learned-optimizer.js';
 export {
   mlpLearnedOptimizerReference,
   mlpLearnedOptimizerReferenceRule,
 } from './mlp-lopt-reference.js';
 export { learnedOptimizerRule } from './tensor-learned-optimizer.js';
-export type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-optimizer.js';
+export type { TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 export {
   foldedLoptWeights,
   initialMlpLoptTheta,
@@ -18,6 +16,9 @@ export {
   PARAMETER_FEATURES,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
+export { initialLoptTheta } from './lopt-theta.js';
+export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
+export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 // The weights file and the tasks that load a dataset from files are exported, with the task
 // registry, from '@pes/learned-opt/node' (the registry alone: '@pes/learned-opt/tasks').

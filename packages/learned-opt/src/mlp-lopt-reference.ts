@@ -22,8 +22,9 @@ export const mlpLearnedOptimizerReference: TensorLearnedOptimizer = {
   dim: mlpLoptLayout().dim,
   initTheta: initialMlpLoptTheta,
   optimizer: (theta) => ({
+    name: mlpLearnedOptimizerReference.name,
     init: (params) => params.flatMap((p) => MOMENTUM_DECAYS.map(() => tf.zerosLike(p))),
-    update({ t, params, grads, state }) {
+    update(grads, state, params, t) {
       const { blocks } = mlpLoptLayout();
       const decays = MOMENTUM_DECAYS.length;
       const weights = blocks.map((b) =>
@@ -35,7 +36,7 @@ export const mlpLearnedOptimizerReference: TensorLearnedOptimizer = {
         ),
       );
       const stepFeatures = STEP_TIMESCALES.map((tau) => Math.tanh(t / tau - 1));
-      const nextParams: tf.Tensor[] = [];
+      const updates: tf.Tensor[] = [];
       const nextState: tf.Tensor[] = [];
       params.forEach((p, i) => {
         const g = grads[i]!;
@@ -68,13 +69,14 @@ export const mlpLearnedOptimizerReference: TensorLearnedOptimizer = {
         });
         const out = tf.fused.matMul({ a: h2, b: weights[4] as tf.Tensor2D, bias: weights[5] });
         const [direction, magnitude] = tf.split(out, 2, 1) as [tf.Tensor, tf.Tensor];
+        // p ← p − step: the update is −step, the sign in the last factor.
         const update = tf.mul(
           tf.mul(direction, tf.exp(tf.mul(magnitude, MAGNITUDE_SCALE))),
-          STEP_SCALE,
+          -STEP_SCALE,
         );
-        nextParams.push(tf.sub(p, tf.reshape(update, p.shape)));
+        updates.push(tf.reshape(update, p.shape));
       });
-      return { params: nextParams, state: nextState };
+      return { updates, state: nextState };
     },
   }),
 };

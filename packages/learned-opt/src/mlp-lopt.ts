@@ -8,7 +8,7 @@ import { learnedOptimizerRule, type TensorLearnedOptimizer } from './tensor-lear
  * reads 19 features — the gradient, the value and six momenta (decays 0.1 … 0.9999), each of
  * these eight divided by its root mean square over the tensor, then eleven step features
  * tanh(t/τ − 1) — through hidden layers of 32 and 32 to a direction and a magnitude, and steps
- * p ← p − dir · exp(mag · 1e-3) · 1e-3.
+ * p ← p − dir · exp(mag · 1e-3) · 1e-3 (its update is −dir · exp(mag · 1e-3) · 1e-3).
  */
 export const MOMENTUM_DECAYS = [0.1, 0.5, 0.9, 0.99, 0.999, 0.9999] as const;
 export const STEP_TIMESCALES = [1, 3, 10, 30, 100, 300, 1e3, 3e3, 1e4, 3e4, 1e5] as const;
@@ -54,7 +54,9 @@ export function initialMlpLoptTheta(key: Key): Float64Array {
  * - the eleven step features are the same for every parameter, so their part of the first
  *   layer is a constant added to its bias: b1' = b1 + s(t)·W1[8:19]; the first matMul reads
  *   only the eight per-parameter features (8 × 32 instead of 19 × 32, no 11 constant columns);
- * - the output's two 1e-3 scales are folded into W3 and b3, so step = out₀ · exp(out₁).
+ * - the output's two 1e-3 scales, and descent's minus sign, are folded into W3 and b3, so the
+ *   update is out₀ · exp(out₁): out₀ is minus the direction, exactly (negation is exact and
+ *   float32 rounding symmetric in sign, so p + update is p − step to the last bit).
  * Computed in float64, handed to the device in float32.
  */
 export function foldedLoptWeights(theta: Float64Array, t: number) {
@@ -69,7 +71,7 @@ export function foldedLoptWeights(theta: Float64Array, t: number) {
     const row = (PARAMETER_FEATURES + j) * hidden1;
     for (let h = 0; h < hidden1; h++) bias1[h]! += s * w1[row + h]!;
   });
-  const scales = [STEP_SCALE, MAGNITUDE_SCALE];
+  const scales = [-STEP_SCALE, MAGNITUDE_SCALE];
   return {
     w1: Float32Array.from(w1.subarray(0, PARAMETER_FEATURES * hidden1)),
     b1: Float32Array.from(bias1),
@@ -126,8 +128,9 @@ export const mlpLearnedOptimizer: TensorLearnedOptimizer = {
     const f = PARAMETER_FEATURES;
     const [hidden1, hidden2] = LOPT_HIDDEN;
     return {
+      name: mlpLearnedOptimizer.name,
       init: (params) => params.map((p) => tf.zeros([p.size, f])),
-      update({ t, params, grads, state }) {
+      update(grads, state, params, t) {
         const w = foldedLoptWeights(theta, t);
         const update = featureUpdateMatrices();
         const w1 = tf.tensor2d(w.w1, [f, hidden1]);
@@ -141,7 +144,7 @@ export const mlpLearnedOptimizer: TensorLearnedOptimizer = {
           ),
         ) as [tf.Tensor2D, tf.Tensor2D];
         const b3 = [0, 1].map((o) => tf.tensor1d([w.b3[o]!])) as [tf.Tensor1D, tf.Tensor1D];
-        const nextParams: tf.Tensor[] = [];
+        const updates: tf.Tensor[] = [];
         const nextState: tf.Tensor[] = [];
         params.forEach((p, i) => {
           const n = p.size;
@@ -162,12 +165,12 @@ export const mlpLearnedOptimizer: TensorLearnedOptimizer = {
             activation: 'relu',
           });
           const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
-          const direction = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
+          // Minus the direction: W3's and b3's direction column carry the sign.
+          const descent = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
           const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
-          const step = tf.mul(direction, tf.exp(magnitude));
-          nextParams.push(tf.sub(p, tf.reshape(step, p.shape)));
+          updates.push(tf.reshape(tf.mul(descent, tf.exp(magnitude)), p.shape));
         });
-        return { params: nextParams, state: nextState };
+        return { updates, state: nextState };
       },
     };
   },

@@ -1,7 +1,7 @@
 // The Node-only part of @pes/learned-opt ('@pes/learned-opt/node'): weights files, the tasks
 // that load a dataset from files, and the registry of every task. The learned optimizers
 // themselves are in '@pes/learned-opt', which runs in browsers too.
-export { initialLoptTheta, loptTask } from './node/lopt-task.js';
+export { loptTask } from './node/lopt-task.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,

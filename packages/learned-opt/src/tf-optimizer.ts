@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { applyTensorUpdates, type TensorOptimizer } from '@pes/inner-problems';
 import { mlpLearnedOptimizer } from './mlp-lopt.js';
-import type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-optimizer.js';
+import type { TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 
 /**
  * A trained MLP learned optimizer as an ordinary `tf.Optimizer`, so that
@@ -10,7 +11,7 @@ import type { TensorLearnedOptimizer, TensorUpdate } from './tensor-learned-opti
 export class LearnedTfOptimizer extends tf.Optimizer {
   static readonly className = 'PesLearnedOptimizer';
 
-  private readonly update: TensorUpdate;
+  private readonly optimizer: TensorOptimizer;
   private readonly theta: Float64Array;
   private readonly momenta = new Map<string, tf.Tensor[]>();
   private step = 0;
@@ -21,7 +22,7 @@ export class LearnedTfOptimizer extends tf.Optimizer {
     if (theta.length !== lopt.dim)
       throw new RangeError(`${lopt.name} θ has ${lopt.dim} numbers, got ${theta.length}`);
     this.theta = theta.slice();
-    this.update = lopt.optimizer(this.theta);
+    this.optimizer = lopt.optimizer(this.theta);
   }
 
   override applyGradients(
@@ -35,16 +36,11 @@ export class LearnedTfOptimizer extends tf.Optimizer {
       if (!variable) continue;
       let state = this.momenta.get(name);
       if (!state) {
-        state = tf.tidy(() => this.update.init([variable])).map((t) => tf.keep(t));
+        state = tf.tidy(() => this.optimizer.init([variable])).map((t) => tf.keep(t));
       }
       const next = tf.tidy(() => {
-        const r = this.update.update({
-          t: this.step,
-          params: [variable],
-          grads: [gradient],
-          state: state!,
-        });
-        variable.assign(r.params[0]!);
+        const r = this.optimizer.update([gradient], state!, [variable], this.step);
+        variable.assign(applyTensorUpdates([variable], r.updates)[0]!);
         return r.state;
       });
       tf.dispose(state);

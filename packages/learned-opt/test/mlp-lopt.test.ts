@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { foldIn, makeKey, normal, persistentEs, type Task } from '@pes/core';
-import { imageClassificationTask } from '@pes/inner-problems';
+import {
+  applyTensorUpdates,
+  imageClassificationTask,
+  type InnerUpdateRule,
+} from '@pes/inner-problems';
 import { loadImageData } from '@pes/inner-problems/node';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +15,19 @@ import {
   mlpLearnedOptimizerRule,
   mlpLoptLayout,
 } from '../src/index.js';
+
+/** One step of a rule's optimizer at θ, with the updates applied. */
+function step(
+  rule: InnerUpdateRule,
+  theta: Float64Array,
+  t: number,
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  state: tf.Tensor[],
+) {
+  const r = rule.optimizer(theta).update(grads, state, params, t);
+  return { params: applyTensorUpdates(params, r.updates), state: r.state };
+}
 
 describe('MLP learned optimizer', () => {
   it('reads 19 features through 32 and 32 hidden units to 2 outputs: 1,762 numbers of θ', () => {
@@ -35,7 +52,7 @@ describe('MLP learned optimizer', () => {
     ];
     const grads = params.map((p) => tf.onesLike(p));
     const state = rule.init(params);
-    const next = tf.tidy(() => rule.step({ theta, t: 3, params, grads, state }));
+    const next = tf.tidy(() => step(rule, theta, 3, params, grads, state));
     const expected = 2 * Math.exp(500 * 1e-3) * 1e-3;
     next.params.forEach((p, i) => {
       const before = params[i]!.dataSync();
@@ -65,7 +82,7 @@ describe('MLP learned optimizer', () => {
         // Gradients that depend on the parameters, so the two runs would drift apart if any
         // step differed.
         const grads = tf.tidy(() => params.map((p) => tf.sin(tf.mul(p, 3))));
-        const next = tf.tidy(() => rule.step({ theta, t, params, grads, state }));
+        const next = tf.tidy(() => step(rule, theta, t, params, grads, state));
         tf.dispose([...params, ...state, ...grads]);
         params = next.params;
         state = next.state;
@@ -95,12 +112,12 @@ describe('MLP learned optimizer', () => {
     ];
     const grads = params.map((p) => tf.onesLike(p));
     const state = rule.init(params);
-    const viaRule = tf.tidy(() => rule.step({ theta, t: 4, params, grads, state }));
+    const viaRule = tf.tidy(() => rule.optimizer(theta).update(grads, state, params, 4));
     const viaOptimizer = tf.tidy(() =>
-      mlpLearnedOptimizer.optimizer(theta).update({ t: 4, params, grads, state }),
+      mlpLearnedOptimizer.optimizer(theta).update(grads, state, params, 4),
     );
-    viaRule.params.forEach((p, i) =>
-      expect(Array.from(p.dataSync())).toEqual(Array.from(viaOptimizer.params[i]!.dataSync())),
+    viaRule.updates.forEach((u, i) =>
+      expect(Array.from(u.dataSync())).toEqual(Array.from(viaOptimizer.updates[i]!.dataSync())),
     );
     tf.dispose([
       ...params,

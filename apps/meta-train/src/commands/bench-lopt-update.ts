@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey, split, type Key } from '@pes/core';
 import {
   adamTensor,
+  applyTensorUpdates,
   fillBatch,
   initialParameters,
   lossAndGradients,
@@ -9,13 +10,13 @@ import {
   sampleBatch,
   toBatch,
   type Batch,
-  type InnerUpdateRule,
+  type TensorOptimizer,
 } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import {
   initialMlpLoptTheta,
-  mlpLearnedOptimizerReferenceRule,
-  mlpLearnedOptimizerRule,
+  mlpLearnedOptimizer,
+  mlpLearnedOptimizerReference,
 } from '@pes/learned-opt';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -70,18 +71,10 @@ export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promi
     );
   }
   const theta = initialMlpLoptTheta(thetaKey);
-  const adam = adamTensor();
-  const adamRule: InnerUpdateRule = {
-    name: 'Adam',
-    dim: 0,
-    initialTheta: () => new Float64Array(0),
-    init: (params) => adam.init(params),
-    step: ({ params, grads, state }) => adam.update(grads, state, params, 1e-3),
-  };
-  const rules: Record<string, InnerUpdateRule> = {
-    'learned optimizer': mlpLearnedOptimizerRule(theta),
-    'learned optimizer, reference formulation': mlpLearnedOptimizerReferenceRule(theta),
-    Adam: adamRule,
+  const rules: Record<string, TensorOptimizer> = {
+    'learned optimizer': mlpLearnedOptimizer.optimizer(theta),
+    'learned optimizer, reference formulation': mlpLearnedOptimizerReference.optimizer(theta),
+    Adam: adamTensor().withLearningRate(1e-3),
   };
   const networks = Array.from({ length: options.particles }, (_, p) =>
     initialParameters(split(networkKey, options.particles)[p]!, sizes, 'relu'),
@@ -109,9 +102,10 @@ export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promi
     for (const [name, rule] of Object.entries(rules)) {
       started = performance.now();
       networks.forEach((params, p) => {
-        const next = tf.tidy(() =>
-          rule.step({ theta, t: r, params, grads: grads[p]!, state: states[name]![p]! }),
-        );
+        const next = tf.tidy(() => {
+          const update = rule.update(grads[p]!, states[name]![p]!, params, r);
+          return { params: applyTensorUpdates(params, update.updates), state: update.state };
+        });
         next.params[0]!.dataSync();
         tf.dispose([...next.params, ...next.state]);
       });

@@ -1,29 +1,24 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { foldIn, makeKey } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import {
-  adamTensor,
-  constantLearningRateRule,
-  evaluationSet,
+  BEST_ADAM_SELECTION,
   parseArchitecture,
-  trainNetwork,
   type CurvePoint,
-  type InnerUpdateRule,
+  type OptimizerEvaluation,
 } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
-import { mlpLearnedOptimizerRule } from '@pes/learned-opt';
 import {
-  initialLoptTheta,
   loadLearnedOptimizer,
   loptCifar10TaskSpec,
   loptMnistTaskSpec,
 } from '@pes/learned-opt/node';
+import { evaluateLearnedOptimizer, type LearnedOptimizerRole } from '@pes/learned-opt';
 import type { TopLevelSpec } from 'vega-lite';
 import type { LoptTaskOptions } from '@pes/learned-opt/tasks';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import { formatNumber, markdownTable } from '../experiments/methods.js';
+import { formatMeanAndStd, markdownTable } from '../experiments/methods.js';
 import { writePlot } from '../plots.js';
 import type { Io } from './meta-train.js';
 
@@ -33,12 +28,11 @@ const TASKS = {
   'cifar10-mlp': { dataset: 'cifar10', metaTask: loptCifar10TaskSpec },
 } as const satisfies Record<string, { dataset: DatasetName; metaTask: unknown }>;
 
-/**
- * Evaluation networks and minibatches come from this key's stream, folded with the seed. Meta-
- * training draws every network from keys split off the run's seed key, a different stream: the
- * initialisations evaluated here were not seen in meta-training.
- */
-const EVALUATION_KEY = makeKey(0x65_76_61_6c); // "eval"
+/** How the files name the two learned optimizers. */
+const LABELS: Record<LearnedOptimizerRole, string> = {
+  learned: 'learned optimizer',
+  untrained: 'learned optimizer, untrained',
+};
 
 export interface EvaluateOptimizerOptions {
   weights?: string;
@@ -55,31 +49,8 @@ export interface EvaluateOptimizerOptions {
   trainRecords: number;
 }
 
-interface Statistic {
-  mean: number | null;
-  std: number | null;
-}
-
-interface OptimizerResult {
-  name: string;
-  finalTrainLoss: Statistic;
-  finalValLoss: Statistic;
-  finalValAccuracy: Statistic;
-  /** Seeds whose training loss became non-finite (their figures are left out). */
-  diverged: number;
-  perSeed: { seed: number; final: CurvePoint; divergedAt?: number }[];
-  curves: CurvePoint[][];
-}
-
-/** Mean and sample standard deviation of the finite values; null where there are none. */
-function statistic(values: number[]): Statistic {
-  const xs = values.filter(Number.isFinite);
-  if (xs.length === 0) return { mean: null, std: null };
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std =
-    xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean, std };
-}
+/** An evaluated optimizer under the name the table, evaluation.json and the plot give it. */
+type Row = OptimizerEvaluation & { name: string };
 
 function checkOptions(options: EvaluateOptimizerOptions) {
   if (!options.weights)
@@ -151,95 +122,54 @@ export async function evaluateOptimizer(
     `pes: evaluating ${weights} on ${options.task} (${arch}, batch ${batchSize}, ${steps} steps, ${options.seeds} seeds) with the ${backend} backend`,
   );
 
-  const untrained = initialLoptTheta();
-  const optimizers: { name: string; rule: InnerUpdateRule; theta: Float64Array }[] = [
-    { name: 'learned optimizer', rule: mlpLearnedOptimizerRule(learned), theta: learned },
-    {
-      name: 'learned optimizer, untrained',
-      rule: mlpLearnedOptimizerRule(untrained),
-      theta: untrained,
+  const seeds = Array.from({ length: options.seeds }, (_, s) => options.seed + s);
+  const comparison = evaluateLearnedOptimizer(learned, {
+    data,
+    architecture,
+    activation: 'relu',
+    batchSize,
+    steps,
+    evalEvery,
+    seeds,
+    trainRecords: options.trainRecords,
+    adamLearningRates: options.adamLrs,
+    onEvaluated: (result, which) => {
+      const name = 'name' in which ? LABELS[which.name] : `Adam ${which.adamLearningRate}`;
+      io.out(
+        `  ${name.padEnd(30)} train ${formatMeanAndStd(result.finalTrainLoss)}  val ${formatMeanAndStd(result.finalValLoss)}  accuracy ${formatMeanAndStd(result.finalValAccuracy)}${result.diverged ? `  (${result.diverged} diverged)` : ''}  ${result.seconds.toFixed(1)} s`,
+      );
     },
-    ...options.adamLrs.map((lr) => {
-      const rule = constantLearningRateRule(adamTensor(), lr);
-      return { name: `Adam ${lr}`, rule, theta: rule.initialTheta() };
-    }),
-  ];
-  // Normalised once, on the device, for every run and curve point.
-  const sets = {
-    train: evaluationSet(data.train, options.trainRecords),
-    validation: evaluationSet(data.validation),
-  };
-  const results: OptimizerResult[] = [];
-  try {
-    for (const optimizer of optimizers) results.push(evaluateOne(optimizer));
-  } finally {
-    sets.train.dispose();
-    sets.validation.dispose();
-  }
-
-  function evaluateOne(optimizer: (typeof optimizers)[number]): OptimizerResult {
-    const started = performance.now();
-    const runs = Array.from({ length: options.seeds }, (_, s) => {
-      const seed = options.seed + s;
-      const r = trainNetwork({
-        data,
-        architecture,
-        activation: 'relu',
-        batchSize,
-        steps,
-        rule: optimizer.rule,
-        theta: optimizer.theta,
-        key: foldIn(EVALUATION_KEY, seed),
-        evalEvery,
-        evaluation: sets,
-      });
-      return { seed, ...r };
-    });
-    const finals = runs.filter((r) => r.divergedAt === undefined).map((r) => r.final);
-    const result: OptimizerResult = {
-      name: optimizer.name,
-      finalTrainLoss: statistic(finals.map((f) => f.trainLoss)),
-      finalValLoss: statistic(finals.map((f) => f.valLoss)),
-      finalValAccuracy: statistic(finals.map((f) => f.valAccuracy)),
-      diverged: runs.length - finals.length,
-      perSeed: runs.map((r) => ({
-        seed: r.seed,
-        final: r.final,
-        ...(r.divergedAt !== undefined ? { divergedAt: r.divergedAt } : {}),
-      })),
-      curves: runs.map((r) => r.curve),
-    };
-    io.out(
-      `  ${optimizer.name.padEnd(30)} train ${show(result.finalTrainLoss)}  val ${show(result.finalValLoss)}  accuracy ${show(result.finalValAccuracy)}${result.diverged ? `  (${result.diverged} diverged)` : ''}  ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    return result;
-  }
-
-  // The best Adam: lowest mean final validation loss among learning rates that never diverged.
-  const adam = results.slice(2);
-  const best = adam
-    .filter((r) => r.diverged === 0 && r.finalValLoss.mean !== null)
-    .sort((a, b) => a.finalValLoss.mean! - b.finalValLoss.mean!)[0];
-  const chosen = [
-    results[0]!,
-    results[1]!,
+  });
+  const adam = comparison.adamGrid.map((point) => ({
+    ...point,
+    name: `Adam ${point.learningRate}`,
+    best: point === comparison.bestAdam,
+  }));
+  const best = adam.find((r) => r.best);
+  const chosen: Row[] = [
+    { ...comparison.optimizers.learned, name: LABELS.learned },
+    { ...comparison.optimizers.untrained, name: LABELS.untrained },
     ...(best ? [{ ...best, name: `${best.name} (best of grid)` }] : []),
   ];
-  const summary = (r: OptimizerResult) => ({
+  const summary = (r: Row) => ({
     name: r.name,
     finalTrainLoss: r.finalTrainLoss,
     finalValLoss: r.finalValLoss,
     finalValAccuracy: r.finalValAccuracy,
     diverged: r.diverged,
-    perSeed: r.perSeed,
+    perSeed: r.runs.map((run) => ({
+      seed: run.seed,
+      final: run.final,
+      ...(run.divergedAt !== undefined ? { divergedAt: run.divergedAt } : {}),
+    })),
   });
   const table = markdownTable(
     ['optimizer', 'final train loss', 'final val loss', 'final val accuracy', 'diverged'],
     [...chosen, ...adam.filter((r) => r !== best)].map((r) => [
       r.name,
-      show(r.finalTrainLoss),
-      show(r.finalValLoss),
-      show(r.finalValAccuracy),
+      formatMeanAndStd(r.finalTrainLoss),
+      formatMeanAndStd(r.finalValLoss),
+      formatMeanAndStd(r.finalValAccuracy),
       `${r.diverged}/${options.seeds}`,
     ]),
   );
@@ -250,31 +180,33 @@ export async function evaluateOptimizer(
     arch,
     batchSize,
     steps,
-    seeds: Array.from({ length: options.seeds }, (_, s) => options.seed + s),
+    seeds,
     evalEvery,
-    trainRecords: sets.train.records,
-    validationRecords: sets.validation.records,
+    trainRecords: comparison.trainRecords,
+    validationRecords: comparison.validationRecords,
     backend,
-    selection:
-      'best Adam = lowest mean final validation loss over the grid, diverged rates excluded',
+    selection: BEST_ADAM_SELECTION,
     adamLearningRates: options.adamLrs,
     optimizers: chosen.map(summary),
-    adamGrid: adam.map((r) => ({ ...summary(r), best: r === best })),
-    curves: Object.fromEntries(chosen.map((r) => [r.name, r.curves])),
+    adamGrid: adam.map((r) => ({ ...summary(r), best: r.best })),
+    curves: Object.fromEntries(chosen.map((r) => [r.name, r.runs.map((run) => run.curve)])),
   };
   mkdirSync(out, { recursive: true });
   writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
   writeFileAtomic(join(out, 'table.md'), table);
-  const plots = await writePlot(out, 'loss-curves', curvesPlot(chosen, options.task));
+  const plots = await writePlot(
+    out,
+    'loss-curves',
+    curvesPlot(
+      chosen.map((r) => ({ name: r.name, curves: r.runs.map((run) => run.curve) })),
+      options.task,
+    ),
+  );
   io.out(`\n${table}`);
   io.out(
     `pes: wrote ${join(out, 'evaluation.json')}, table.md, ${plots.map((p) => p.split('/').at(-1)).join(', ')}`,
   );
   return 0;
-}
-
-function show(s: Statistic): string {
-  return s.mean === null ? 'n/a' : `${formatNumber(s.mean)} ± ${formatNumber(s.std!)}`;
 }
 
 /** Training and validation loss against inner step: mean line, band from the lowest to the highest seed. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type MeanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
@@ -7,8 +8,9 @@ import { UsageError } from '../errors.js';
 import { curvesPlot } from '../commands/evaluate-optimizer.js';
 import { writePlot } from '../plots.js';
 import type { CurvePoint } from '@pes/inner-problems';
-import { runChildren } from './children.js';
-import { formatNumber, markdownTable } from './methods.js';
+import { resolveConfig } from '../config.js';
+import { childDirectory, runChildren, type ChildRun } from './children.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
 export interface LearnedOptimizerExperimentOptions {
   /** Outer iterations of each meta-training run (PES and truncated ES get the same). */
@@ -45,15 +47,11 @@ const ESTIMATORS = [
   { estimator: 'tes', label: 'truncated ES' },
 ] as const;
 
-interface Statistic {
-  mean: number | null;
-  std: number | null;
-}
 interface EvaluatedOptimizer {
   name: string;
-  finalTrainLoss: Statistic;
-  finalValLoss: Statistic;
-  finalValAccuracy: Statistic;
+  finalTrainLoss: MeanAndStd;
+  finalValLoss: MeanAndStd;
+  finalValAccuracy: MeanAndStd;
   diverged: number;
 }
 interface HistoryPoint {
@@ -79,30 +77,19 @@ export async function learnedOptimizerExperiment(
     throw new UsageError(`--horizon must be a multiple of the unroll length 10, got ${horizon}`);
   const runDir = (estimator: string) => join(out, 'runs', estimator);
   const evaluationDir = (estimator: string) => join(out, 'evaluation', estimator);
-  const metaTrain = ESTIMATORS.map(({ estimator }) => ({
-    dir: runDir(estimator),
-    argv: [
-      'meta-train',
-      '--task',
-      'lopt-mnist',
-      '--estimator',
+  const metaTrain = ESTIMATORS.map(({ estimator }): ChildRun => ({
+    command: 'meta-train',
+    config: resolveConfig({
+      task: 'lopt-mnist',
       estimator,
-      '--horizon',
-      String(horizon),
-      '--particles',
-      String(particles),
-      '--outer-lr',
-      String(outerLr),
-      '--iterations',
-      String(iterations),
-      '--eval-every',
-      String(Math.min(evalEvery, iterations)),
-      '--seed',
-      String(seed),
-      '--out',
-      runDir(estimator),
-      '--overwrite',
-    ],
+      horizon,
+      particles,
+      outerLr,
+      iterations,
+      evalEvery: Math.min(evalEvery, iterations),
+      seed,
+    }),
+    out: runDir(estimator),
   }));
   io.out(
     `  meta-training with PES and truncated ES as child processes; logs in ${join(out, 'runs')}/*/log.txt`,
@@ -113,21 +100,15 @@ export async function learnedOptimizerExperiment(
       io.out(`  ${status === 0 ? 'done' : `FAILED (${status})`}: ${ESTIMATORS[i]!.label}`),
     ),
   );
-  const evaluate = ESTIMATORS.map(({ estimator }) => ({
-    dir: evaluationDir(estimator),
-    argv: [
-      'evaluate-optimizer',
-      '--weights',
-      join(runDir(estimator), 'learned-optimizer.json'),
-      '--task',
-      'mnist-mlp',
-      '--steps',
-      String(horizon),
-      '--seeds',
-      String(seeds),
-      '--out',
-      evaluationDir(estimator),
-    ],
+  const evaluate = ESTIMATORS.map(({ estimator }): ChildRun => ({
+    command: 'evaluate-optimizer',
+    options: {
+      weights: join(runDir(estimator), 'learned-optimizer.json'),
+      task: 'mnist-mlp',
+      steps: horizon,
+      seeds,
+      out: evaluationDir(estimator),
+    },
   }));
   io.out(`  evaluating both learned optimizers on ${seeds} fresh networks each`);
   await expectSuccess(evaluate, await runChildren(evaluate, options.concurrency));
@@ -163,8 +144,6 @@ export async function summariseLearnedOptimizerExperiment(
     { ...tes.evaluation.optimizers[0]!, name: 'learned optimizer, meta-trained with truncated ES' },
     ...pes.evaluation.optimizers.slice(1),
   ];
-  const show = (s: Statistic) =>
-    s.mean === null ? 'n/a' : `${formatNumber(s.mean)} ± ${formatNumber(s.std!)}`;
   const metaTable = markdownTable(
     [
       'estimator',
@@ -187,9 +166,9 @@ export async function summariseLearnedOptimizerExperiment(
     ['optimizer', 'final train loss', 'final val loss', 'final val accuracy', 'diverged'],
     rows.map((r) => [
       r.name,
-      show(r.finalTrainLoss),
-      show(r.finalValLoss),
-      show(r.finalValAccuracy),
+      formatMeanAndStd(r.finalTrainLoss),
+      formatMeanAndStd(r.finalValLoss),
+      formatMeanAndStd(r.finalValAccuracy),
       `${r.diverged}/${seeds}`,
     ]),
   );
@@ -219,10 +198,12 @@ export async function summariseLearnedOptimizerExperiment(
   io.out(`\n${table}`);
 }
 
-async function expectSuccess(jobs: { dir: string }[], statuses: number[]) {
-  const failed = jobs.filter((_, i) => statuses[i] !== 0);
+async function expectSuccess(runs: ChildRun[], statuses: number[]) {
+  const failed = runs.filter((_, i) => statuses[i] !== 0);
   if (failed.length > 0)
-    throw new UsageError(`runs failed: ${failed.map((j) => `${j.dir}/log.txt`).join(', ')}`);
+    throw new UsageError(
+      `runs failed: ${failed.map((r) => `${childDirectory(r)}/log.txt`).join(', ')}`,
+    );
 }
 
 function metaTrainingPlot(runs: { label: string; history: HistoryPoint[] }[]): TopLevelSpec {

@@ -1,4 +1,4 @@
-import { makeKey } from '@pes/core';
+import { makeKey, thetaGridCells } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { findSchedule } from '@pes/hpo';
 import { lrScheduleTask } from '@pes/hpo/node';
@@ -8,7 +8,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
-import { runChildren } from './children.js';
+import { resolveConfig } from '../config.js';
+import { runChildren, type ChildRun } from './children.js';
 import { formatNumber, markdownTable } from './methods.js';
 
 export interface LrScheduleExperimentOptions {
@@ -82,43 +83,31 @@ export async function lrScheduleExperiment(
       dir: join(out, 'runs', `${objective}-random-search`),
     });
   }
-  const argv = (job: Job) => {
+  const child = (job: Job): ChildRun => {
     const its = (iterations * 10) / job.unroll;
-    return [
-      'meta-train',
-      '--task',
-      'mnist-lr-schedule',
-      '--estimator',
-      job.estimator,
-      '--objective',
-      job.objective,
-      '--unroll',
-      String(job.unroll),
-      '--horizon',
-      String(horizon),
-      '--particles',
-      String(PARTICLES),
-      '--iterations',
-      String(its),
-      '--eval-every',
-      String(its),
-      '--seed',
-      String(seed),
-      '--out',
-      job.dir,
-      '--overwrite',
-    ];
+    return {
+      command: 'meta-train',
+      config: resolveConfig({
+        task: 'mnist-lr-schedule',
+        estimator: job.estimator,
+        objective: job.objective,
+        unrollLength: job.unroll,
+        horizon,
+        particles: PARTICLES,
+        iterations: its,
+        evalEvery: its,
+        seed,
+      }),
+      out: job.dir,
+    };
   };
   io.out(
     `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
   );
-  const children = runChildren(
-    jobs.map((job) => ({ argv: argv(job), dir: job.dir })),
-    options.concurrency,
-    (i, status) =>
-      io.out(
-        `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.objective} ${jobs[i]!.label}`,
-      ),
+  const children = runChildren(jobs.map(child), options.concurrency, (i, status) =>
+    io.out(
+      `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.objective} ${jobs[i]!.label}`,
+    ),
   );
   // The grid runs here while the children run: one process per core in all.
   const task = lrScheduleTask({ horizon, objective: 'val-accuracy' });
@@ -129,20 +118,17 @@ export async function lrScheduleExperiment(
     trainLossSum: number;
     valAccuracy: number;
   }[] = [];
-  for (let i = 0; i < resolution; i++) {
-    for (let j = 0; j < resolution; j++) {
-      const theta0 = THETA0[0] + ((i + 0.5) * (THETA0[1] - THETA0[0])) / resolution;
-      const theta1 = THETA1[0] + ((j + 0.5) * (THETA1[1] - THETA1[0])) / resolution;
-      const e = task.evaluate(Float64Array.of(theta0, theta1), GRID_KEY);
-      cells.push({
-        theta0,
-        theta1,
-        valAccuracySum: -e.evalLoss,
-        trainLossSum: e.trainLossSum!,
-        valAccuracy: e.valAccuracy!,
-      });
-      await new Promise((r) => setImmediate(r));
-    }
+  for (const { theta0, theta1 } of thetaGridCells([THETA0, THETA1], resolution)) {
+    const e = task.evaluate(Float64Array.of(theta0, theta1), GRID_KEY);
+    cells.push({
+      theta0,
+      theta1,
+      valAccuracySum: -e.evalLoss,
+      trainLossSum: e.trainLossSum!,
+      valAccuracy: e.valAccuracy!,
+    });
+    // Between full runs, let the children's exits be reported.
+    await new Promise((r) => setImmediate(r));
   }
   io.out(`  grid of ${resolution}×${resolution} full runs done`);
   const statuses = await children;

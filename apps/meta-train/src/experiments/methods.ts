@@ -1,4 +1,4 @@
-import { runMetaTraining, type MetaTrainState } from '@pes/core';
+import { runMetaTraining, type MeanAndStd, type MetaTrainState } from '@pes/core';
 import { buildRun } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 
@@ -85,4 +85,9 @@ export function formatNumber(x: number): string {
   return Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0)
     ? x.toExponential(3)
     : x.toPrecision(5);
+}
+
+/** "mean ± std" of a figure over seeds; n/a where no seed gave one. */
+export function formatMeanAndStd(s: MeanAndStd): string {
+  return s.mean === null ? 'n/a' : `${formatNumber(s.mean)} ± ${formatNumber(s.std!)}`;
 }

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { meanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
-import { runChildren } from './children.js';
-import { formatNumber, markdownTable } from './methods.js';
+import { resolveConfig } from '../config.js';
+import { runChildren, type ChildRun } from './children.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
 export interface SwimmerExperimentOptions {
   seeds: number;
@@ -52,38 +54,29 @@ export async function swimmerExperiment(
       dir: join(out, 'runs', `${m.estimator}-seed${seed}`),
     })),
   );
-  const argv = (j: (typeof jobs)[number]) => {
+  const child = (j: (typeof jobs)[number]): ChildRun => {
     const its = iterations / j.every;
-    return [
-      'meta-train',
-      '--task',
-      'swimmer',
-      '--estimator',
-      j.estimator,
-      '--unroll',
-      String(j.unroll),
-      '--iterations',
-      String(its),
-      '--eval-every',
-      String(Math.max(1, its / 10)),
-      '--seed',
-      String(j.seed),
-      '--out',
-      j.dir,
-      '--overwrite',
-    ];
+    return {
+      command: 'meta-train',
+      config: resolveConfig({
+        task: 'swimmer',
+        estimator: j.estimator,
+        unrollLength: j.unroll,
+        iterations: its,
+        evalEvery: Math.max(1, its / 10),
+        seed: j.seed,
+      }),
+      out: j.dir,
+    };
   };
   io.out(
     `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
   );
   const started = performance.now();
-  const statuses = await runChildren(
-    jobs.map((j) => ({ argv: argv(j), dir: j.dir })),
-    options.concurrency,
-    (i, status) =>
-      io.out(
-        `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.label} seed ${jobs[i]!.seed}`,
-      ),
+  const statuses = await runChildren(jobs.map(child), options.concurrency, (i, status) =>
+    io.out(
+      `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.label} seed ${jobs[i]!.seed}`,
+    ),
   );
   const failed = jobs.filter((_, i) => statuses[i] !== 0);
   if (failed.length > 0)
@@ -113,10 +106,7 @@ export async function swimmerExperiment(
     const returns = points
       .filter((p) => p.method === m.label && p.envSteps === last)
       .map((p) => p.evalReturn);
-    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-    const std = Math.sqrt(
-      returns.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, returns.length - 1),
-    );
+    const { mean, std } = meanAndStd(returns);
     return { method: m.label, envSteps: last, mean, std, returns };
   });
   const table = markdownTable(
@@ -129,7 +119,7 @@ export async function swimmerExperiment(
     finals.map((f) => [
       f.method,
       f.envSteps.toLocaleString('en'),
-      `${formatNumber(f.mean)} ± ${formatNumber(f.std)}`,
+      formatMeanAndStd(f),
       f.returns.map(formatNumber).join(', '),
     ]),
   );

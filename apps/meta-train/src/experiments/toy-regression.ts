@@ -1,3 +1,4 @@
+import { thetaSurface, type ThetaGridCell } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { toyRegressionTask } from '@pes/inner-problems';
 import { join } from 'node:path';
@@ -27,7 +28,10 @@ export async function toyRegressionExperiment(
   io: Io,
 ): Promise<void> {
   const task = toyRegressionTask(shared.horizon as number | undefined);
-  const surface = metaLossSurface((theta) => task.metaObjective(theta), resolution);
+  // The full-horizon meta-loss at the centre of each cell of a resolution × resolution grid.
+  const surface: Cell[] = thetaSurface([SURFACE_RANGE, SURFACE_RANGE], resolution, (theta) => ({
+    loss: task.metaObjective(theta),
+  }));
   const runs = await runMethods('toy-regression', TOY_METHODS, shared, (run) =>
     io.out(
       `  ${run.label.padEnd(18)} θ = [${run.finalTheta.map(formatNumber).join(', ')}]  full-horizon loss ${formatNumber(run.finalEvalLoss)}  (${run.seconds.toFixed(1)} s)`,
@@ -53,29 +57,7 @@ export async function toyRegressionExperiment(
   io.out(`\n${note}${table}`);
 }
 
-interface Cell {
-  theta0: number;
-  theta1: number;
-  loss: number;
-}
-
-/** The full-horizon meta-loss at the centre of each cell of a resolution × resolution grid. */
-export function metaLossSurface(
-  objective: (theta: Float64Array) => number,
-  resolution: number,
-): Cell[] {
-  const [low, high] = SURFACE_RANGE;
-  const width = (high - low) / resolution;
-  const cells: Cell[] = [];
-  for (let i = 0; i < resolution; i++) {
-    for (let j = 0; j < resolution; j++) {
-      const theta0 = low + (i + 0.5) * width;
-      const theta1 = low + (j + 0.5) * width;
-      cells.push({ theta0, theta1, loss: objective(Float64Array.of(theta0, theta1)) });
-    }
-  }
-  return cells;
-}
+type Cell = ThetaGridCell & { loss: number };
 
 function plotSpec(surface: Cell[], runs: MethodRun[], resolution: number): TopLevelSpec {
   const [low, high] = SURFACE_RANGE;

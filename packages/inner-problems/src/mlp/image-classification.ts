@@ -19,6 +19,7 @@ import {
   type Architecture,
   type Batch,
 } from './network.js';
+import { applyTensorUpdates } from './tensor-optimizers.js';
 import type { InnerUpdateRule } from './update-rule.js';
 import { datasetFigures } from './dataset-figures.js';
 
@@ -133,13 +134,13 @@ export function imageClassificationTask(
         const next = tf.tidy(() => {
           const { loss, grads } = lossAndGradients(params[p]!, batch, activation);
           const theta = thetas.subarray(p * dim, (p + 1) * dim);
-          const updated = rule.step({
-            theta,
-            t: episodes.t[p]!,
-            params: params[p]!,
-            grads,
-            state: optimizer[p]!,
-          });
+          const step = rule
+            .optimizer(theta)
+            .update(grads, optimizer[p]!, params[p]!, episodes.t[p]!);
+          const updated = {
+            params: applyTensorUpdates(params[p]!, step.updates),
+            state: step.state,
+          };
           let reported: tf.Scalar = loss;
           const kept = !resetAtEnd && heldOut ? tf.keep(loss.clone()) : undefined;
           if (heldOut) {

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * An inner optimizer as a pure pair over tensors: `init(params) → state`,
- * `update(grads, state, params, learningRate) → { params, state }`. The learning rate comes per
- * call, so a schedule or a meta-learned value can drive it. Call `update` inside `tf.tidy`;
- * it returns new tensors and disposes nothing.
+ * An inner optimizer over tensors, the optax way: `init(params) → state` and
+ * `update(grads, state, params, step) → { updates, state }`, the updates added to the
+ * parameters by `applyTensorUpdates`. `step` counts this optimizer's updates since `init` (0 at
+ * the first) and is kept by its caller (a task's step per particle, trainNetwork's loop):
+ * schedules and learned optimizers read it on the CPU, where a count among the state's tensors
+ * would have to be read back from the device. Call `update` inside `tf.tidy`; it returns new
+ * tensors and disposes nothing.
  */
 export interface TensorOptimizer {
   readonly name: string;
@@ -13,63 +16,98 @@ export interface TensorOptimizer {
     grads: readonly tf.Tensor[],
     state: readonly tf.Tensor[],
     params: readonly tf.Tensor[],
-    learningRate: number,
-  ): { params: tf.Tensor[]; state: tf.Tensor[] };
+    step: number,
+  ): { updates: tf.Tensor[]; state: tf.Tensor[] };
 }
 
-export function sgdTensor(): TensorOptimizer {
+/**
+ * params + updates, as new tensors. Every optimizer here puts descent's minus sign into a
+ * product it computes anyway (g · (−lr), never −(g · lr) as a separate op). Negation is exact
+ * and float32 rounding is symmetric in sign, so p + (−x) is p − x to the last bit: adding the
+ * updates gives the same parameters as subtracting a step did.
+ */
+export function applyTensorUpdates(
+  params: readonly tf.Tensor[],
+  updates: readonly tf.Tensor[],
+): tf.Tensor[] {
+  return params.map((p, i) => tf.add(p, updates[i]!));
+}
+
+/** A constant learning rate, or a schedule of the optimizer's step (optax's `ScalarOrSchedule`). */
+export type LearningRate = number | ((step: number) => number);
+
+export function learningRateAt(learningRate: LearningRate, step: number): number {
+  return typeof learningRate === 'number' ? learningRate : learningRate(step);
+}
+
+/**
+ * An optimizer whose learning rate is still to be given (optax's `sgd`, `adam` before
+ * `learning_rate`): a constant, a schedule, or a meta-learned value closes it.
+ */
+export interface LearningRateFamily {
+  readonly name: string;
+  withLearningRate(learningRate: LearningRate): TensorOptimizer;
+}
+
+export function sgdTensor(): LearningRateFamily {
   return {
     name: 'sgd',
-    init: () => [],
-    update: (grads, state, params, lr) => ({
-      params: params.map((p, i) => tf.sub(p, tf.mul(grads[i]!, lr))),
-      state: [...state],
+    withLearningRate: (learningRate) => ({
+      name: 'sgd',
+      init: () => [],
+      update: (grads, state, _params, step) => {
+        const lr = learningRateAt(learningRate, step);
+        return { updates: grads.map((g) => tf.mul(g, -lr)), state: [...state] };
+      },
     }),
   };
 }
 
 /** Heavy-ball momentum: v ← βv + g, p ← p − lr v (the paper's inner optimizer, β = 0.9). */
-export function momentumTensor(beta = 0.9): TensorOptimizer {
+export function momentumTensor(beta = 0.9): LearningRateFamily {
   return {
     name: 'momentum',
-    init: (params) => params.map((p) => tf.zerosLike(p)),
-    update(grads, state, params, lr) {
-      const velocity = state.map((v, i) => tf.add(tf.mul(v, beta), grads[i]!));
-      return { params: params.map((p, i) => tf.sub(p, tf.mul(velocity[i]!, lr))), state: velocity };
-    },
+    withLearningRate: (learningRate) => ({
+      name: 'momentum',
+      init: (params) => params.map((p) => tf.zerosLike(p)),
+      update(grads, state, _params, step) {
+        const lr = learningRateAt(learningRate, step);
+        const velocity = state.map((v, i) => tf.add(tf.mul(v, beta), grads[i]!));
+        return { updates: velocity.map((v) => tf.mul(v, -lr)), state: velocity };
+      },
+    }),
   };
 }
 
-/** Adam with bias correction; the step count is carried as a scalar tensor at the end of the state. */
-export function adamTensor(b1 = 0.9, b2 = 0.999, eps = 1e-8): TensorOptimizer {
+/**
+ * Adam with bias correction. Its own update count is a scalar tensor at the end of the state:
+ * the bias corrections are computed from it on the device, so nothing is read back.
+ */
+export function adamTensor(b1 = 0.9, b2 = 0.999, eps = 1e-8): LearningRateFamily {
   return {
     name: 'adam',
-    init: (params) => [
-      ...params.map((p) => tf.zerosLike(p)),
-      ...params.map((p) => tf.zerosLike(p)),
-      tf.scalar(0),
-    ],
-    update(grads, state, params, lr) {
-      const n = params.length;
-      const count = tf.add(state[2 * n]!, 1);
-      // Bias corrections as tensors: reading the count back would stall the backend.
-      const c1 = tf.sub(1, tf.pow(tf.scalar(b1), count));
-      const c2 = tf.sub(1, tf.pow(tf.scalar(b2), count));
-      const mu = grads.map((g, i) => tf.add(tf.mul(state[i]!, b1), tf.mul(g, 1 - b1)));
-      const nu = grads.map((g, i) =>
-        tf.add(tf.mul(state[n + i]!, b2), tf.mul(tf.square(g), 1 - b2)),
-      );
-      const next = params.map((p, i) =>
-        tf.sub(p, tf.div(tf.mul(tf.div(mu[i]!, c1), lr), tf.add(tf.sqrt(tf.div(nu[i]!, c2)), eps))),
-      );
-      return { params: next, state: [...mu, ...nu, count] };
-    },
+    withLearningRate: (learningRate) => ({
+      name: 'adam',
+      init: (params) => [
+        ...params.map((p) => tf.zerosLike(p)),
+        ...params.map((p) => tf.zerosLike(p)),
+        tf.scalar(0),
+      ],
+      update(grads, state, _params, step) {
+        const lr = learningRateAt(learningRate, step);
+        const n = grads.length;
+        const count = tf.add(state[2 * n]!, 1);
+        const c1 = tf.sub(1, tf.pow(tf.scalar(b1), count));
+        const c2 = tf.sub(1, tf.pow(tf.scalar(b2), count));
+        const mu = grads.map((g, i) => tf.add(tf.mul(state[i]!, b1), tf.mul(g, 1 - b1)));
+        const nu = grads.map((g, i) =>
+          tf.add(tf.mul(state[n + i]!, b2), tf.mul(tf.square(g), 1 - b2)),
+        );
+        const updates = mu.map((m, i) =>
+          tf.div(tf.mul(tf.div(m, c1), -lr), tf.add(tf.sqrt(tf.div(nu[i]!, c2)), eps)),
+        );
+        return { updates, state: [...mu, ...nu, count] };
+      },
+    }),
   };
-}
-
-export function tensorOptimizer(name: string): TensorOptimizer {
-  if (name === 'sgd') return sgdTensor();
-  if (name === 'momentum') return momentumTensor();
-  if (name === 'adam') return adamTensor();
-  throw new RangeError(`unknown inner optimizer '${name}'; known: sgd, momentum, adam`);
 }

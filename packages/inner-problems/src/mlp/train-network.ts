@@ -10,7 +10,7 @@ import {
   type Activation,
   type Architecture,
 } from './network.js';
-import type { InnerUpdateRule } from './update-rule.js';
+import { applyTensorUpdates, type TensorOptimizer } from './tensor-optimizers.js';
 
 export interface TrainNetworkOptions {
   data: ImageData;
@@ -18,9 +18,8 @@ export interface TrainNetworkOptions {
   activation: Activation;
   batchSize: number;
   steps: number;
-  rule: InnerUpdateRule;
-  /** The rule's θ (e.g. a learned optimizer's weights). */
-  theta: Float64Array;
+  /** The optimizer that trains it (a θ-indexed family's, e.g. a learned optimizer at its θ). */
+  optimizer: TensorOptimizer;
   /** Draws the initial network (first half) and the minibatch stream (second half). */
   key: Key;
   /** Steps between points of the curve; the curve always has step 0 and the last step. */
@@ -50,13 +49,13 @@ export interface TrainNetworkResult {
 }
 
 /**
- * Trains one fresh network for `steps` steps with an update rule and reports training and
+ * Trains one fresh network for `steps` steps with an optimizer and reports training and
  * validation figures over whole datasets along the way — how an optimizer is judged after
  * meta-training. Two calls with the same key see the same initial network and the same
  * minibatches, so optimizers compared on one key differ only by their updates.
  */
 export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
-  const { data, architecture, activation, batchSize, steps, rule, theta, evalEvery } = options;
+  const { data, architecture, activation, batchSize, steps, optimizer, evalEvery } = options;
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isInteger(evalEvery) || evalEvery < 1)
@@ -65,7 +64,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
   const features = data.train.features;
   const classes = data.train.classNames.length;
   let params = initialParameters(initKey, architecture, activation);
-  let state = rule.init(params);
+  let state = optimizer.init(params);
   const curve: CurvePoint[] = [];
   const sets = options.evaluation ?? {
     train: evaluationSet(data.train, options.trainRecords),
@@ -93,7 +92,8 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
       const next = tf.tidy(() => {
         const batch = toBatch(x, labels, features, classes);
         const { loss, grads } = lossAndGradients(params, batch, activation);
-        return { loss, ...rule.step({ theta, t: step - 1, params, grads, state }) };
+        const update = optimizer.update(grads, state, params, step - 1);
+        return { loss, params: applyTensorUpdates(params, update.updates), state: update.state };
       });
       tf.dispose([...params, ...state]);
       params = next.params;

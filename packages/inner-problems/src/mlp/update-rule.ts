@@ -1,57 +1,74 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { TensorOptimizer } from './tensor-optimizers.js';
+import type { LearningRateFamily, TensorOptimizer } from './tensor-optimizers.js';
 
 /**
- * The seam between the inner problem and what is meta-learned: per particle and per step, the
- * task hands its gradients to a rule parameterised by that particle's θ. A learning-rate
- * schedule (@pes/hpo) and a learned optimizer (@pes/learned-opt) are both rules; the task
- * knows neither.
+ * A θ-indexed family of optimizers, θ → optimizer (learned_optimization's `opt_fn(θ)`): a
+ * learning-rate schedule (@pes/hpo) and a learned optimizer (@pes/learned-opt) are both.
  */
-export interface InnerUpdateRule {
+export interface TensorOptimizerFamily {
   readonly name: string;
   /** Length of θ. */
   readonly dim: number;
-  initialTheta(): Float64Array;
-  /** The rule's state for freshly initialised parameters (momenta, step counts). */
-  init(params: readonly tf.Tensor[]): tf.Tensor[];
-  /**
-   * One update of one particle's parameters. Called inside `tf.tidy`; returns new tensors and
-   * disposes nothing. `t` is the particle's inner step in its episode.
-   */
-  step(args: {
-    theta: Float64Array;
-    t: number;
-    params: readonly tf.Tensor[];
-    grads: readonly tf.Tensor[];
-    state: readonly tf.Tensor[];
-  }): { params: tf.Tensor[]; state: tf.Tensor[] };
+  /** The ordinary optimizer that θ describes. */
+  optimizer(theta: Float64Array): TensorOptimizer;
 }
 
 /**
- * An ordinary optimizer whose learning rate at inner step t is `rate(θ, t)`: the form every
- * learning-rate schedule takes.
+ * The seam between the inner problem and what is meta-learned: a family of optimizers with the
+ * θ meta-training starts from. Particle p steps with `optimizer(θ_p)`, its own step count
+ * passed along; the task knows neither schedules nor learned optimizers.
+ */
+export interface InnerUpdateRule extends TensorOptimizerFamily {
+  initialTheta(): Float64Array;
+  /**
+   * The state for freshly initialised parameters (momenta). The same for every θ: a task
+   * re-initialises networks without one.
+   */
+  init(params: readonly tf.Tensor[]): tf.Tensor[];
+}
+
+/** A family as a task's rule, meta-training from `initialTheta`. */
+export function innerUpdateRule(
+  family: TensorOptimizerFamily,
+  initialTheta: ArrayLike<number>,
+): InnerUpdateRule {
+  const start = Float64Array.from(initialTheta);
+  // The state does not depend on θ; the starting θ's optimizer makes it for all.
+  const atStart = family.optimizer(start);
+  return {
+    name: family.name,
+    dim: family.dim,
+    initialTheta: () => start.slice(),
+    init: (params) => atStart.init(params),
+    optimizer: (theta) => family.optimizer(theta),
+  };
+}
+
+/**
+ * An ordinary optimizer whose learning rate at step t is `rate(θ, t)`: the form every
+ * learning-rate schedule takes, the family θ ↦ optimizer with schedule t ↦ rate(θ, t).
  */
 export function learningRateRule(options: {
   name: string;
-  optimizer: TensorOptimizer;
+  optimizer: LearningRateFamily;
   dim: number;
   initialTheta: ArrayLike<number>;
   rate: (theta: Float64Array, t: number) => number;
 }): InnerUpdateRule {
-  const initial = Float64Array.from(options.initialTheta);
-  return {
-    name: options.name,
-    dim: options.dim,
-    initialTheta: () => initial.slice(),
-    init: (params) => options.optimizer.init(params),
-    step: ({ theta, t, params, grads, state }) =>
-      options.optimizer.update(grads, state, params, options.rate(theta, t)),
-  };
+  const { name, optimizer, dim, rate } = options;
+  return innerUpdateRule(
+    {
+      name,
+      dim,
+      optimizer: (theta) => optimizer.withLearningRate((t) => rate(theta, t)),
+    },
+    options.initialTheta,
+  );
 }
 
 /** θ = [log learning rate], constant over the run. */
 export function constantLearningRateRule(
-  optimizer: TensorOptimizer,
+  optimizer: LearningRateFamily,
   initialLearningRate: number,
 ): InnerUpdateRule {
   return learningRateRule({

@@ -1,0 +1,32 @@
+import {
+  compareOptimizers,
+  type CompareOptimizersOptions,
+  type OptimizerComparison,
+} from '@pes/inner-problems';
+import { initialLoptTheta } from './lopt-theta.js';
+import { mlpLearnedOptimizer } from './mlp-lopt.js';
+
+/** The two learned optimizers of an evaluation: the meta-trained θ and the θ it started from. */
+export type LearnedOptimizerRole = 'learned' | 'untrained';
+
+/**
+ * A meta-trained MLP learned optimizer judged on fresh networks (`compareOptimizers`) beside
+ * its untrained start — the θ every lopt-* run begins at, so the difference is what
+ * meta-training learned — and beside Adam over a grid of learning rates.
+ */
+export function evaluateLearnedOptimizer(
+  theta: Float64Array,
+  options: Omit<CompareOptimizersOptions<LearnedOptimizerRole>, 'optimizers'>,
+): OptimizerComparison<LearnedOptimizerRole> {
+  if (theta.length !== mlpLearnedOptimizer.dim)
+    throw new RangeError(
+      `${mlpLearnedOptimizer.name} θ has ${mlpLearnedOptimizer.dim} numbers, got ${theta.length}`,
+    );
+  return compareOptimizers({
+    ...options,
+    optimizers: {
+      learned: mlpLearnedOptimizer.optimizer(theta),
+      untrained: mlpLearnedOptimizer.optimizer(initialLoptTheta()),
+    },
+  });
+}
