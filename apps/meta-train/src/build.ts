@@ -16,7 +16,7 @@ import {
 import { taskOptionsOf, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
-import { DataError } from '@pes/inner-problems';
+import { shardedTask } from '@pes/core/node';
 import { findTaskSpec } from './registry.js';
 
 export function buildOptimizer(config: RunConfig): GradientTransformation {
@@ -36,10 +36,25 @@ export function buildOptimizer(config: RunConfig): GradientTransformation {
  * settings (an odd particle count for antithetic pairs, an estimator the task cannot serve)
  * become usage errors: they are the user's to fix.
  */
-export async function buildRun(config: RunConfig): Promise<{ task: Task; trainer: MetaTrainer }> {
+export async function buildRun(
+  config: RunConfig,
+  { workers = 1 }: { workers?: number } = {},
+): Promise<{ task: Task; trainer: MetaTrainer }> {
   try {
     const spec = findTaskSpec(config.task);
-    const task = await spec.create(taskOptionsOf(config));
+    const shards = shardsFor(config, workers);
+    const task =
+      shards > 1
+        ? await shardedTask({
+            factory: {
+              module: new URL(`./shard-factory.${SOURCE_EXTENSION}`, import.meta.url).href,
+              name: 'createTaskFromConfig',
+              options: config,
+            },
+            workers: shards,
+            group: config.antithetic ? 2 : 1,
+          })
+        : await spec.create(taskOptionsOf(config));
     if (config.estimator === randomSearchMethod.name) {
       if (!spec.searchSpace)
         throw new UsageError(`task ${spec.name} defines no search space for random search`);
@@ -71,10 +86,26 @@ export async function buildRun(config: RunConfig): Promise<{ task: Task; trainer
     });
     return { task, trainer };
   } catch (error) {
-    if (error instanceof RangeError || error instanceof DataError)
+    // Errors from a shard worker keep their names: a user's bad setting or data is still theirs.
+    if (error instanceof Error && (error.name === 'RangeError' || error.name === 'DataError'))
       throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** This module's own extension: the shard factory beside it is TypeScript under tests. */
+const SOURCE_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+
+/**
+ * The worker threads a run's particles are split over: at most one per particle group, and one
+ * (the task in this thread) for methods that do not unroll particles in parallel: random search
+ * judges one θ at a time, and RTRL/UORO carry Jacobians through every step of one particle.
+ */
+export function shardsFor(config: RunConfig, workers: number): number {
+  if (config.estimator === randomSearchMethod.name) return 1;
+  if (findEstimator(config.estimator)?.needsForwardMode) return 1;
+  const group = config.antithetic ? 2 : 1;
+  return Math.max(1, Math.min(workers, Math.floor(config.particles / group)));
 }
 
 /**

@@ -121,6 +121,11 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     .option(
       '--print-config',
       "print the task's full settings as a config file to start from, and stop",
+    )
+    .option(
+      '--workers <W>',
+      'worker threads the particles are split over (default: one per core; θ is the same for any W)',
+      integer,
     );
   const settings = runOptions().map((option): RunOption =>
     option.field === 'estimator'

@@ -7,6 +7,7 @@ import {
   type RunSettings,
 } from '@pes/core';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
+import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { stringify } from 'yaml';
@@ -44,7 +45,7 @@ export async function metaTrain(
 ): Promise<number> {
   if (flags.resume !== undefined) return resume(flags, given, io);
   if (!flags.task) throw new UsageError('--task is required (pes list names the tasks)');
-  const { out, resume: _r, overwrite, config: _c, printConfig, ...overrides } = flags;
+  const { out, resume: _r, overwrite, config: _c, printConfig, workers, ...overrides } = flags;
   const config = resolveConfig({ ...overrides, task: flags.task });
   if (printConfig) {
     io.out(
@@ -56,7 +57,11 @@ export async function metaTrain(
   // The task, the tensor backend and the reports load only once the settings are known good.
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = await buildRun(config); // every setting is checked before anything is written
+  // every setting is checked before anything is written
+  const { task, trainer } = await buildRun(config, {
+    workers: (workers as number | undefined) ?? defaultWorkers(),
+  });
+  sayWorkers(task, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
   run.writeConfig(config);
@@ -79,7 +84,7 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const stored = run.readConfig();
   // Flags given with --resume must agree with the run's settings; only --iterations may change.
   for (const field of given) {
-    if (['resume', 'iterations', 'config', 'overwrite'].includes(field)) continue;
+    if (['resume', 'iterations', 'config', 'overwrite', 'workers'].includes(field)) continue;
     const value = (flags as Record<string, unknown>)[field];
     const current = (stored as Record<string, unknown>)[field];
     if (!isDeepStrictEqual(value, current)) {
@@ -91,7 +96,10 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = await buildRun(config);
+  const { task, trainer } = await buildRun(config, {
+    workers: (flags.workers as number | undefined) ?? defaultWorkers(),
+  });
+  sayWorkers(task, io);
   let contents: CheckpointContents;
   let state: MetaTrainState;
   try {
@@ -271,6 +279,17 @@ function result(config: RunConfig, state: MetaTrainState) {
     final,
     counters: state.counters,
   };
+}
+
+/** Names the worker threads a sharded task runs on (a task in this thread says nothing). */
+function sayWorkers(task: object, io: Io): void {
+  const workers = (task as { workers?: number }).workers;
+  if (workers !== undefined) io.out(`pes: particles split over ${workers} worker threads`);
+}
+
+/** One worker thread per core the process may use. */
+function defaultWorkers(): number {
+  return availableParallelism();
 }
 
 function defaultRunDirectory(config: RunConfig): string {

@@ -1,0 +1,15 @@
+import type { Task } from '@pes/core';
+import { selectBackend } from './backend.js';
+import { taskOptionsOf, type RunConfig } from './config.js';
+import { findTaskSpec } from './registry.js';
+
+/**
+ * What a shard worker runs to build its copy of a run's task: the validated run config in, the
+ * task out, exactly as the main process builds it (tensor backend first, then the task's own
+ * `create`). A worker builds tasks only through this function: it is sent data, never code.
+ */
+export async function createTaskFromConfig(config: RunConfig): Promise<Task> {
+  const spec = findTaskSpec(config.task);
+  if (spec.usesTensors) await selectBackend();
+  return spec.create(taskOptionsOf(config));
+}

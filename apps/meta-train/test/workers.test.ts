@@ -1,0 +1,79 @@
+import { estimatorRegistry, runMetaTraining, type MetaTrainState } from '@pes/core';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { buildRun } from '../src/build.js';
+import { resolveConfig, type RunConfig } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+
+/** Every registered task at a tiny scale: 6 particles, so up to 3 shards of one antithetic pair. */
+const TINY: Record<string, Partial<RunConfig>> = {
+  quadratic: { horizon: 12, unrollLength: 4 },
+  'influence-balancing': { unrollLength: 1 },
+  'toy-regression': { horizon: 12, unrollLength: 4 },
+  'mnist-mlp': { arch: '784-8-10', batchSize: 8, horizon: 10, unrollLength: 5 },
+  'mnist-lr-schedule': { arch: '784-8-10', batchSize: 8, horizon: 10, unrollLength: 5 },
+  'lopt-mnist': { arch: '784-8-10', batchSize: 8, horizon: 10, unrollLength: 5 },
+  swimmer: { horizon: 10, unrollLength: 5 },
+  'char-lstm': { horizon: 20, unrollLength: 5 },
+};
+
+function bits(x: Float64Array): string {
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+}
+
+/** θ and the meta-losses of a tiny run over `workers` threads; undefined where the task cannot serve the estimator. */
+async function run(config: RunConfig, workers: number) {
+  let built;
+  try {
+    built = await buildRun(config, { workers });
+  } catch (error) {
+    if (error instanceof UsageError) return undefined;
+    throw error;
+  }
+  try {
+    const { state }: { state: MetaTrainState } = await runMetaTraining({ trainer: built.trainer });
+    return {
+      theta: bits(state.theta),
+      metaLosses: state.history.map((h) => h.metaLoss),
+      evaluation: state.history.at(-1)!.evaluation,
+      sharded: (built.task as { workers?: number }).workers ?? 1,
+    };
+  } finally {
+    built.task.close?.();
+  }
+}
+
+describe('particles sharded over worker threads: the same θ, bit for bit, for 1, 2 and 3 workers', () => {
+  const methods = estimatorRegistry.filter((e) => !e.needsForwardMode).map((e) => e.name);
+  it.each(Object.keys(TINY))(
+    '%s, every estimator it supports',
+    async (task) => {
+      await selectBackend();
+      const served: string[] = [];
+      for (const estimator of methods) {
+        const config = resolveConfig({
+          task,
+          estimator,
+          particles: 6,
+          iterations: 3,
+          evalEvery: 0,
+          seed: 5,
+          ...TINY[task],
+        });
+        const one = await run(config, 1);
+        if (!one) continue;
+        served.push(estimator);
+        for (const workers of [2, 3]) {
+          const many = await run(config, workers);
+          expect(many?.sharded, `${estimator}: worker threads`).toBe(workers);
+          expect(many?.theta, `${estimator}, ${workers} workers`).toBe(one.theta);
+          expect(many?.metaLosses).toEqual(one.metaLosses);
+          expect(many?.evaluation).toEqual(one.evaluation);
+        }
+      }
+      // Every task serves the ES family at least.
+      expect(served).toEqual(expect.arrayContaining(['pes', 'tes', 'nres']));
+    },
+    240_000,
+  );
+});
