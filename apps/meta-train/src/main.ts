@@ -334,9 +334,17 @@ Example:
   program
     .command('bench')
     .description(
-      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step or lopt-update',
+      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update or scaling',
     )
-    .argument('<name>', 'influence-balancing, inner-step or lopt-update')
+    .argument('<name>', 'influence-balancing, inner-step, lopt-update or scaling')
+    .option('--task <name>', 'scaling: the task whose meta-training is timed (its own settings)')
+    .option('--workers <list>', 'scaling: worker counts, comma-separated (default 1,2)', numberList)
+    .option('--iterations <I>', 'scaling: outer iterations per timed repeat (default 3)', integer)
+    .option(
+      '--horizon <T>',
+      "scaling: the task's episode length (its initial evaluation is one episode)",
+      integer,
+    )
     .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
     .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
     .addOption(
@@ -359,7 +367,7 @@ Example:
       'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
     )
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
-    .option('--json', 'inner-step: print one JSON object')
+    .option('--json', 'inner-step, scaling: print one JSON object')
     .action((name: string, options: Record<string, unknown>) =>
       run(async () => {
         const compareNumpy = (options.compareNumpy as boolean | undefined) ?? false;
@@ -368,6 +376,22 @@ Example:
           ...(options.dataDir ? { dataDir: options.dataDir as string } : {}),
         };
         const json = (options.json as boolean | undefined) ?? false;
+        if (name === 'scaling') {
+          if (typeof options.task !== 'string') throw new UsageError('bench scaling needs --task');
+          const { benchScaling } = await import('./commands/bench-scaling.js');
+          return benchScaling(
+            {
+              task: options.task,
+              workers: (options.workers as number[] | undefined) ?? [1, 2],
+              repeats: options.repeats as number,
+              iterations: (options.iterations as number | undefined) ?? 3,
+              ...(options.particles !== undefined ? { particles: Number(options.particles) } : {}),
+              ...(options.horizon !== undefined ? { horizon: options.horizon as number } : {}),
+              json,
+            },
+            io,
+          );
+        }
         if (name === 'lopt-update') {
           const { benchLoptUpdate } = await import('./commands/bench-lopt-update.js');
           return benchLoptUpdate(

@@ -1,9 +1,12 @@
 import { estimatorRegistry, runMetaTraining, type MetaTrainState } from '@pes/core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { buildRun } from '../src/build.js';
 import { resolveConfig, type RunConfig } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
+import { pes, temporaryDirectory } from './helpers.js';
 
 /** Every registered task at a tiny scale: 6 particles, so up to 3 shards of one antithetic pair. */
 const TINY: Record<string, Partial<RunConfig>> = {
@@ -76,4 +79,80 @@ describe('particles sharded over worker threads: the same θ, bit for bit, for 1
     },
     240_000,
   );
+});
+
+describe('pes meta-train --workers', () => {
+  it('a run checkpointed with 2 workers resumes with 1 and ends at the θ of a straight run', async () => {
+    const dir = temporaryDirectory();
+    const tiny = [
+      '--task',
+      'toy-regression',
+      '--horizon',
+      '12',
+      '--unroll',
+      '4',
+      '--particles',
+      '6',
+      '--eval-every',
+      '0',
+      '--checkpoint-every',
+      '3',
+    ];
+    const straight = await pes(
+      'meta-train',
+      ...tiny,
+      '--iterations',
+      '8',
+      '--workers',
+      '1',
+      '--out',
+      join(dir, 'straight'),
+    );
+    expect(straight.status).toBe(0);
+    const first = await pes(
+      'meta-train',
+      ...tiny,
+      '--iterations',
+      '5',
+      '--workers',
+      '2',
+      '--out',
+      join(dir, 'split'),
+    );
+    expect(first.out).toContain('pes: particles split over 2 worker threads');
+    const resumed = await pes(
+      'meta-train',
+      '--resume',
+      join(dir, 'split'),
+      '--iterations',
+      '8',
+      '--workers',
+      '1',
+    );
+    expect(resumed.status).toBe(0);
+    const theta = (run: string) =>
+      JSON.parse(readFileSync(join(dir, run, 'result.json'), 'utf8')).theta;
+    expect(theta('split')).toEqual(theta('straight'));
+  }, 120_000);
+
+  it('pes bench scaling --json prints seconds per iteration and the speed-up for each worker count', async () => {
+    const { status, out } = await pes(
+      'bench',
+      'scaling',
+      '--task',
+      'quadratic',
+      '--workers',
+      '1,2',
+      '--repeats',
+      '1',
+      '--iterations',
+      '2',
+      '--json',
+    );
+    expect(status).toBe(0);
+    const report = JSON.parse(out.at(-1)!);
+    expect(report.rows.map((r: { workers: number }) => r.workers)).toEqual([1, 2]);
+    for (const row of report.rows) expect(row.secondsPerIteration).toBeGreaterThan(0);
+    expect(report.rows[0].speedup).toBe(1);
+  }, 120_000);
 });
