@@ -124,7 +124,7 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     )
     .option(
       '--workers <W>',
-      'worker threads the particles are split over (default: one per core; θ is the same for any W)',
+      'worker threads the particles are split over (default: one per core for network and physics tasks, 1 for the typed-array ones; θ is the same for any W)',
       integer,
     );
   const settings = runOptions().map((option): RunOption =>

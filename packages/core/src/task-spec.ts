@@ -28,6 +28,12 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
   readonly figures?: readonly TaskFigure[];
   /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */
   readonly usesTensors?: boolean;
+  /**
+   * Whether a run splits its particles over one worker thread per core by default: true where
+   * an unroll takes milliseconds (networks, physics). A typed-array task's unroll takes
+   * microseconds, less than a round trip to a worker, so it stays in one thread unless asked.
+   */
+  readonly parallel?: boolean;
   /** Builds the task (loading its implementation, a physics engine, a dataset) from its options. */
   create(options: O): Promise<Task>;
   /** Per θ component, the [low, high] box random search samples from. */

@@ -59,7 +59,7 @@ export async function metaTrain(
   await prepareBackend(config, io.out);
   // every setting is checked before anything is written
   const { task, trainer } = await buildRun(config, {
-    workers: (workers as number | undefined) ?? defaultWorkers(),
+    workers: (workers as number | undefined) ?? defaultWorkers(config),
   });
   sayWorkers(task, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
@@ -97,7 +97,7 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
   const { task, trainer } = await buildRun(config, {
-    workers: (flags.workers as number | undefined) ?? defaultWorkers(),
+    workers: (flags.workers as number | undefined) ?? defaultWorkers(config),
   });
   sayWorkers(task, io);
   let contents: CheckpointContents;
@@ -287,9 +287,9 @@ function sayWorkers(task: object, io: Io): void {
   if (workers !== undefined) io.out(`pes: particles split over ${workers} worker threads`);
 }
 
-/** One worker thread per core the process may use. */
-function defaultWorkers(): number {
-  return availableParallelism();
+/** One worker thread per core for tasks where that pays (`TaskSpec.parallel`), else none. */
+function defaultWorkers(config: RunConfig): number {
+  return findTaskSpec(config.task).parallel ? availableParallelism() : 1;
 }
 
 function defaultRunDirectory(config: RunConfig): string {

@@ -47,6 +47,7 @@ export const mnistLrScheduleTaskSpec = defineTask({
   },
   figures: imageTaskFigures,
   usesTensors: true,
+  parallel: true,
   async create(options) {
     const { lrScheduleTask } = await import('./lr-schedule-task.js');
     return lrScheduleTask(options);

@@ -25,6 +25,7 @@ export const swimmerTaskSpec = defineTask({
     es: { sigma: 0.3, outerLr: 0.3 },
   },
   figures: [{ key: 'evalReturn', label: 'eval return' }],
+  parallel: true,
   async create({ horizon }) {
     const { loadSwimmerPhysics, swimmerTask } = await import('./swimmer.js');
     await loadSwimmerPhysics();

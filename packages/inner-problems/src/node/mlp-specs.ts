@@ -60,6 +60,7 @@ function constantLearningRateSpec(
     },
     figures: imageTaskFigures,
     usesTensors: true,
+    parallel: true,
     create: (options) =>
       createImageTask(
         name,

@@ -22,6 +22,7 @@ function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
     },
     figures: imageTaskFigures,
     usesTensors: true,
+    parallel: true,
     async create(options) {
       const { loptTask } = await import('./lopt-task.js');
       return loptTask(name, {
