@@ -29,7 +29,7 @@ const TASKS = {
 } as const satisfies Record<string, { dataset: DatasetName; metaTask: unknown }>;
 
 /** How the files name the two learned optimizers. */
-const LABELS: Record<LearnedOptimizerRole, string> = {
+export const OPTIMIZER_LABELS: Record<LearnedOptimizerRole, string> = {
   learned: 'learned optimizer',
   untrained: 'learned optimizer, untrained',
 };
@@ -134,7 +134,8 @@ export async function evaluateOptimizer(
     trainRecords: options.trainRecords,
     adamLearningRates: options.adamLrs,
     onEvaluated: (result, which) => {
-      const name = 'name' in which ? LABELS[which.name] : `Adam ${which.adamLearningRate}`;
+      const name =
+        'name' in which ? OPTIMIZER_LABELS[which.name] : `Adam ${which.adamLearningRate}`;
       io.out(
         `  ${name.padEnd(30)} train ${formatMeanAndStd(result.finalTrainLoss)}  val ${formatMeanAndStd(result.finalValLoss)}  accuracy ${formatMeanAndStd(result.finalValAccuracy)}${result.diverged ? `  (${result.diverged} diverged)` : ''}  ${result.seconds.toFixed(1)} s`,
       );
@@ -147,8 +148,8 @@ export async function evaluateOptimizer(
   }));
   const best = adam.find((r) => r.best);
   const chosen: Row[] = [
-    { ...comparison.optimizers.learned, name: LABELS.learned },
-    { ...comparison.optimizers.untrained, name: LABELS.untrained },
+    { ...comparison.optimizers.learned, name: OPTIMIZER_LABELS.learned },
+    { ...comparison.optimizers.untrained, name: OPTIMIZER_LABELS.untrained },
     ...(best ? [{ ...best, name: `${best.name} (best of grid)` }] : []),
   ];
   const summary = (r: Row) => ({

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MeanAndStd } from '@pes/core';
+import type { MeanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../commands/meta-train.js';
 import { UsageError } from '../errors.js';
-import { curvesPlot } from '../commands/evaluate-optimizer.js';
+import { curvesPlot, OPTIMIZER_LABELS } from '../commands/evaluate-optimizer.js';
 import { writePlot } from '../plots.js';
 import type { CurvePoint } from '@pes/inner-problems';
 import { resolveConfig } from '../config.js';
@@ -138,11 +138,15 @@ export async function summariseLearnedOptimizerExperiment(
     return { estimator, label, history, evaluation };
   });
   const [pes, tes] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  // Each evaluation's learned optimizer, by its name in evaluation.json.
+  const learned = (r: (typeof runs)[0]) =>
+    r.evaluation.optimizers.find((o) => o.name === OPTIMIZER_LABELS.learned)!;
   // Untrained and Adam rows are the same in both evaluations (same seeds): take PES's.
+  const others = pes.evaluation.optimizers.filter((o) => o.name !== OPTIMIZER_LABELS.learned);
   const rows: EvaluatedOptimizer[] = [
-    { ...pes.evaluation.optimizers[0]!, name: 'learned optimizer, meta-trained with PES' },
-    { ...tes.evaluation.optimizers[0]!, name: 'learned optimizer, meta-trained with truncated ES' },
-    ...pes.evaluation.optimizers.slice(1),
+    { ...learned(pes), name: 'learned optimizer, meta-trained with PES' },
+    { ...learned(tes), name: 'learned optimizer, meta-trained with truncated ES' },
+    ...others,
   ];
   const metaTable = markdownTable(
     [
@@ -186,11 +190,9 @@ export async function summariseLearnedOptimizerExperiment(
     'evaluation',
     curvesPlot(
       [
-        { name: rows[0]!.name, curves: curves(pes, pes.evaluation.optimizers[0]!.name) },
-        { name: rows[1]!.name, curves: curves(tes, tes.evaluation.optimizers[0]!.name) },
-        ...pes.evaluation.optimizers
-          .slice(1)
-          .map((o) => ({ name: o.name, curves: curves(pes, o.name) })),
+        { name: rows[0]!.name, curves: curves(pes, OPTIMIZER_LABELS.learned) },
+        { name: rows[1]!.name, curves: curves(tes, OPTIMIZER_LABELS.learned) },
+        ...others.map((o) => ({ name: o.name, curves: curves(pes, o.name) })),
       ],
       'mnist-mlp',
     ),
