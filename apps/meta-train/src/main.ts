@@ -153,12 +153,12 @@ ${taskDefaultsTable()}`,
       const given = new Set<string>();
       const flags = collect(command, options, trainFields, given);
       run(async () => {
-        const [{ loadConfigFile }, { metaTrain }] = await Promise.all([
-          import('./config-file.js'),
-          import('./commands/meta-train.js'),
-        ]);
+        const { metaTrain } = await import('./commands/meta-train.js');
         // A config file supplies what the flags do not; its settings count as given.
-        const file = typeof flags.config === 'string' ? loadConfigFile(flags.config) : {};
+        const file =
+          typeof flags.config === 'string'
+            ? (await import('./config-file.js')).loadConfigFile(flags.config)
+            : {};
         for (const [field, value] of Object.entries(file)) {
           if (given.has(field)) continue;
           flags[field] = value;

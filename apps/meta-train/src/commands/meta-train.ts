@@ -10,7 +10,6 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node'
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
-import { stringify } from 'yaml';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
 import { RunDirectory } from '../run-directory.js';
@@ -51,6 +50,7 @@ export async function metaTrain(
     io.out(
       `# pes meta-train --config FILE: every setting of a ${config.task} run (flags override)`,
     );
+    const { stringify } = await import('yaml');
     io.out(stringify(config).trimEnd());
     return 0;
   }
