@@ -1,6 +1,7 @@
 import {
   describeOptions,
   estimatorRegistry,
+  flagName,
   randomSearchMethod,
   runSettingsSchema,
   type MethodDescription,
@@ -89,5 +90,5 @@ export function runOptions(): readonly RunOption[] {
 export function flagOf(field: string): string {
   const option = runOptions().find((o) => o.field === field);
   if (!option) return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  return option.negate ? `--no-${option.flag}` : `--${option.flag}`;
+  return flagName(option);
 }
