@@ -49,7 +49,8 @@ export async function buildRun(
             factory: {
               module: new URL(`./shard-factory.${SOURCE_EXTENSION}`, import.meta.url).href,
               name: 'createTaskFromConfig',
-              options: config,
+              // The dataset's bytes are loaded here once and shared by every worker.
+              options: { config, shared: await spec.sharedData?.(taskOptionsOf(config)) },
             },
             workers: shards,
             group: config.antithetic ? 2 : 1,

@@ -4,12 +4,20 @@ import { taskOptionsOf, type RunConfig } from './config.js';
 import { findTaskSpec } from './registry.js';
 
 /**
- * What a shard worker runs to build its copy of a run's task: the validated run config in, the
- * task out, exactly as the main process builds it (tensor backend first, then the task's own
- * `create`). A worker builds tasks only through this function: it is sent data, never code.
+ * What a shard worker runs to build its copy of a run's task: the validated run config (and the
+ * data the run's threads share) in, the task out, exactly as the main process builds it (tensor
+ * backend first, then the task's own `create`). A worker builds tasks only through this
+ * function: it is sent data, never code.
  */
-export async function createTaskFromConfig(config: RunConfig): Promise<Task> {
+export async function createTaskFromConfig({
+  config,
+  shared,
+}: {
+  config: RunConfig;
+  /** What the task shares between a run's threads (`TaskSpec.sharedData`), if anything. */
+  shared?: unknown;
+}): Promise<Task> {
   const spec = findTaskSpec(config.task);
   if (spec.usesTensors) await selectBackend();
-  return spec.create(taskOptionsOf(config));
+  return spec.create(taskOptionsOf(config), shared);
 }

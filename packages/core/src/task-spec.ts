@@ -34,8 +34,13 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
    * microseconds, less than a round trip to a worker, so it stays in one thread unless asked.
    */
   readonly parallel?: boolean;
+  /**
+   * Data every worker thread of a run may share, loaded once by the process that starts them
+   * (a dataset's bytes in SharedArrayBuffers); `create` then takes it instead of loading its own.
+   */
+  sharedData?(options: O): Promise<unknown>;
   /** Builds the task (loading its implementation, a physics engine, a dataset) from its options. */
-  create(options: O): Promise<Task>;
+  create(options: O, shared?: unknown): Promise<Task>;
   /** Per θ component, the [low, high] box random search samples from. */
   searchSpace?(options: O): [number, number][];
   /** Files worth keeping θ as (a learned optimizer's weights), by name, for the run directory. */

@@ -24,6 +24,7 @@ export {
   fillBatch,
   permutation,
   recordCount,
+  shareImageData,
   sampleBatch,
   splitTrainValidation,
   subset,

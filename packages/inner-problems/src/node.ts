@@ -16,4 +16,5 @@ export {
   imageTaskFigures,
   innerProblemTasks,
   mnistMlpTaskSpec,
+  sharedImageData,
 } from './node/tasks.js';

@@ -1,6 +1,11 @@
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { quadraticTaskSpec } from '../src/index.js';
+import {
+  quadraticTaskSpec,
+  shareImageData,
+  type ImageData,
+  type ImageDataset,
+} from '../src/index.js';
 import { innerProblemTasks, mnistMlpTaskSpec } from '../src/node.js';
 
 describe('inner-problem task specs', () => {
@@ -37,5 +42,41 @@ describe('image task specs', () => {
     );
     // Values outside an option's choices are refused by its schema, before any task is built.
     expect(mnistMlpTaskSpec.options.safeParse({ objective: 'fun' }).success).toBe(false);
+  });
+});
+
+describe('data shared between the threads of a run', () => {
+  /** A tiny dataset of 4 features, 10 classes, recognisably not MNIST. */
+  function tinyData(records: number): ImageData {
+    const dataset = (name: string): ImageDataset => ({
+      name,
+      pixels: Uint8Array.from({ length: records * 4 }, (_, i) => (i * 37) % 256),
+      labels: Uint8Array.from({ length: records }, (_, i) => i % 10),
+      features: 4,
+      classNames: Array.from({ length: 10 }, (_, i) => String(i)),
+      normalization: { mean: [0.5], std: [0.25] },
+      channelSize: 4,
+    });
+    return { train: dataset('tiny train'), validation: dataset('tiny validation') };
+  }
+
+  it('shareImageData puts pixels and labels in SharedArrayBuffers with the same bytes', () => {
+    const data = tinyData(20);
+    const shared = shareImageData(data);
+    expect(shared.train.pixels.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.validation.labels.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(shared.train.pixels)).toEqual(Array.from(data.train.pixels));
+    expect(shareImageData(shared).train.pixels).toBe(shared.train.pixels);
+  });
+
+  it('an image task built with shared data uses it instead of loading its own', async () => {
+    const task = await mnistMlpTaskSpec.create(
+      { arch: '4-3-10', batchSize: 2, horizon: 3 },
+      shareImageData(tinyData(20)),
+    );
+    // 4 inputs: the tiny data's, not MNIST's 784 (which this architecture would not fit).
+    const e = task.evaluate(task.initialTheta(), makeKey(0));
+    expect(Number.isFinite(e.valAccuracy)).toBe(true);
+    task.close?.();
   });
 });

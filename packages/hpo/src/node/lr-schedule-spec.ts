@@ -1,5 +1,6 @@
 import { defineTask } from '@pes/core';
-import { imageTaskFigures, imageTaskOptions } from '@pes/inner-problems/tasks';
+import type { ImageData } from '@pes/inner-problems';
+import { imageTaskFigures, imageTaskOptions, sharedImageData } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 import { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 
@@ -48,9 +49,10 @@ export const mnistLrScheduleTaskSpec = defineTask({
   figures: imageTaskFigures,
   usesTensors: true,
   parallel: true,
-  async create(options) {
+  sharedData: (options) => sharedImageData(options),
+  async create(options, shared) {
     const { lrScheduleTask } = await import('./lr-schedule-task.js');
-    return lrScheduleTask(options);
+    return lrScheduleTask(options, shared as ImageData | undefined);
   },
   searchSpace(options) {
     const entry = findSchedule(options.schedule ?? 'inverse-time-decay');

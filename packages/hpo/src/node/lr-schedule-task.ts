@@ -5,6 +5,7 @@ import {
   parseArchitecture,
   type Activation,
   type ImageClassificationTask,
+  type ImageData,
   type Objective,
 } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
@@ -27,6 +28,8 @@ function checked<T extends string>(what: string, value: string, allowed: readonl
  */
 export function lrScheduleTask(
   options: LrScheduleOptions & { name?: string },
+  /** Data the run's threads share; loaded here when absent. */
+  shared?: ImageData,
 ): ImageClassificationTask {
   const entry = findSchedule(options.schedule ?? 'inverse-time-decay');
   const horizon = options.horizon ?? 5000;
@@ -44,7 +47,8 @@ export function lrScheduleTask(
     );
   }
   const dataset = checked<DatasetName>('dataset', options.dataset ?? 'mnist', ['mnist', 'cifar10']);
-  const data = loadImageData({ dataset, ...(options.dataDir ? { dir: options.dataDir } : {}) });
+  const data =
+    shared ?? loadImageData({ dataset, ...(options.dataDir ? { dir: options.dataDir } : {}) });
   return imageClassificationTask({
     name: options.name ?? 'mnist-lr-schedule',
     data,

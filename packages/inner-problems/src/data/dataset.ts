@@ -133,3 +133,28 @@ export function fillBatch(
     labelsOut[i] = dataset.labels[indices[i]!]!;
   }
 }
+
+/**
+ * The same data with its pixels and labels in SharedArrayBuffers: handed to worker threads, it
+ * is shared, not copied, so a run's workers hold one copy of a dataset between them (CIFAR-10's
+ * pixels are 150 MB).
+ */
+export function shareImageData(data: ImageData): ImageData {
+  const share = (d: ImageDataset): ImageDataset => ({
+    ...d,
+    pixels: sharedCopy(d.pixels),
+    labels: sharedCopy(d.labels),
+  });
+  return {
+    train: share(data.train),
+    validation: share(data.validation),
+    ...(data.test ? { test: share(data.test) } : {}),
+  };
+}
+
+function sharedCopy(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}

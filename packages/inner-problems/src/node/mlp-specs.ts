@@ -1,4 +1,5 @@
 import { defineTask, type TaskSpec } from '@pes/core';
+import { shareImageData, type ImageData } from '../data/dataset.js';
 import { imageTaskOptions, type ImageTaskOptions } from '../mlp/options.js';
 import type { InnerUpdateRule } from '../mlp/update-rule.js';
 
@@ -16,14 +17,13 @@ export async function createImageTask(
   name: string,
   options: Required<Pick<ImageTaskOptions, 'dataset' | 'horizon' | 'batchSize'>> & ImageTaskOptions,
   rule: (features: number) => Promise<InnerUpdateRule>,
+  shared?: unknown,
 ) {
   const [{ loadImageData }, { imageClassificationTask }, { parseArchitecture }] = await Promise.all(
     [import('./load.js'), import('../mlp/image-classification.js'), import('../mlp/network.js')],
   );
-  const data = loadImageData({
-    dataset: options.dataset,
-    ...(options.dataDir ? { dir: options.dataDir } : {}),
-  });
+  // Data a run's threads share (sharedImageData), or this thread's own load.
+  const data = (shared as ImageData | undefined) ?? loadImageData(imageDataOptions(options));
   return imageClassificationTask({
     name,
     data,
@@ -34,6 +34,25 @@ export async function createImageTask(
     rule: await rule(data.train.features),
     objective: options.objective ?? 'train-loss',
   });
+}
+
+/** Where an image task's data comes from. */
+export function imageDataOptions(options: Pick<ImageTaskOptions, 'dataset' | 'dataDir'>) {
+  return {
+    dataset: options.dataset ?? 'mnist',
+    ...(options.dataDir ? { dir: options.dataDir } : {}),
+  };
+}
+
+/**
+ * An image task's data loaded once, its bytes in SharedArrayBuffers: what `sharedData` gives a
+ * run's worker threads, so that they hold one copy between them.
+ */
+export async function sharedImageData(
+  options: Pick<ImageTaskOptions, 'dataset' | 'dataDir'>,
+): Promise<ImageData> {
+  const { loadImageData } = await import('./load.js');
+  return shareImageData(loadImageData(imageDataOptions(options)));
 }
 
 /**
@@ -61,7 +80,8 @@ function constantLearningRateSpec(
     figures: imageTaskFigures,
     usesTensors: true,
     parallel: true,
-    create: (options) =>
+    sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
+    create: (options, shared) =>
       createImageTask(
         name,
         {
@@ -77,6 +97,7 @@ function constantLearningRateSpec(
           ]);
           return constantLearningRateRule(momentumTensor(0.9), 0.01);
         },
+        shared,
       ),
   });
 }

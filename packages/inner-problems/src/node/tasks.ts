@@ -17,6 +17,7 @@ export {
   createImageTask,
   imageTaskFigures,
   mnistMlpTaskSpec,
+  sharedImageData,
 } from './mlp-specs.js';
 export { ACTIVATIONS, DATASETS, imageTaskOptions, objectiveRegistry } from '../mlp/options.js';
 export type { ImageTaskOptions } from '../mlp/options.js';

@@ -1,5 +1,5 @@
 import { defineTask, type TaskSpec } from '@pes/core';
-import { imageTaskFigures, imageTaskOptions } from '@pes/inner-problems/tasks';
+import { imageTaskFigures, imageTaskOptions, sharedImageData } from '@pes/inner-problems/tasks';
 import type { z } from 'zod';
 
 /** The image task's options but the activation: the learned optimizer's networks use ReLU. */
@@ -23,14 +23,19 @@ function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
     figures: imageTaskFigures,
     usesTensors: true,
     parallel: true,
-    async create(options) {
+    sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
+    async create(options, shared) {
       const { loptTask } = await import('./lopt-task.js');
-      return loptTask(name, {
-        ...options,
-        dataset: options.dataset ?? dataset,
-        horizon: options.horizon ?? 200,
-        batchSize: options.batchSize ?? 32,
-      });
+      return loptTask(
+        name,
+        {
+          ...options,
+          dataset: options.dataset ?? dataset,
+          horizon: options.horizon ?? 200,
+          batchSize: options.batchSize ?? 32,
+        },
+        shared,
+      );
     },
     async artifacts(theta) {
       const { learnedOptimizerJson } = await import('./weights-file.js');

@@ -7,10 +7,12 @@ import type { LoptTaskOptions } from './lopt-spec.js';
 export function loptTask(
   name: string,
   options: LoptTaskOptions & Required<Pick<LoptTaskOptions, 'dataset' | 'horizon' | 'batchSize'>>,
+  shared?: unknown,
 ) {
   return createImageTask(
     name,
     { ...options, activation: 'relu', objective: options.objective ?? 'val-loss' },
     async () => mlpLearnedOptimizerRule(initialLoptTheta()),
+    shared,
   );
 }
