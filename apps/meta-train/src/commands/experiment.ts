@@ -2,10 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeIssues } from '../config.js';
 import { UsageError } from '../errors.js';
+import { flagOf } from '../registry.js';
 import type { ExperimentEntry } from '../experiments/registry.js';
 import type { Io } from './meta-train.js';
-
-const kebab = (field: string) => `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** `pes experiment NAME`: checks the options, makes the output directory, runs the experiment. */
 export async function experiment(
@@ -19,7 +18,7 @@ export async function experiment(
       '--out DIR is required: the experiment writes results.json, table.md and plots there',
     );
   const parsed = entry.options.safeParse(rest);
-  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, rest, kebab));
+  if (!parsed.success) throw new UsageError(describeIssues(parsed.error, rest, flagOf));
   await entry.check?.(parsed.data);
   const dir = resolve(out);
   try {
