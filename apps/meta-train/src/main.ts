@@ -191,17 +191,7 @@ ${taskDefaultsTable()}`,
     .requiredOption('--out <DIR>', 'where compare.html and its plots go')
     .action((dirs: string[], options: { out: string }) =>
       run(async () => {
-        const [{ mkdirSync }, { writeComparison }] = await Promise.all([
-          import('node:fs'),
-          import('./report.js'),
-        ]);
-        try {
-          mkdirSync(options.out, { recursive: true });
-        } catch (error) {
-          throw new UsageError(
-            `cannot create output directory ${options.out}: ${(error as NodeJS.ErrnoException).code}`,
-          );
-        }
+        const { writeComparison } = await import('./report.js');
         io.out(await writeComparison(dirs, options.out));
         return 0;
       }),

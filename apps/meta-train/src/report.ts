@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
@@ -23,7 +23,7 @@ export function readRun(dir: string): RunRecord {
   const root = resolve(dir);
   const configFile = join(root, 'config.json');
   if (!existsSync(configFile)) throw new UsageError(`${root} holds no run: config.json is missing`);
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const config = readJson(configFile) as Record<string, unknown>;
   const metricsFile = join(root, 'metrics.jsonl');
   const metrics = existsSync(metricsFile)
     ? readFileSync(metricsFile, 'utf8')
@@ -38,8 +38,23 @@ export function readRun(dir: string): RunRecord {
         })
     : [];
   const resultFile = join(root, 'result.json');
-  const result = existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, 'utf8')) : undefined;
-  return { name: basename(root), dir: root, config, metrics, result };
+  const result = existsSync(resultFile) ? readJson(resultFile) : undefined;
+  return { name: basename(root), dir: root, config, metrics, result } as RunRecord;
+}
+
+/** A run file's JSON; a truncated or unreadable file is the user's to see, in one line. */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
+  }
 }
 
 const escape = (text: string) =>
@@ -293,7 +308,15 @@ export async function writeReport(dir: string): Promise<string> {
 
 /** `pes compare DIR… --out DIR`: the runs' curves overlaid, and a table of their final figures. */
 export async function writeComparison(dirs: string[], out: string): Promise<string> {
+  // Every run is read before anything is written: a bad one leaves no output directory behind.
   const runs = dirs.map(readRun);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    throw new UsageError(
+      `cannot create output directory ${out}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
   const names = new Set(runs.map((r) => r.name));
   if (names.size !== runs.length) runs.forEach((r, i) => (r.name = `${i + 1}: ${r.name}`));
   return writeHtml(

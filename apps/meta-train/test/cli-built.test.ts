@@ -146,6 +146,33 @@ describe('the built pes command: runs, resume, reports', () => {
     const missing = pes('compare', join(dir, 'nope'), '--out', join(dir, 'cmp2'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/holds no run: config\.json is missing/);
+    // Refused before anything is written: no output directory is left behind.
+    expect(existsSync(join(dir, 'cmp2'))).toBe(false);
+  });
+
+  it('pes report and compare on a truncated config.json or result.json: one line, exit 2', () => {
+    const dir = temporaryDirectory();
+    const run = join(dir, 'run');
+    pes('meta-train', ...quick, '--out', run);
+    for (const file of ['result.json', 'config.json']) {
+      const path = join(run, file);
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.slice(0, text.length >> 1));
+      for (const argv of [
+        ['report', run],
+        ['compare', run, '--out', join(dir, `cmp-${file}`)],
+      ]) {
+        const r = pes(...argv);
+        expect(r.status, `${argv[0]} with a truncated ${file}`).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(
+            new RegExp(`^pes: .*${file.replace('.', '\\.')} is not valid JSON`),
+          ),
+        ]);
+      }
+      expect(existsSync(join(dir, `cmp-${file}`))).toBe(false);
+      writeFileSync(path, text);
+    }
   });
 
   it('plain progress lines when output is not a terminal: no control characters', () => {
