@@ -49,7 +49,12 @@ function parseYaml(file: string, text: string): unknown {
       `${file} is not valid YAML${where}: ${problem.message.split(/ at line|\n/)[0]}`,
     );
   }
-  return document.toJS();
+  try {
+    // The yaml library refuses excessive aliases (a "billion laughs" file) as it builds the value.
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
 }
 
 /**

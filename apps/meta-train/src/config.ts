@@ -33,7 +33,10 @@ export function describeIssues(
       let value: unknown = input;
       for (const part of issue.path)
         value = (value as Record<PropertyKey, unknown> | undefined)?.[part];
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      const shown =
+        value === undefined
+          ? ''
+          : ` (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`;
       return `${path ? nameOf(path) : 'config'}: ${issue.message}${shown}`;
     })
     .join('; ');

@@ -7,5 +7,7 @@ export class UsageError extends Error {
 }
 
 export const EXIT_USAGE = 2;
+/** A failure that is ours, not the user's (a bug): reported in one line, with a hint to report it. */
+export const EXIT_INTERNAL = 1;
 /** The conventional status of a program stopped by SIGINT (128 + 2). */
 export const EXIT_INTERRUPTED = 130;

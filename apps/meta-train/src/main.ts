@@ -3,7 +3,7 @@ import type { OptionDescription } from '@pes/core';
 import type { EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
 import type { Io, MetaTrainFlags } from './commands/meta-train.js';
 import type { VarianceCommandOptions } from './commands/variance.js';
-import { EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { experimentRegistry } from './experiments/registry.js';
 import { baseRunSettings, describeOptions } from '@pes/core';
 import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
@@ -14,6 +14,7 @@ import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
 const number = (value: string): number => {
   const x = Number(value);
   if (value.trim() === '' || Number.isNaN(x)) throw new InvalidArgumentError('expected a number.');
+  if (!Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number.');
   return x;
 };
 const integer = (value: string): number => {
@@ -463,7 +464,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`pes: ${error.message}`);
       return EXIT_USAGE;
     }
-    throw error;
+    // Anything else is ours to fix: one line, status 1, and where to report it.
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    io.err(`pes: internal error (${message.split('\n')[0]}); please report it with the command you ran`);
+    return EXIT_INTERNAL;
   }
 }
 

@@ -18,12 +18,16 @@ export const runSettingsSchema = z.strictObject({
     .number()
     .int()
     .positive()
+    // Losses and done flags are particles × K per unroll: bound K so that they fit in memory.
+    .max(1_000_000, 'at most 1,000,000 inner steps per unroll (losses are kept for each step)')
     .describe('inner steps per truncated unroll')
     .meta({ flag: 'unroll', valueName: 'K' }),
   particles: z
     .number()
     .int()
     .positive()
+    // Every particle keeps an inner state (a network, a simulator); the paper's largest N is 1,000.
+    .max(100_000, 'at most 100,000 particles (each keeps its own inner state in memory)')
     .describe('particles per estimate (even with antithetic pairs)')
     .meta({ valueName: 'N' }),
   sigma: z
@@ -58,7 +62,14 @@ export const runSettingsSchema = z.strictObject({
     .finite()
     .describe('clip the meta-gradient to this global norm (0: off)')
     .meta({ valueName: 'C' }),
-  iterations: z.number().int().min(0).describe('outer iterations').meta({ valueName: 'I' }),
+  iterations: z
+    .number()
+    .int()
+    .min(0)
+    // The iteration's key is foldIn(seed, i) over 32-bit integers.
+    .max(2 ** 31 - 1, 'at most 2^31 − 1 iterations (iteration keys are 32-bit)')
+    .describe('outer iterations')
+    .meta({ valueName: 'I' }),
   evalEvery: z
     .number()
     .int()
@@ -115,5 +126,7 @@ export const horizonOption = z
   .number()
   .int()
   .positive()
+  // Step counters are 32-bit integers.
+  .max(2 ** 31 - 1, 'at most 2^31 − 1 steps (step counters are 32-bit)')
   .describe('inner steps per episode')
   .meta({ valueName: 'T' });

@@ -46,6 +46,8 @@ export const imageTaskOptions = z.strictObject({
     .number()
     .int()
     .positive()
+    // A minibatch is batch × features floats on the device, twice (it is transposed once).
+    .max(100_000, 'at most 100,000 records a minibatch (it is held on the device, twice)')
     .describe('inner minibatch size')
     .meta({ flag: 'batch', valueName: 'B' })
     .optional(),
