@@ -179,3 +179,18 @@ describe('embedded MNIST, splits and batches', () => {
     expect(() => loadImageData({ dataset: 'cifar10' })).toThrow(/CIFAR-10 has no embedded copy/);
   });
 });
+
+describe('a data file that cannot be read', () => {
+  it('a directory where an MNIST or CIFAR-10 file should be is a DataError naming it', () => {
+    const mnist = mkdtempSync(join(tmpdir(), 'pes-mnist-dir-'));
+    mkdirSync(join(mnist, 'train-images-idx3-ubyte'));
+    writeFileSync(join(mnist, 'train-labels-idx1-ubyte'), new Uint8Array(8));
+    expect(() => loadMnistIdx(mnist)).toThrow(DataError);
+    expect(() => loadMnistIdx(mnist)).toThrow(
+      /train-images-idx3-ubyte: it is a directory, not a file/,
+    );
+    const cifar = mkdtempSync(join(tmpdir(), 'pes-cifar-dir-'));
+    for (let i = 1; i <= 5; i++) mkdirSync(join(cifar, `data_batch_${i}.bin`));
+    expect(() => loadCifar10(cifar)).toThrow(/data_batch_1\.bin: it is a directory, not a file/);
+  });
+});

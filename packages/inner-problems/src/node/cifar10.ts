@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readDataFile } from './read-data-file.js';
 import { join } from 'node:path';
 import { assertLabels, DataError, type ImageDataset } from '../data/dataset.js';
 
@@ -23,7 +24,7 @@ export const CIFAR10_NORMALIZATION = {
 } as const;
 
 function parseBatch(file: string): { pixels: Uint8Array; labels: Uint8Array } {
-  const bytes = readFileSync(file);
+  const bytes = readDataFile(file);
   if (bytes.length % RECORD !== 0) {
     throw new DataError(
       `${file} is not a whole number of 3073-byte CIFAR-10 records: ${bytes.length % RECORD} bytes left over after ${Math.floor(bytes.length / RECORD)} records`,
@@ -85,7 +86,8 @@ export function loadCifar10(dir: string): { train: ImageDataset; test?: ImageDat
   const metaFile = join(dir, 'batches.meta.txt');
   let classNames = DEFAULT_CLASSES;
   if (existsSync(metaFile)) {
-    const names = readFileSync(metaFile, 'utf8')
+    const names = readDataFile(metaFile)
+      .toString('utf8')
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean);

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readDataFile } from './read-data-file.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -52,7 +53,7 @@ function readMaybeGzipped(
 ): { bytes: Uint8Array; file: string } | undefined {
   for (const file of [join(dir, name), join(dir, `${name}.gz`)]) {
     if (!existsSync(file)) continue;
-    const raw = readFileSync(file);
+    const raw = readDataFile(file);
     if (!file.endsWith('.gz')) return { bytes: raw, file };
     try {
       return { bytes: gunzipSync(raw), file };
