@@ -7,6 +7,7 @@ import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
 import { experimentRegistry } from './experiments/registry.js';
 import { baseRunSettings, describeOptions } from '@pes/core';
 import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
+import { DATASETS } from '@pes/inner-problems/tasks';
 
 // Every command's implementation is imported when that command runs: `pes --help`, `pes list`
 // and a refused flag load no tensor library, simulator or plotting stack.
@@ -203,9 +204,7 @@ ${taskDefaultsTable()}`,
     .command('data')
     .description('inspect a dataset')
     .argument('<action>', 'info')
-    .addOption(
-      new Option('--dataset <name>', 'dataset').choices(['mnist', 'cifar10']).makeOptionMandatory(),
-    )
+    .addOption(new Option('--dataset <name>', 'dataset').choices(DATASETS).makeOptionMandatory())
     .option(
       '--dir <DIR>',
       'directory of the official files (MNIST defaults to the embedded digits)',
@@ -339,9 +338,7 @@ Example:
     .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
     .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
     .addOption(
-      new Option('--dataset <name>', 'inner-step: dataset')
-        .choices(['mnist', 'cifar10'])
-        .default('mnist'),
+      new Option('--dataset <name>', 'inner-step: dataset').choices(DATASETS).default('mnist'),
     )
     .option('--data-dir <DIR>', 'inner-step: directory of the official dataset files')
     .option(
@@ -466,7 +463,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     // Anything else is ours to fix: one line, status 1, and where to report it.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    io.err(`pes: internal error (${message.split('\n')[0]}); please report it with the command you ran`);
+    io.err(
+      `pes: internal error (${message.split('\n')[0]}); please report it with the command you ran`,
+    );
     return EXIT_INTERNAL;
   }
 }
