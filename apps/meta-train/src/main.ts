@@ -435,10 +435,10 @@ function taskDefaultsTable(): string {
 }
 
 /**
- * Errors that are the user's to fix (a flag, a data file, a weights file), by name: matching the
+ * Errors that are the user's to fix (a flag, a data file, a weights file, a full disk), by name: matching the
  * classes themselves would load the packages that define them before any command runs.
  */
-const USER_ERRORS = new Set(['UsageError', 'DataError', 'WeightsError']);
+const USER_ERRORS = new Set(['UsageError', 'DataError', 'WeightsError', 'WriteError']);
 
 /** Runs the `pes` command; returns the exit status. Usage problems: one line, status 2. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '@pes/core/node';
+import { removeStrayTemporaries, writeFileAtomic } from '@pes/core/node';
 import { validateConfig, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
 
@@ -43,18 +43,18 @@ export class RunDirectory {
       for (const file of [this.config, this.metrics, this.checkpoint, this.result])
         rmSync(file, { force: true });
     }
+    removeStrayTemporaries(this.dir);
   }
 
+  /** A failed write is a WriteError naming the file and the reason (one line, exit 2). */
   writeConfig(config: RunConfig): void {
-    try {
-      writeFileAtomic(this.config, `${JSON.stringify(config, null, 2)}\n`);
-    } catch (error) {
-      throw new UsageError(`cannot write to output directory ${this.dir}: ${errorCode(error)}`);
-    }
+    writeFileAtomic(this.config, `${JSON.stringify(config, null, 2)}\n`);
   }
 
   readConfig(): RunConfig {
     if (!existsSync(this.dir)) throw new UsageError(`no run directory ${this.dir}`);
+    // What a write killed mid-way left behind (its process is gone) is of no use to anyone.
+    removeStrayTemporaries(this.dir);
     let text: string;
     try {
       text = readFileSync(this.config, 'utf8');

@@ -5,8 +5,10 @@
 export {
   CheckpointError,
   loadCheckpoint,
+  removeStrayTemporaries,
   saveCheckpoint,
   writeFileAtomic,
+  WriteError,
 } from './node/checkpoint-file.js';
 
 // Particles sharded over worker threads

@@ -3,12 +3,13 @@ import {
   closeSync,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { decodeState, encodeState } from '../codec.js';
 
 const FORMAT = 'pes-checkpoint';
@@ -20,24 +21,52 @@ export class CheckpointError extends Error {
 }
 
 /**
- * Writes `file` so that a crash at any instant leaves either the old complete file or the
- * new complete one: write a temporary file beside it, flush it to disk, rename it over.
+ * A file could not be written (a full disk, an I/O error, no permission). The file it was to
+ * replace is untouched, and the message says so.
+ */
+export class WriteError extends Error {
+  override readonly name = 'WriteError';
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'an input/output error',
+  EACCES: 'permission denied',
+  EROFS: 'a read-only file system',
+};
+
+/**
+ * Writes `file` so that a crash or a failed write at any instant leaves either the old complete
+ * file or the new complete one: every byte into a temporary file beside it (a write may take
+ * fewer bytes than asked, so it is repeated until all are in), flushed to disk, then renamed
+ * over `file`, and the rename flushed. On any failure the temporary file is removed and `file`
+ * is left as it was. (write-file-atomic does the same but does not flush the directory.)
  */
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
+  const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
   const temporary = `${file}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w');
+  let fd: number | undefined;
   try {
-    if (typeof contents === 'string') writeSync(fd, contents);
-    else writeSync(fd, contents);
+    fd = openSync(temporary, 'w');
+    for (let written = 0; written < bytes.length;) {
+      const n = writeSync(fd, bytes, written, bytes.length - written);
+      if (n <= 0)
+        throw Object.assign(new Error('the device took no more bytes'), { code: 'ENOSPC' });
+      written += n;
+    }
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
-  }
-  try {
+    fd = undefined;
     renameSync(temporary, file);
   } catch (error) {
-    unlinkSync(temporary);
-    throw error;
+    if (fd !== undefined) ignoreErrors(() => closeSync(fd!));
+    ignoreErrors(() => unlinkSync(temporary));
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code ? `${code}, ${REASONS[code] ?? (error as Error).message}` : String(error);
+    throw new WriteError(
+      `cannot write ${file} (${reason}); the previous ${basename(file)} is unchanged`,
+    );
   }
   // Make the rename itself durable.
   try {
@@ -49,6 +78,46 @@ export function writeFileAtomic(file: string, contents: string | Uint8Array): vo
     }
   } catch {
     // Some file systems do not allow fsync on a directory; the rename is still atomic.
+  }
+}
+
+function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Cleaning up after a failure: the failure is what gets reported.
+  }
+}
+
+/**
+ * Removes the temporary files that writes of processes no longer running left in `dir`
+ * (`NAME.tmp-PID`, from a kill during a write). Those of a live process are left alone.
+ */
+export function removeStrayTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    ignoreErrors(() => {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    });
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
