@@ -13,7 +13,7 @@ const faults = vi.hoisted(() => ({
   calls: 0,
 }));
 vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
+  const real = await importOriginal<typeof NodeFs>();
   return {
     ...real,
     writeSync: (fd: number, buffer: Uint8Array, offset?: number, length?: number) => {
