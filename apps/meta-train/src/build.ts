@@ -18,6 +18,7 @@ import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
 import { shardedTask } from '@pes/core/node';
 import { findTaskSpec } from './registry.js';
+import { SHARD_FACTORY_MODULE } from './shard-factory.js';
 
 export function buildOptimizer(config: RunConfig): GradientTransformation {
   const base =
@@ -38,16 +39,33 @@ export function buildOptimizer(config: RunConfig): GradientTransformation {
  */
 export async function buildRun(
   config: RunConfig,
-  { workers = 1 }: { workers?: number } = {},
+  {
+    workers = 1,
+    cluster,
+  }: {
+    workers?: number;
+    /** Shards held by `pes worker`s attached through Redis rather than by threads here. */
+    cluster?: ClusterSettings;
+  } = {},
 ): Promise<{ task: Task; trainer: MetaTrainer }> {
   try {
     const spec = findTaskSpec(config.task);
     const shards = shardsFor(config, workers);
-    const task =
-      shards > 1
+    const task = cluster
+      ? await shardedTask({
+          // The workers get the config alone: each builds the task and reads its own data.
+          factory: {
+            module: SHARD_FACTORY_MODULE,
+            name: 'createTaskFromConfig',
+            options: { config },
+          },
+          pool: (await import('./cluster/redis-pool.js')).redisPool({ ...cluster, shards }),
+          group: config.antithetic ? 2 : 1,
+        })
+      : shards > 1
         ? await shardedTask({
             factory: {
-              module: new URL(`./shard-factory.${SOURCE_EXTENSION}`, import.meta.url).href,
+              module: SHARD_FACTORY_MODULE,
               name: 'createTaskFromConfig',
               // The dataset's bytes are loaded here once and shared by every worker.
               options: { config, shared: await spec.sharedData?.(taskOptionsOf(config)) },
@@ -88,14 +106,24 @@ export async function buildRun(
     return { task, trainer };
   } catch (error) {
     // Errors from a shard worker keep their names: a user's bad setting or data is still theirs.
-    if (error instanceof Error && (error.name === 'RangeError' || error.name === 'DataError'))
+    if (
+      error instanceof Error &&
+      ['RangeError', 'DataError', 'UsageError', 'ClusterError'].includes(error.name)
+    )
       throw new UsageError(error.message);
     throw error;
   }
 }
 
-/** This module's own extension: the shard factory beside it is TypeScript under tests. */
-const SOURCE_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+/** Where the workers of a run over Redis are, and how long to wait for them. */
+export interface ClusterSettings {
+  url: string;
+  /** Seconds without a heartbeat after which a worker's shards move to another. */
+  lease: number;
+  /** Seconds to wait for Redis, for the workers, and for a lost shard's new worker. */
+  wait: number;
+  say: (line: string) => void;
+}
 
 /**
  * The worker threads a run's particles are split over: at most one per particle group, and one

@@ -126,8 +126,24 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     )
     .option(
       '--workers <W>',
-      'worker threads the particles are split over (default: one per core for network and physics tasks, 1 for the typed-array ones; θ is the same for any W)',
+      'worker threads the particles are split over (default: one per core for network and physics tasks, 1 for the typed-array ones; θ is the same for any W); with --redis, the pes workers to attach',
       integer,
+    )
+    .option(
+      '--redis <URL>',
+      'split the particles over `pes worker` processes attached through Redis (redis://[:PASSWORD@]HOST:PORT[/DB], or rediss:// for TLS); the URL is never printed or saved',
+    )
+    .option(
+      '--lease <SECONDS>',
+      'with --redis: a worker silent this long is given up and its shards move to another',
+      number,
+      10,
+    )
+    .option(
+      '--wait <SECONDS>',
+      'with --redis: how long to wait for Redis, for the workers, and for a lost shard to find a worker',
+      number,
+      300,
     );
   const settings = runOptions().map((option): RunOption =>
     option.field === 'estimator'
@@ -170,6 +186,43 @@ ${taskDefaultsTable()}`,
       });
     });
   train.exitOverride();
+
+  program
+    .command('worker')
+    .description(
+      'join a pool of workers through Redis and compute the particles a `pes meta-train --redis` run gives this machine',
+    )
+    .requiredOption('--redis <URL>', 'the Redis of the pool (redis:// or rediss://); never printed')
+    .option('--data-dir <DIR>', "this machine's data directory (replaces the run's --data-dir)")
+    .option(
+      '--lease <SECONDS>',
+      'how long this worker may be silent before its shards move to another',
+      number,
+      10,
+    )
+    .option('--wait <SECONDS>', 'how long to wait for Redis at the start', number, 60)
+    .action((options: { redis: string; dataDir?: string; lease: number; wait: number }) =>
+      run(async () => {
+        const [{ runWorker }, { parseRedisUrl }] = await Promise.all([
+          import('./cluster/worker.js'),
+          import('./cluster/redis-url.js'),
+        ]);
+        for (const flag of ['lease', 'wait'] as const)
+          if (!(options[flag] > 0 && options[flag] <= 86_400))
+            throw new UsageError(
+              `--${flag} must be between 0 and 86400 seconds (got ${options[flag]})`,
+            );
+        return runWorker({
+          redis: parseRedisUrl(options.redis),
+          ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+          lease: options.lease,
+          wait: options.wait,
+          out: io.out,
+          err: io.err,
+        });
+      }),
+    )
+    .exitOverride();
 
   program
     .command('report')
@@ -438,7 +491,13 @@ function taskDefaultsTable(): string {
  * Errors that are the user's to fix (a flag, a data file, a weights file, a full disk), by name: matching the
  * classes themselves would load the packages that define them before any command runs.
  */
-const USER_ERRORS = new Set(['UsageError', 'DataError', 'WeightsError', 'WriteError']);
+const USER_ERRORS = new Set([
+  'UsageError',
+  'DataError',
+  'WeightsError',
+  'WriteError',
+  'ClusterError',
+]);
 
 /** Runs the `pes` command; returns the exit status. Usage problems: one line, status 2. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {

@@ -3,6 +3,9 @@ import { selectBackend } from './backend.js';
 import { taskOptionsOf, type RunConfig } from './config.js';
 import { findTaskSpec } from './registry.js';
 
+/** This module, as a worker thread imports it (a file URL: JavaScript built, TypeScript under tests). */
+export const SHARD_FACTORY_MODULE = import.meta.url;
+
 /**
  * What a shard worker runs to build its copy of a run's task: the validated run config (and the
  * data the run's threads share) in, the task out, exactly as the main process builds it (tensor

@@ -11,7 +11,10 @@ export {
   WriteError,
 } from './node/checkpoint-file.js';
 
-// Particles sharded over worker threads
+// Particles sharded over worker threads, or over any other pool of shards
 export { shardedTask } from './node/shards/sharded-task.js';
-export type { ShardedState, ShardedTask, TaskFactory } from './node/shards/sharded-task.js';
-export { ShardError } from './node/shards/sync-worker.js';
+export type { ShardedState, ShardedTask } from './node/shards/sharded-task.js';
+export { threadPool } from './node/shards/shard-pool.js';
+export type { ShardPool, TaskFactory } from './node/shards/shard-pool.js';
+export { SHARD_WORKER, ShardError, SyncWorker } from './node/shards/sync-worker.js';
+export type { ShardRequest } from './node/shards/sync-worker.js';

@@ -13,6 +13,7 @@ import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
 import { RunDirectory } from '../run-directory.js';
+import { parseRedisUrl } from '../cluster/redis-url.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -29,6 +30,10 @@ export type MetaTrainFlags = Partial<RunSettings> &
     overwrite?: boolean;
     config?: string;
     printConfig?: boolean;
+    workers?: number;
+    redis?: string;
+    lease?: number;
+    wait?: number;
   };
 
 /** What a checkpoint file holds: the settings it was made under and the trainer's state. */
@@ -44,7 +49,18 @@ export async function metaTrain(
 ): Promise<number> {
   if (flags.resume !== undefined) return resume(flags, given, io);
   if (!flags.task) throw new UsageError('--task is required (pes list names the tasks)');
-  const { out, resume: _r, overwrite, config: _c, printConfig, workers, ...overrides } = flags;
+  const {
+    out,
+    resume: _r,
+    overwrite,
+    config: _c,
+    printConfig,
+    workers: _w,
+    redis: _redis,
+    lease: _l,
+    wait: _wt,
+    ...overrides
+  } = flags;
   const config = resolveConfig({ ...overrides, task: flags.task });
   if (printConfig) {
     io.out(
@@ -58,10 +74,8 @@ export async function metaTrain(
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
   // every setting is checked before anything is written
-  const { task, trainer } = await buildRun(config, {
-    workers: (workers as number | undefined) ?? defaultWorkers(config),
-  });
-  sayWorkers(task, io);
+  const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
+  sayWorkers(task, flags, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   run.create(overwrite ?? false);
   run.writeConfig(config);
@@ -73,7 +87,7 @@ export async function metaTrain(
     trainer: trainer.snapshot(state),
   } satisfies CheckpointContents);
   try {
-    return await execute(run, config, trainer, state, io);
+    return await execute(run, config, trainer, state, io, statusOf(task));
   } finally {
     task.close?.();
   }
@@ -84,7 +98,11 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const stored = run.readConfig();
   // Flags given with --resume must agree with the run's settings; only --iterations may change.
   for (const field of given) {
-    if (['resume', 'iterations', 'config', 'overwrite', 'workers'].includes(field)) continue;
+    if (
+      PLACEMENT_FLAGS.has(field) ||
+      ['resume', 'iterations', 'config', 'overwrite'].includes(field)
+    )
+      continue;
     const value = (flags as Record<string, unknown>)[field];
     const current = (stored as Record<string, unknown>)[field];
     if (!isDeepStrictEqual(value, current)) {
@@ -96,10 +114,8 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = await buildRun(config, {
-    workers: (flags.workers as number | undefined) ?? defaultWorkers(config),
-  });
-  sayWorkers(task, io);
+  const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
+  sayWorkers(task, flags, io);
   let contents: CheckpointContents;
   let state: MetaTrainState;
   try {
@@ -120,7 +136,7 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
   run.truncateMetrics(state.iteration);
   io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
   try {
-    return await execute(run, config, trainer, state, io);
+    return await execute(run, config, trainer, state, io, statusOf(task));
   } finally {
     task.close?.();
   }
@@ -132,6 +148,8 @@ async function execute(
   trainer: MetaTrainer,
   initial: MetaTrainState,
   io: Io,
+  /** The task's own progress line (workers over Redis), if it has one. */
+  status?: () => string | undefined,
 ): Promise<number> {
   let signal: NodeJS.Signals | undefined;
   const onSignal = (name: NodeJS.Signals) => {
@@ -149,10 +167,14 @@ async function execute(
   const bar = io.tty
     ? progressBar({ total: trainer.iterations, startIteration: initial.iteration })
     : undefined;
+  // A run over Redis adds its workers and their speed to each progress line.
   const plain = progressReporter({
     total: trainer.iterations,
     startIteration: initial.iteration,
-    write: io.out,
+    write: (line) => {
+      const cluster = status?.();
+      io.out(cluster ? `${line}  ${cluster}` : line);
+    },
   });
   const report = (record: IterationRecord) => (bar ? bar.update(record) : plain(record));
   try {
@@ -282,9 +304,48 @@ function result(config: RunConfig, state: MetaTrainState) {
 }
 
 /** Names the worker threads a sharded task runs on (a task in this thread says nothing). */
-function sayWorkers(task: object, io: Io): void {
+function statusOf(task: object): (() => string | undefined) | undefined {
+  return (task as { status?: () => string | undefined }).status;
+}
+
+/** Flags that say where the particles are computed, not what is computed: never in config.json. */
+const PLACEMENT_FLAGS = new Set(['workers', 'redis', 'lease', 'wait']);
+
+/** Worker threads, or `pes worker`s through Redis, from the flags (checked) and the task. */
+function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig, io: Io) {
+  if (flags.redis === undefined) {
+    for (const flag of ['lease', 'wait'])
+      if (given.has(flag))
+        throw new UsageError(`--${flag} is for runs over Redis: add --redis URL`);
+    return { workers: flags.workers ?? defaultWorkers(config) };
+  }
+  if (flags.workers === undefined)
+    throw new UsageError('--redis needs --workers W: the number of pes workers to attach');
+  for (const [flag, value] of [
+    ['lease', flags.lease],
+    ['wait', flags.wait],
+  ] as const)
+    if (value !== undefined && !(value > 0 && value <= 86_400))
+      throw new UsageError(`--${flag} must be between 0 and 86400 seconds (got ${value})`);
+  return {
+    workers: flags.workers,
+    cluster: {
+      url: parseRedisUrl(flags.redis),
+      lease: flags.lease ?? 10,
+      wait: flags.wait ?? 300,
+      say: io.err,
+    },
+  };
+}
+
+function sayWorkers(task: object, flags: MetaTrainFlags, io: Io): void {
   const workers = (task as { workers?: number }).workers;
-  if (workers !== undefined) io.out(`pes: particles split over ${workers} worker threads`);
+  if (workers === undefined) return;
+  io.out(
+    flags.redis === undefined
+      ? `pes: particles split over ${workers} worker threads`
+      : `pes: particles split over ${workers} pes workers through Redis`,
+  );
 }
 
 /** One worker thread per core for tasks where that pays (`TaskSpec.parallel`), else none. */

@@ -87,6 +87,15 @@ async function handle(r: ShardRequest): Promise<unknown> {
       states.delete(id);
       return null;
     }
+    case 'snapshot-all':
+      // Every live state of this shard, by id: what a replacement needs to take the shard over.
+      return [...states].map(([id, state]) => [id, t.snapshot ? t.snapshot(state) : state]);
+    case 'restore-all':
+      for (const s of states.values()) t.dispose?.(s);
+      states.clear();
+      for (const [id, snapshot] of r.states as [number, unknown][])
+        states.set(id, t.restore ? t.restore(snapshot) : snapshot);
+      return null;
     case 'evaluate':
       return t.evaluate(r.theta as Float64Array, r.key as Key);
     case 'close':

@@ -2,17 +2,8 @@ import type { Key } from '../../random.js';
 import { shardCounts, shardStarts } from '../../sharding/layout.js';
 import { joinSnapshots, sliceSnapshot } from '../../sharding/snapshots.js';
 import type { Evaluation, InitOptions, Task, UnrollResult } from '../../task.js';
-import { SyncWorker, type ShardRequest } from './sync-worker.js';
-
-/** A module of this installation and the export in it that builds the task from `options`. */
-export interface TaskFactory {
-  /** An import specifier the worker can resolve (a package entry or a file URL). */
-  module: string;
-  /** The export: `(options) => Task | Promise<Task>`. */
-  name: string;
-  /** Plain data (a validated run config): structured-cloned to every worker. */
-  options: unknown;
-}
+import { threadPool, type ShardPool, type TaskFactory } from './shard-pool.js';
+import type { ShardRequest } from './sync-worker.js';
 
 /** A state whose particles live in the workers: shard i holds `counts[i]` of them under `id`. */
 export interface ShardedState {
@@ -22,6 +13,8 @@ export interface ShardedState {
 
 export interface ShardedTask extends Task<ShardedState> {
   readonly workers: number;
+  /** The pool's own line for progress output (remote workers and their speed), if any. */
+  status(): string | undefined;
   /** Stops the workers; the task is not used after it. */
   close(): void;
 }
@@ -38,7 +31,7 @@ interface TaskMeta {
 }
 
 /**
- * The task of a run split over `workers` worker threads, each owning a contiguous shard of the
+ * The task of a run split over `workers` worker threads (or the shards of another `pool`), each owning a contiguous shard of the
  * particles (whole groups of `group`, so antithetic pairs stay together) and their inner states
  * for the whole run. Per call only the θ rows of a shard go out and its losses come back.
  *
@@ -48,49 +41,34 @@ interface TaskMeta {
  * any sum is taken. Snapshots are joined into the unsharded task's snapshot, so a checkpoint can
  * be resumed with any number of workers.
  */
-export async function shardedTask(options: {
-  factory: TaskFactory;
-  workers: number;
-  group?: number;
-}): Promise<ShardedTask> {
+export async function shardedTask(
+  options: { factory: TaskFactory; group?: number } & (
+    { workers: number; pool?: undefined } | { pool: ShardPool; workers?: undefined }
+  ),
+): Promise<ShardedTask> {
   const group = options.group ?? 1;
-  const pool = Array.from({ length: options.workers }, () => new SyncWorker());
+  const pool = options.pool ?? threadPool(options.workers!);
   let meta: TaskMeta;
   try {
-    // Build the task in every worker at once (each loads its own tfjs, simulator and data).
-    const metas = (await Promise.all(
-      pool.map((w) => w.callAsync({ op: 'create', factory: options.factory })),
-    )) as TaskMeta[];
+    // Build the task in every shard at once (each loads its own tfjs, simulator and data).
+    const metas = (await pool.create(options.factory)) as TaskMeta[];
     meta = metas[0]!;
+    metas.forEach((other, i) => {
+      const difference = metaDifference(meta, other);
+      if (difference)
+        throw new Error(`shard ${i} built another task than shard 0 (${difference} differs)`);
+    });
   } catch (error) {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.close();
     throw error;
   }
   let nextId = 1;
 
   /** Sends each shard its request (none where `request` gives undefined), then collects replies. */
-  const each = (request: (shard: number) => ShardRequest | undefined): unknown[] => {
-    const sent = pool.map((w, i) => {
-      const r = request(i);
-      if (r) w.send(r);
-      return r !== undefined;
-    });
-    // Collect every reply, even after a failure, so no worker is left with a pending answer.
-    let failure: unknown;
-    const replies = pool.map((w, i) => {
-      if (!sent[i]) return undefined;
-      try {
-        return w.receive();
-      } catch (error) {
-        failure ??= error;
-        return undefined;
-      }
-    });
-    if (failure) throw failure;
-    return replies;
-  };
+  const each = (request: (shard: number) => ShardRequest | undefined): unknown[] =>
+    pool.exchange(Array.from({ length: pool.size }, (_, i) => request(i)));
 
-  const layout = (particles: number) => shardCounts(particles, pool.length, group);
+  const layout = (particles: number) => shardCounts(particles, pool.size, group);
 
   const concat = <T extends Float64Array | Uint8Array>(
     parts: unknown[],
@@ -184,7 +162,8 @@ export async function shardedTask(options: {
     dim: meta.dim,
     horizon: meta.horizon,
     maximize: meta.maximize,
-    workers: pool.length,
+    workers: pool.size,
+    status: () => pool.status?.(),
     initialTheta: () => meta.initialTheta.slice(),
     init(key: Key, particles: number, initOptions?: InitOptions): ShardedState {
       const id = nextId++;
@@ -235,7 +214,7 @@ export async function shardedTask(options: {
       return restoreInto(picked, indices.length);
     },
     evaluate(theta: Float64Array, key: Key): Evaluation {
-      return pool[0]!.call({ op: 'evaluate', theta, key }) as Evaluation;
+      return each((i) => (i === 0 ? { op: 'evaluate', theta, key } : undefined))[0] as Evaluation;
     },
     snapshot: (state) => snapshotOf(state),
     restore(snapshot) {
@@ -252,7 +231,7 @@ export async function shardedTask(options: {
       if (closed) return;
       each(() => ({ op: 'close' }));
       closed = true;
-      for (const w of pool) void w.terminate();
+      void pool.close();
     },
   };
   if (meta.differentiable) {
@@ -264,6 +243,16 @@ export async function shardedTask(options: {
     });
   }
   return task;
+}
+
+/** The first field in which two shards' tasks differ, if any: each shard builds its own. */
+function metaDifference(a: TaskMeta, b: TaskMeta): string | undefined {
+  for (const field of ['name', 'dim', 'horizon', 'maximize', 'differentiable'] as const)
+    if (a[field] !== b[field]) return field;
+  const bits = (x: Float64Array) =>
+    Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString('hex');
+  if (bits(a.initialTheta) !== bits(b.initialTheta)) return 'the initial θ';
+  return undefined;
 }
 
 /** How many particles a snapshot holds: its first per-particle leaf against one particle's. */

@@ -27,15 +27,20 @@ export class ShardError extends Error {
   }
 }
 
+/** The shard worker of this installation: JavaScript when built, TypeScript under tests. */
+export const SHARD_WORKER = new URL(
+  `./shard-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
+
 /**
- * The worker: the build's JavaScript, or under tests the TypeScript source, loaded through
- * tsx's loader registered inside the worker (a worker's `--import` runs too late for its entry).
+ * A worker's entry: the build's JavaScript as it is, or under tests the TypeScript source,
+ * loaded through tsx's loader registered inside the worker (a worker's `--import` runs too late
+ * for its entry).
  */
-function workerSource(): { script: string | URL; eval: boolean; execArgv: string[] } {
-  if (!import.meta.url.endsWith('.ts')) {
-    return { script: new URL('./shard-worker.js', import.meta.url), eval: false, execArgv: [] };
-  }
-  const entry = JSON.stringify(new URL('./shard-worker.ts', import.meta.url).href);
+function workerSource(module: URL): { script: string | URL; eval: boolean; execArgv: string[] } {
+  if (!module.href.endsWith('.ts')) return { script: module, eval: false, execArgv: [] };
+  const entry = JSON.stringify(module.href);
   // tsx is the workspace's development loader; a built installation never takes this path.
   const loader = JSON.stringify('tsx/esm/api');
   return {
@@ -61,12 +66,16 @@ export class SyncWorker {
   private readonly pause = new Int32Array(new SharedArrayBuffer(4));
   private pending = false;
 
-  constructor() {
+  /**
+   * `entry`: the worker's module (the shard worker unless said otherwise); it reads `port` and
+   * `flag` from its workerData, beside `data`.
+   */
+  constructor(options: { entry?: URL; data?: Record<string, unknown> } = {}) {
     const { port1, port2 } = new MessageChannel();
-    const { script, eval: isCode, execArgv } = workerSource();
+    const { script, eval: isCode, execArgv } = workerSource(options.entry ?? SHARD_WORKER);
     this.worker = new Worker(script, {
       eval: isCode,
-      workerData: { port: port2, flag: this.flag },
+      workerData: { ...options.data, port: port2, flag: this.flag },
       transferList: [port2],
       execArgv,
       stdout: false,
@@ -122,6 +131,11 @@ export class SyncWorker {
     this.worker.removeAllListeners('exit');
     if (!reply.ok) throw new ShardError(reply.error!.name, reply.error!.message);
     return reply.value;
+  }
+
+  /** Calls `listener` with every message the worker posts on its parent port (its events). */
+  onEvent(listener: (event: unknown) => void): void {
+    this.worker.on('message', listener);
   }
 
   call(request: ShardRequest): unknown {

@@ -1,0 +1,49 @@
+import { ShardError, SyncWorker, type ShardPool } from '@pes/core/node';
+import type { CoordinatorOptions, CoordinatorStats } from './coordinator.js';
+import type { Reply } from './protocol.js';
+
+/** The relay of this installation: JavaScript when built, TypeScript under tests. */
+const RELAY = new URL(`./relay.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
+
+export interface RedisPool extends ShardPool {
+  /** Bytes moved, Redis's share of the time, takeovers and each worker's speed so far. */
+  measured(): CoordinatorStats;
+}
+
+/**
+ * A pool of `shards` shards held by `pes worker` processes attached through Redis. The shards'
+ * tasks are built by the workers from the run's config alone (`create` sends the config, never
+ * a module or code, and no data: each worker reads its own).
+ */
+export function redisPool(
+  options: Omit<CoordinatorOptions, 'say'> & { say: (line: string) => void },
+): RedisPool {
+  const { say, ...data } = options;
+  const relay = new SyncWorker({ entry: RELAY, data: { options: data } });
+  relay.onEvent((event) => {
+    const line = (event as { say?: string }).say;
+    if (line) say(line);
+  });
+  return {
+    size: options.shards,
+    async create(factory) {
+      const config = (factory.options as { config: unknown }).config;
+      return (await relay.callAsync({ op: 'create', config })) as unknown[];
+    },
+    exchange(requests) {
+      const replies = relay.call({ op: 'exchange', requests }) as (Reply | undefined)[];
+      const failed = replies.find((r) => r && !r.ok);
+      if (failed) throw new ShardError(failed.error!.name, failed.error!.message);
+      return replies.map((r) => r?.value);
+    },
+    status: () => relay.call({ op: 'status' }) as string,
+    measured: () => relay.call({ op: 'measured' }) as CoordinatorStats,
+    async close() {
+      try {
+        await relay.callAsync({ op: 'close' });
+      } finally {
+        await relay.terminate();
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The relay: a worker thread of the coordinating process that holds its Redis connections and
+ * the `Coordinator`. The main thread calls it synchronously (through `SyncWorker`), as it calls
+ * a shard thread; the relay keeps its own event loop, so leases are renewed and workers watched
+ * while the main thread waits for an iteration's answers.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Coordinator, type CoordinatorOptions } from './coordinator.js';
+
+const { port, flag, options } = workerData as {
+  port: MessagePort;
+  flag: Int32Array;
+  options: Omit<CoordinatorOptions, 'say'>;
+};
+// What the coordinator says while it waits goes to the main thread as an event.
+const coordinator = new Coordinator({
+  ...options,
+  say: (line) => parentPort!.postMessage({ say: line }),
+});
+
+async function handle(request: { op: string; [field: string]: unknown }): Promise<unknown> {
+  switch (request.op) {
+    case 'create':
+      return coordinator.create(request.config);
+    case 'exchange':
+      return coordinator.exchange(request.requests as never);
+    case 'status':
+      return coordinator.status();
+    case 'measured':
+      return coordinator.measured();
+    case 'close':
+      return coordinator.close();
+    default:
+      throw new Error(`relay: unknown request ${request.op}`);
+  }
+}
+
+port.on('message', (request: { op: string }) => {
+  void handle(request).then(
+    (value) => answer({ ok: true, value }),
+    (error: unknown) =>
+      answer({
+        ok: false,
+        error: {
+          name: error instanceof Error ? error.name : 'Error',
+          message: error instanceof Error ? error.message : String(error),
+        },
+      }),
+  );
+});
+
+function answer(reply: unknown): void {
+  port.postMessage(reply);
+  Atomics.store(flag, 0, 1);
+  Atomics.notify(flag, 0);
+}

@@ -1,0 +1,241 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PES_VERSION } from '../src/cluster/protocol.js';
+import { appRoot, pes, temporaryDirectory } from './helpers.js';
+import { freePort, testRedis } from './redis-server.js';
+
+// Real processes: the built `pes` (the global setup builds it) as coordinator and as workers,
+// a real Redis server, kill -9 where the issue says so.
+
+const bin = join(appRoot, 'bin/pes.js');
+const redis = await testRedis();
+if (!redis)
+  console.warn(
+    'cluster tests skipped: no redis-server on this machine (apt-get install redis-server)',
+  );
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(argv: string[]): Running {
+  const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const workers: Running[] = [];
+async function startWorkers(url: string, count: number): Promise<Running[]> {
+  const started = Array.from({ length: count }, () =>
+    start(['worker', '--redis', url, '--lease', '1']),
+  );
+  workers.push(...started);
+  for (const w of started) await until(() => w.stdout().includes('joined'), 'a worker to join');
+  return started;
+}
+
+async function stopWorkers(list: Running[]): Promise<void> {
+  for (const w of list) w.child.kill('SIGTERM');
+  await Promise.all(list.map((w) => w.exited));
+}
+
+const thetaOf = (dir: string) =>
+  (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { theta: number[] }).theta;
+
+/** θ of the same settings in this process, on one worker thread: the reference. */
+async function inProcess(args: string[]): Promise<number[]> {
+  const out = join(temporaryDirectory(), 'run');
+  const r = await pes('meta-train', ...args, '--workers', '1', '--out', out);
+  expect(r.status, r.err.join('\n')).toBe(0);
+  return thetaOf(out);
+}
+
+const metricsLines = (dir: string) =>
+  existsSync(join(dir, 'metrics.jsonl'))
+    ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').length - 1
+    : 0;
+
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await redis?.stop();
+});
+
+describe.skipIf(!redis)('meta-training over pes workers attached through Redis', () => {
+  const MNIST = [
+    '--task', 'mnist-lr-schedule', '--arch', '784-8-10', '--batch', '8', '--horizon', '10',
+    '--unroll', '5', '--particles', '6', '--iterations', '4', '--eval-every', '2',
+  ]; // prettier-ignore
+
+  it('a coordinator and 3 workers reach the in-process θ, bit for bit', async () => {
+    const url = redis!.url(1);
+    const pool = await startWorkers(url, 3);
+    const out = join(temporaryDirectory(), 'run');
+    const run = start(['meta-train', ...MNIST, '--redis', url, '--workers', '3', '--out', out]);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(run.stderr()).toContain('3 workers attached');
+    expect(run.stdout()).toContain('split over 3 pes workers through Redis');
+    expect(thetaOf(out)).toEqual(await inProcess(MNIST));
+    await stopWorkers(pool);
+  }, 120_000);
+
+  const QUADRATIC = ['--task', 'quadratic', '--particles', '8', '--iterations', '1500'];
+
+  it('4 workers, one killed with kill -9 mid-run: its shard moves and θ is the same', async () => {
+    const url = redis!.url(2);
+    const pool = await startWorkers(url, 4);
+    const out = join(temporaryDirectory(), 'run');
+    const run = start([
+      'meta-train', ...QUADRATIC, '--redis', url, '--workers', '3', '--lease', '1', '--out', out,
+    ]); // prettier-ignore
+    await until(() => metricsLines(out) >= 200, 'the run to reach iteration 200');
+    // A worker that holds a shard: it has said which session it serves.
+    const victim = pool.find((w) => w.stdout().includes('serving session'))!;
+    victim.child.kill('SIGKILL');
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(metricsLines(out)).toBe(1500);
+    expect(run.stderr()).toMatch(/is gone; shard \d moves to/);
+    expect(thetaOf(out)).toEqual(await inProcess(QUADRATIC));
+    await stopWorkers(pool.filter((w) => w !== victim));
+  }, 120_000);
+
+  it('the coordinator killed with kill -9 and resumed continues with the workers still attached', async () => {
+    const url = redis!.url(3);
+    const pool = await startWorkers(url, 2);
+    const out = join(temporaryDirectory(), 'run');
+    const flags = ['--redis', url, '--workers', '2', '--lease', '1'];
+    const first = start(['meta-train', ...QUADRATIC, ...flags, '--out', out]);
+    await until(() => metricsLines(out) >= 300, 'the run to reach iteration 300');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const resumed = start(['meta-train', '--resume', out, ...flags]);
+    expect(await resumed.exited, resumed.stderr()).toBe(0);
+    expect(resumed.stdout()).toMatch(/resuming .* at iteration [1-9]\d*/);
+    expect(thetaOf(out)).toEqual(await inProcess(QUADRATIC));
+    // The same two worker processes served both coordinators.
+    for (const w of pool) expect(w.stdout().match(/serving session/g)?.length).toBe(2);
+    await stopWorkers(pool);
+  }, 120_000);
+});
+
+describe.skipIf(!redis)('a cluster that cannot work: one line, exit 2, nothing written', () => {
+  const TINY = ['--task', 'quadratic', '--iterations', '3'];
+
+  const refused = async (argv: string[]) => {
+    const out = join(temporaryDirectory(), 'run');
+    const r = start([...argv, '--out', out]);
+    const status = await r.exited;
+    const lines = r.stderr().trim().split('\n');
+    return { status, last: lines.at(-1)!, stderr: r.stderr(), wrote: existsSync(out) };
+  };
+
+  it('Redis unreachable: a visible wait, then one line', async () => {
+    const port = await freePort();
+    const r = await refused([
+      'meta-train', ...TINY, '--redis', `redis://127.0.0.1:${port}`, '--workers', '1', '--wait', '1',
+    ]); // prettier-ignore
+    expect(r.status).toBe(2);
+    expect(r.last).toMatch(
+      /^pes: cannot use Redis at redis:\/\/127\.0\.0\.1:\d+: connection refused/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.wrote).toBe(false);
+    const w = start(['worker', '--redis', `redis://127.0.0.1:${port}`, '--wait', '1']);
+    expect(await w.exited).toBe(2);
+    expect(w.stderr().trim().split('\n').at(-1)).toMatch(/^pes: cannot use Redis/);
+  }, 60_000);
+
+  it('a wrong password is refused in one line; no password is ever printed or saved', async () => {
+    const admin = new Redis(redis!.url(4));
+    await admin.call('ACL', 'SETUSER', 'pes-test', 'on', '>s3cret-pw', '~*', '&*', '+@all');
+    const base = redis!.url(4).replace('redis://', '');
+    const wrong = await refused([
+      'meta-train', ...TINY, '--redis', `redis://pes-test:not-it@${base}`, '--workers', '1', '--wait', '2',
+    ]); // prettier-ignore
+    expect(wrong.status).toBe(2);
+    expect(wrong.last).toMatch(/refused the user name or password$/);
+    expect(wrong.stderr).not.toContain('not-it');
+
+    const url = `redis://pes-test:s3cret-pw@${base}`;
+    const pool = await startWorkers(url, 1);
+    const out = join(temporaryDirectory(), 'run');
+    const run = start(['meta-train', ...TINY, '--redis', url, '--workers', '1', '--out', out]);
+    expect(await run.exited, run.stderr()).toBe(0);
+    const everything = [run.stdout(), run.stderr(), pool[0]!.stdout(), pool[0]!.stderr()]
+      .concat(readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')))
+      .join('\n');
+    expect(everything).toContain('redis://127.0.0.1');
+    expect(everything).not.toContain('s3cret-pw');
+    await stopWorkers(pool);
+    await admin.call('ACL', 'DELUSER', 'pes-test');
+    admin.disconnect();
+  }, 60_000);
+
+  it('a worker of another version is not attached, and the line says why', async () => {
+    const url = redis!.url(5);
+    const admin = new Redis(url);
+    const record = { id: 'old-1-abcd', version: '0.0.1', protocol: 1, host: 'old', pid: 1 };
+    await admin.set('pes:alive:old-1-abcd', JSON.stringify(record), 'PX', 30_000);
+    const r = await refused([
+      'meta-train',
+      ...TINY,
+      '--redis',
+      url,
+      '--workers',
+      '1',
+      '--wait',
+      '1',
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.last).toBe(
+      `pes: 0 of 1 workers attached to ${url} after 1 s (ignored: old:1 runs @pes 0.0.1; this is @pes ${PES_VERSION}); start more with: npx pes worker --redis URL`,
+    );
+    admin.disconnect();
+  }, 60_000);
+
+  it('a worker that cannot build the task from the run config: one line naming why', async () => {
+    const url = redis!.url(6);
+    const pool = await startWorkers(url, 1);
+    const r = await refused([
+      'meta-train', '--task', 'mnist-mlp', '--data-dir', '/nonexistent/pes-data', '--iterations', '1',
+      '--redis', url, '--workers', '1',
+    ]); // prettier-ignore
+    expect(r.status).toBe(2);
+    expect(r.last).toMatch(/^pes: .*\/nonexistent\/pes-data/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.wrote).toBe(false);
+    await stopWorkers(pool);
+  }, 60_000);
+
+  it('flags for Redis alone are refused without --redis; --redis needs --workers', async () => {
+    const a = await pes('meta-train', ...TINY, '--lease', '3');
+    expect(a).toMatchObject({
+      status: 2,
+      err: ['pes: --lease is for runs over Redis: add --redis URL'],
+    });
+    const b = await pes('meta-train', ...TINY, '--redis', 'redis://127.0.0.1:1');
+    expect(b).toMatchObject({
+      status: 2,
+      err: ['pes: --redis needs --workers W: the number of pes workers to attach'],
+    });
+    const c = await pes('meta-train', ...TINY, '--redis', 'http://x', '--workers', '1');
+    expect(c.err).toEqual(['pes: --redis: http:// is not a Redis URL (redis:// or rediss://)']);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * The Redis server the cluster tests use: `PES_TEST_REDIS_URL` when set (`.ci/run` starts one),
+ * else a `redis-server` of this machine started on a free loopback port for the test file, else
+ * none (the tests say so and are skipped).
+ */
+export interface TestRedis {
+  /** redis://127.0.0.1:PORT/DB: one database per test file keeps their workers apart. */
+  url(db: number): string;
+  stop(): Promise<void>;
+}
+
+export async function testRedis(): Promise<TestRedis | undefined> {
+  const given = process.env.PES_TEST_REDIS_URL;
+  if (given) {
+    const base = given.replace(/\/\d*$/, '');
+    return { url: (db) => `${base}/${db}`, stop: async () => undefined };
+  }
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await freePort();
+  const server: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; i < 100; i++) {
+    if (
+      spawnSync('redis-cli', ['-p', String(port), 'ping'])
+        .stdout?.toString()
+        .trim() === 'PONG'
+    )
+      break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: (db) => `redis://127.0.0.1:${port}/${db}`,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
+}
+
+/** A port nobody listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { SyncWorker, type ShardRequest } from './sync-worker.js';
+
+/** A module of this installation and the export in it that builds the task from `options`. */
+export interface TaskFactory {
+  /** An import specifier the worker can resolve (a package entry or a file URL). */
+  module: string;
+  /** The export: `(options) => Task | Promise<Task>`. */
+  name: string;
+  /** Plain data (a validated run config): structured-cloned to every worker. */
+  options: unknown;
+}
+
+/**
+ * Where a sharded task's shards live: worker threads of this process (`threadPool`), or
+ * processes on other machines reached through a coordination store. Shard i keeps its inner
+ * states between calls; a pool only carries requests to it and its answers back.
+ */
+export interface ShardPool {
+  /** The number of shards. */
+  readonly size: number;
+  /** Builds the task in every shard; resolves to what each shard says about it (its meta). */
+  create(factory: TaskFactory): Promise<unknown[]>;
+  /**
+   * Sends request i to shard i (none where it is undefined), all at once, and waits for every
+   * answer: answers in shard order. A failure is thrown after every answer is in, so no shard is
+   * left with a pending request.
+   */
+  exchange(requests: readonly (ShardRequest | undefined)[]): unknown[];
+  /** A short line on the pool for progress output (workers, their speed), if it has one. */
+  status?(): string | undefined;
+  /** Stops the shards; the pool is not used after it. */
+  close(): Promise<void>;
+}
+
+/** A pool of `workers` worker threads of this process, one shard each, called synchronously. */
+export function threadPool(workers: number): ShardPool {
+  const threads = Array.from({ length: workers }, () => new SyncWorker());
+  return {
+    size: workers,
+    create: (factory) => Promise.all(threads.map((t) => t.callAsync({ op: 'create', factory }))),
+    exchange(requests) {
+      const sent = threads.map((t, i) => {
+        const r = requests[i];
+        if (r) t.send(r);
+        return r !== undefined;
+      });
+      // Collect every reply, even after a failure, so no worker is left with a pending answer.
+      let failure: unknown;
+      const replies = threads.map((t, i) => {
+        if (!sent[i]) return undefined;
+        try {
+          return t.receive();
+        } catch (error) {
+          failure ??= error;
+          return undefined;
+        }
+      });
+      if (failure) throw failure;
+      return replies;
+    },
+    async close() {
+      await Promise.all(threads.map((t) => t.terminate()));
+    },
+  };
+}
