@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PES_VERSION } from '../src/cluster/protocol.js';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
-import { freePort, testRedis } from './redis-server.js';
+import { freePort, testRedis, tlsRedis } from './redis-server.js';
 
 // Real processes: the built `pes` (the global setup builds it) as coordinator and as workers,
 // a real Redis server, kill -9 where the issue says so.
@@ -24,8 +24,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(argv: string[]): Running {
-  const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(argv: string[], env: NodeJS.ProcessEnv = process.env): Running {
+  const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -43,9 +43,13 @@ async function until(condition: () => boolean, what: string, ms = 60_000): Promi
 }
 
 const workers: Running[] = [];
-async function startWorkers(url: string, count: number): Promise<Running[]> {
+async function startWorkers(
+  url: string,
+  count: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Running[]> {
   const started = Array.from({ length: count }, () =>
-    start(['worker', '--redis', url, '--lease', '1']),
+    start(['worker', '--redis', url, '--lease', '1'], env),
   );
   workers.push(...started);
   for (const w of started) await until(() => w.stdout().includes('joined'), 'a worker to join');
@@ -186,6 +190,34 @@ describe.skipIf(!redis)('a cluster that cannot work: one line, exit 2, nothing w
     await stopWorkers(pool);
     await admin.call('ACL', 'DELUSER', 'pes-test');
     admin.disconnect();
+  }, 60_000);
+
+  it('rediss:// with a password: TLS to a server whose certificate the machine trusts', async () => {
+    const tls = await tlsRedis(temporaryDirectory());
+    if (!tls) {
+      console.warn('rediss:// test skipped: no openssl or no TLS build of redis-server');
+      return;
+    }
+    try {
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.ca };
+      const admin = new Redis(tls.url(0), { tls: { ca: readFileSync(tls.ca) } });
+      await admin.call('ACL', 'SETUSER', 'pes-tls', 'on', '>tls-pw-9', '~*', '&*', '+@all');
+      admin.disconnect();
+      const url = tls.url(1).replace('rediss://', 'rediss://pes-tls:tls-pw-9@');
+      const pool = await startWorkers(url, 2, env);
+      const out = join(temporaryDirectory(), 'run');
+      const run = start(
+        ['meta-train', ...TINY, '--redis', url, '--workers', '2', '--out', out],
+        env,
+      );
+      expect(await run.exited, run.stderr()).toBe(0);
+      expect(run.stderr()).toContain(`2 workers attached at ${tls.url(1)}`);
+      expect(run.stdout() + run.stderr()).not.toContain('tls-pw-9');
+      expect(thetaOf(out)).toEqual(await inProcess(TINY));
+      await stopWorkers(pool);
+    } finally {
+      await tls.stop();
+    }
   }, 60_000);
 
   it('a worker of another version is not attached, and the line says why', async () => {

@@ -54,3 +54,53 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A Redis server speaking TLS only, with a certificate made for 127.0.0.1 by openssl: for the
+ * rediss:// test. Clients trust it through NODE_EXTRA_CA_CERTS=`ca`. Undefined where openssl or
+ * a TLS build of redis-server is missing.
+ */
+export async function tlsRedis(
+  dir: string,
+): Promise<{ url: (db: number) => string; ca: string; stop: () => Promise<void> } | undefined> {
+  if (spawnSync('openssl', ['version']).status !== 0) return undefined;
+  const key = `${dir}/redis.key`;
+  const cert = `${dir}/redis.crt`;
+  const made = spawnSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+  ]); // prettier-ignore
+  if (made.status !== 0) return undefined;
+  const port = await freePort();
+  const server = spawn(
+    'redis-server',
+    [
+      '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--tls-cert-file', cert,
+      '--tls-key-file', key, '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no', '--save', '',
+      '--appendonly', 'no',
+    ], // prettier-ignore
+    { stdio: 'ignore' },
+  );
+  const up = await new Promise<boolean>((resolve) => {
+    let tries = 0;
+    const probe = () => {
+      const r = spawnSync('redis-cli', ['-p', String(port), '--tls', '--cacert', cert, 'ping']);
+      if (r.stdout?.toString().trim() === 'PONG') return resolve(true);
+      if (++tries > 100 || server.exitCode !== null) return resolve(false);
+      setTimeout(probe, 50);
+    };
+    probe();
+  });
+  if (!up) {
+    server.kill();
+    return undefined;
+  }
+  return {
+    url: (db) => `rediss://127.0.0.1:${port}/${db}`,
+    ca: cert,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
+}
