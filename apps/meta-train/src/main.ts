@@ -409,6 +409,14 @@ Example:
     )
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
     .option('--json', 'inner-step, scaling: print one JSON object')
+    .option(
+      '--redis <URL>',
+      "scaling: shard over pes workers attached through Redis, and print Redis's cost per iteration",
+    )
+    .option(
+      '--spawn',
+      'scaling with --redis: start the pes workers on this machine (as many as the variants need together)',
+    )
     .action((name: string, options: Record<string, unknown>) =>
       run(async () => {
         const compareNumpy = (options.compareNumpy as boolean | undefined) ?? false;
@@ -428,6 +436,14 @@ Example:
               iterations: (options.iterations as number | undefined) ?? 3,
               ...(options.particles !== undefined ? { particles: Number(options.particles) } : {}),
               ...(options.horizon !== undefined ? { horizon: options.horizon as number } : {}),
+              ...(options.redis !== undefined
+                ? {
+                    redis: (await import('./cluster/redis-url.js')).parseRedisUrl(
+                      options.redis as string,
+                    ),
+                  }
+                : {}),
+              spawn: (options.spawn as boolean | undefined) ?? false,
               json,
             },
             io,

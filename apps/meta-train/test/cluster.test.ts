@@ -139,6 +139,31 @@ describe.skipIf(!redis)('meta-training over pes workers attached through Redis',
   }, 120_000);
 });
 
+describe.skipIf(!redis)('pes bench scaling --redis', () => {
+  it("prints each worker count's seconds per iteration and Redis's cost (ms, bytes)", async () => {
+    const r = await pes(
+      'bench', 'scaling', '--task', 'quadratic', '--workers', '1,2', '--redis', redis!.url(7),
+      '--spawn', '--repeats', '1', '--iterations', '2', '--json',
+    ); // prettier-ignore
+    expect(r.status, r.err.join('\n')).toBe(0);
+    const { rows } = JSON.parse(r.out.at(-1)!) as {
+      rows: {
+        workers: number;
+        secondsPerIteration: number;
+        redisMsPerIteration: number;
+        redisBytesPerIteration: number;
+      }[];
+    };
+    expect(rows.map((row) => row.workers)).toEqual([1, 2]);
+    for (const row of rows) {
+      expect(row.secondsPerIteration).toBeGreaterThan(0);
+      expect(row.redisMsPerIteration).toBeGreaterThan(0);
+      // At least θ's rows for every particle went out: N × dim float64s.
+      expect(row.redisBytesPerIteration).toBeGreaterThan(100 * 2 * 8);
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!redis)('a cluster that cannot work: one line, exit 2, nothing written', () => {
   const TINY = ['--task', 'quadratic', '--iterations', '3'];
 

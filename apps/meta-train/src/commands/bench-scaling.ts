@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { MetaTrainer, MetaTrainState, Task } from '@pes/core';
+import type { ShardedTask } from '@pes/core/node';
+import type { CoordinatorStats } from '../cluster/coordinator.js';
+import type { RedisPool } from '../cluster/redis-pool.js';
 import { buildRun, prepareBackend } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -14,12 +19,18 @@ export interface ScalingOptions {
   iterations: number;
   particles?: number;
   horizon?: number;
+  /** Shard over `pes worker`s attached through this Redis instead of threads. */
+  redis?: string;
+  /** With `redis`: start the workers here, as many as the variants need together. */
+  spawn?: boolean;
   json: boolean;
 }
 
 interface Variant {
   workers: number;
   task: Task;
+  /** Redis's cost of the timed iterations: milliseconds not spent computing, bytes moved. */
+  redis?: { overheadMs: number; bytes: number };
   trainer: MetaTrainer;
   state: MetaTrainState;
   times: number[];
@@ -51,18 +62,38 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
       `pes: ${config.task} with ${config.estimator}, N = ${config.particles}, K = ${config.unrollLength}; ${options.repeats} repeats of ${options.iterations} iterations; ${availableParallelism()} cores`,
     );
   const variants: Variant[] = [];
+  const spawned =
+    options.redis && options.spawn
+      ? await spawnWorkers(
+          options.redis,
+          options.workers.reduce((a, b) => a + b, 0),
+        )
+      : undefined;
   try {
     for (const workers of options.workers) {
-      const { task, trainer } = await buildRun(config, { workers });
+      const { task, trainer } = await buildRun(config, {
+        workers,
+        ...(options.redis
+          ? { cluster: { url: options.redis, lease: 10, wait: 60, say: () => undefined } }
+          : {}),
+      });
       let state = trainer.init();
       state = trainer.step(state).state; // warm-up: first-call compilation, caches
       variants.push({ workers, task, trainer, state, times: [] });
     }
     for (let r = 0; r < options.repeats; r++) {
       for (const v of variants) {
+        const before = measuredOf(v.task);
         const started = performance.now();
         for (let i = 0; i < options.iterations; i++) v.state = v.trainer.step(v.state).state;
         v.times.push((performance.now() - started) / 1000 / options.iterations);
+        const after = measuredOf(v.task);
+        if (before && after) {
+          v.redis ??= { overheadMs: 0, bytes: 0 };
+          v.redis.overheadMs += after.overheadMs - before.overheadMs;
+          v.redis.bytes +=
+            after.bytesSent + after.bytesReceived - before.bytesSent - before.bytesReceived;
+        }
       }
     }
   } finally {
@@ -70,13 +101,21 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
       v.trainer.dispose(v.state);
       v.task.close?.();
     }
+    await spawned?.stop();
   }
+  const timed = options.repeats * options.iterations;
   const base = median(variants[0]!.times);
   const rows = variants.map((v) => ({
     workers: v.workers,
     threads: (v.task as { workers?: number }).workers ?? 1,
     secondsPerIteration: median(v.times),
     speedup: base / median(v.times),
+    ...(v.redis
+      ? {
+          redisMsPerIteration: v.redis.overheadMs / timed,
+          redisBytesPerIteration: v.redis.bytes / timed,
+        }
+      : {}),
   }));
   if (options.json) {
     io.out(JSON.stringify({ task: config.task, particles: config.particles, rows }));
@@ -84,8 +123,52 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
   }
   for (const row of rows) {
     io.out(
-      `  ${String(row.workers).padStart(2)} workers  median ${row.secondsPerIteration.toFixed(4)} s/iteration  ×${row.speedup.toFixed(2)}`,
+      `  ${String(row.workers).padStart(2)} workers  median ${row.secondsPerIteration.toFixed(4)} s/iteration  ×${row.speedup.toFixed(2)}${
+        row.redisMsPerIteration !== undefined
+          ? `  Redis ${row.redisMsPerIteration.toFixed(2)} ms and ${formatBytes(row.redisBytesPerIteration!)} per iteration`
+          : ''
+      }`,
     );
   }
   return 0;
+}
+
+/** The coordinator's measurements of a task sharded over Redis; undefined for threads. */
+function measuredOf(task: Task): CoordinatorStats | undefined {
+  const pool = (task as Partial<ShardedTask>).pool as Partial<RedisPool> | undefined;
+  return pool?.measured?.();
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
+/** `count` local `pes worker`s on `url`, once each has joined. */
+async function spawnWorkers(url: string, count: number) {
+  const bin = fileURLToPath(new URL('../../bin/pes.js', import.meta.url));
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, [bin, 'worker', '--redis', url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const exits = children.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          let seen = '';
+          c.stdout!.on('data', (d: Buffer) => {
+            seen += d.toString();
+            if (seen.includes('joined')) resolve();
+          });
+          c.once('exit', (code) => reject(new UsageError(`a spawned pes worker exited (${code})`)));
+        }),
+    ),
+  );
+  return {
+    stop: async () => {
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(exits);
+    },
+  };
 }

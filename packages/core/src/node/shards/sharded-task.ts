@@ -13,6 +13,8 @@ export interface ShardedState {
 
 export interface ShardedTask extends Task<ShardedState> {
   readonly workers: number;
+  /** Where the shards live (for measurements of remote pools). */
+  readonly pool: ShardPool;
   /** The pool's own line for progress output (remote workers and their speed), if any. */
   status(): string | undefined;
   /** Stops the workers; the task is not used after it. */
@@ -163,6 +165,7 @@ export async function shardedTask(
     horizon: meta.horizon,
     maximize: meta.maximize,
     workers: pool.size,
+    pool,
     status: () => pool.status?.(),
     initialTheta: () => meta.initialTheta.slice(),
     init(key: Key, particles: number, initOptions?: InitOptions): ShardedState {
