@@ -106,16 +106,24 @@ describe.skipIf(!redis)('meta-training over pes workers attached through Redis',
     const url = redis!.url(2);
     const pool = await startWorkers(url, 4);
     const out = join(temporaryDirectory(), 'run');
-    const run = start([
-      'meta-train', ...QUADRATIC, '--redis', url, '--workers', '3', '--lease', '1', '--out', out,
-    ]); // prettier-ignore
+    // Small shard logs: shards are snapshotted every few iterations, so the takeover restores a
+    // snapshot and replays the requests since.
+    const run = start(
+      ['meta-train', ...QUADRATIC, '--redis', url, '--workers', '3', '--lease', '1', '--out', out],
+      { ...process.env, PES_SHARD_LOG_BYTES: '20000' },
+    ); // prettier-ignore
     await until(() => metricsLines(out) >= 200, 'the run to reach iteration 200');
     // A worker that holds a shard: it has said which session it serves.
     const victim = pool.find((w) => w.stdout().includes('serving session'))!;
     victim.child.kill('SIGKILL');
     expect(await run.exited, run.stderr()).toBe(0);
     expect(metricsLines(out)).toBe(1500);
-    expect(run.stderr()).toMatch(/is gone; shard \d moves to/);
+    const moved =
+      /is gone; shard \d moves to \S+ \(restoring a snapshot, replaying (\d+) requests\)/.exec(
+        run.stderr(),
+      );
+    expect(moved, run.stderr()).not.toBeNull();
+    expect(Number(moved![1])).toBeLessThan(200);
     expect(thetaOf(out)).toEqual(await inProcess(QUADRATIC));
     await stopWorkers(pool.filter((w) => w !== victim));
   }, 120_000);

@@ -29,6 +29,8 @@ export interface CoordinatorOptions {
   lease: number;
   /** Seconds to wait for Redis, for workers to attach, or for a worker to take a lost shard over. */
   wait: number;
+  /** A shard log shorter than this many bytes is never worth a snapshot (default 1 MiB). */
+  minLogBytes?: number;
   /** What the coordinator has to say while it waits (workers attached, a shard taken over). */
   say: (line: string) => void;
 }
@@ -45,6 +47,8 @@ interface ShardSlot {
   /** The requests that changed the shard's states since `base`, in order: replayed on takeover. */
   log: Request[];
   logBytes: number;
+  /** Milliseconds the shard computed for the requests in `log`: what a replay would cost. */
+  logMs: number;
 }
 
 /** The requests that change a shard's states; the others only read them. */
@@ -52,6 +56,9 @@ const MUTATING = new Set(['init', 'unroll', 'reset', 'gather', 'restore', 'dispo
 
 /** A shard log shorter than this is never worth a snapshot. */
 const MIN_LOG_BYTES = 1 << 20;
+
+/** A takeover replays at most about this much of a shard's compute. */
+const MAX_REPLAY_MS = 30_000;
 
 /** What the coordinator has measured, for progress and `pes bench scaling --redis`. */
 export interface CoordinatorStats {
@@ -61,6 +68,9 @@ export interface CoordinatorStats {
   /** Milliseconds of exchanges not spent computing in the slowest shard: Redis and the network. */
   overheadMs: number;
   takeovers: number;
+  /** Shard snapshots taken (to bound a takeover's replay), and their bytes. */
+  snapshots: number;
+  snapshotBytes: number;
   workers: { id: string; shards: number; ms: number }[];
 }
 
@@ -78,8 +88,10 @@ type Answer = Reply & { bytes: number; sent: number };
  * requests made since, replayed in order. Every request is a deterministic function of the
  * shard's states and its own contents, so the rebuilt shard holds the same bits as the lost one
  * and the run ends at the same θ. A shard is snapshotted when its log of requests has grown
- * larger than its last snapshot (and than 1 MiB): the log then never costs more than twice the
- * state it stands for, and replay stays short.
+ * larger than its last snapshot (and than 1 MiB), or when replaying it would take more than
+ * 30 s of compute: the log never costs more than twice the state it stands for, and a takeover
+ * stays short. Snapshots and logs are kept in the coordinator's memory: Redis only carries them;
+ * a coordinator that dies resumes from the run directory's checkpoint instead.
  */
 export class Coordinator {
   readonly session = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -98,6 +110,8 @@ export class Coordinator {
     bytesReceived: 0,
     overheadMs: 0,
     takeovers: 0,
+    snapshots: 0,
+    snapshotBytes: 0,
   };
 
   constructor(private readonly options: CoordinatorOptions) {}
@@ -121,7 +135,7 @@ export class Coordinator {
     this.renewal = setInterval(() => void this.renewClaims(), this.leaseMs / 3);
     const owners = await this.attach(this.options.shards);
     for (const owner of owners)
-      this.slots.push({ owner, seq: 0, baseBytes: 0, log: [], logBytes: 0 });
+      this.slots.push({ owner, seq: 0, baseBytes: 0, log: [], logBytes: 0, logMs: 0 });
     return Promise.all(
       this.slots.map(async (_, i) => this.value(await this.call(i, { op: 'create', config }))),
     );
@@ -144,6 +158,7 @@ export class Coordinator {
       if (reply.ok && MUTATING.has(request.op)) {
         this.slots[i]!.log.push(request);
         this.slots[i]!.logBytes += reply.sent;
+        this.slots[i]!.logMs += reply.ms;
       }
     });
     this.stats.exchanges++;
@@ -322,7 +337,7 @@ export class Coordinator {
       slot.owner = await this.replacement(i);
       this.stats.takeovers++;
       this.options.say(
-        `pes: worker ${shortName(lost)} is gone; shard ${i} moves to ${shortName(slot.owner)} (replaying ${slot.log.length} requests)`,
+        `pes: worker ${shortName(lost)} is gone; shard ${i} moves to ${shortName(slot.owner)} (${slot.base ? 'restoring a snapshot, ' : ''}replaying ${slot.log.length} requests)`,
       );
       const replay = [
         { op: 'create', config: this.config },
@@ -418,16 +433,24 @@ export class Coordinator {
     throw error;
   }
 
-  /** Snapshots every shard whose log has grown past its last snapshot (and 1 MiB). */
+  /**
+   * Snapshots every shard whose log has grown past its last snapshot (and 1 MiB), or whose
+   * replay would take more than MAX_REPLAY_MS.
+   */
   private async snapshotLongLogs(): Promise<void> {
     await Promise.all(
       this.slots.map(async (slot, i) => {
-        if (slot.logBytes <= Math.max(slot.baseBytes, MIN_LOG_BYTES)) return;
+        const long =
+          slot.logBytes > Math.max(slot.baseBytes, this.options.minLogBytes ?? MIN_LOG_BYTES);
+        if (!long && slot.logMs <= MAX_REPLAY_MS) return;
         const reply = await this.call(i, { op: 'snapshot-all' });
         slot.base = this.value(reply);
         slot.baseBytes = reply.bytes;
         slot.log = [];
         slot.logBytes = 0;
+        slot.logMs = 0;
+        this.stats.snapshots++;
+        this.stats.snapshotBytes += reply.bytes;
       }),
     );
   }

@@ -19,6 +19,10 @@ export function redisPool(
   options: Omit<CoordinatorOptions, 'say'> & { say: (line: string) => void },
 ): RedisPool {
   const { say, ...data } = options;
+  // PES_SHARD_LOG_BYTES: how long a shard's request log may grow before the shard is
+  // snapshotted (a tuning knob; the tests make it small to exercise snapshot and replay).
+  const minLogBytes = Number(process.env.PES_SHARD_LOG_BYTES);
+  if (Number.isInteger(minLogBytes) && minLogBytes > 0) Object.assign(data, { minLogBytes });
   const relay = new SyncWorker({ entry: RELAY, data: { options: data } });
   relay.onEvent((event) => {
     const line = (event as { say?: string }).say;
