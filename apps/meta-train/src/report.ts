@@ -58,7 +58,7 @@ function readJson(file: string): unknown {
   }
 }
 
-const escape = (text: string) =>
+export const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function fmt(value: unknown): string {
@@ -292,7 +292,7 @@ export function finalTable(
   return table(['run', 'estimator', 'state', ...keys.map((k) => `${inWords(k)} (${span})`)], rows);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+export const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}
 th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.3em}`;
 
