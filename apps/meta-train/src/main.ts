@@ -254,6 +254,19 @@ ${taskDefaultsTable()}`,
     .exitOverride();
 
   program
+    .command('dashboard')
+    .description(
+      'serve the runs under DIR to a browser, live as they train: a list, each run, overlays (read-only)',
+    )
+    .argument('<DIR>', 'directory of run directories')
+    .option('--port <P>', 'port (default: a free one, printed)', integer)
+    .option('--host <H>', 'address to listen on (default 127.0.0.1, this machine only)')
+    .action((dir: string, options: { port?: number; host?: string }) =>
+      run(async () => (await import('./commands/dashboard.js')).dashboard(dir, options, io)),
+    )
+    .exitOverride();
+
+  program
     .command('data')
     .description('inspect a dataset')
     .argument('<action>', 'info')

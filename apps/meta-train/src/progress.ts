@@ -38,11 +38,26 @@ export function progressReporter(options: {
       lastEval === undefined ? undefined : `eval ${fmt(lastEval)}`,
       `${rate.toFixed(1)} it/s`,
       `${formatRate(stepRate)} inner steps/s`,
-      `eta ${Math.round(eta)}s`,
+      `eta ${formatEta(eta)}`,
       record.nonFiniteParticles > 0 ? `non-finite ${record.nonFiniteParticles}` : undefined,
     ];
     options.write(parts.filter(Boolean).join('  '));
   };
+}
+
+/**
+ * Seconds left in the units a person reads: `42s`, `2m05s`, `1h07m`. The whole is rounded
+ * before it is split (cli-progress rounds the seconds after splitting, hence its "2m60s").
+ */
+export function formatEta(seconds: number | string): string {
+  // cli-progress passes 'INF' or 'NULL' while it has no rate yet.
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) return '–';
+  const s = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${pad(minutes % 60)}m`;
 }
 
 function formatRate(x: number): string {
@@ -65,6 +80,7 @@ export function progressBar(options: { total: number; startIteration: number }) 
       hideCursor: true,
       etaBuffer: 50,
       fps: 5,
+      formatTime: (t) => formatEta(t),
     },
     Presets.shades_classic,
   );

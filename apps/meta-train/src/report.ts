@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { UsageError } from './errors.js';
+import { evaluationFigures, inWords } from './figure-words.js';
 import { renderPlot } from './plots.js';
 
 /** What a report reads from a run directory. */
@@ -57,7 +58,7 @@ function readJson(file: string): unknown {
   }
 }
 
-const escape = (text: string) =>
+export const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function fmt(value: unknown): string {
@@ -96,7 +97,19 @@ function evaluations(run: RunRecord): EvaluationPoint[] {
   }));
 }
 
-const FIGURES = ['evalLoss', 'valAccuracy', 'valLoss', 'evalReturn'] as const;
+const FIGURES = evaluationFigures.map((f) => f.key);
+
+/**
+ * Whether `figure` was evaluated at most twice in every run (at the start and the end, with
+ * --eval-every 0): its points are then drawn apart, since a line through two points would
+ * look like a measured curve.
+ */
+function onlyStartAndEnd(evals: EvaluationPoint[], figure: string): boolean {
+  const count = new Map<string, number>();
+  for (const e of evals)
+    if (typeof e[figure] === 'number') count.set(e.run, (count.get(e.run) ?? 0) + 1);
+  return [...count.values()].every((n) => n <= 2);
+}
 
 /** The plots of one or several runs: curves against iterations and inner steps, and θ's path. */
 export function reportPlots(
@@ -111,7 +124,7 @@ export function reportPlots(
   const plots: { name: string; title: string; spec: TopLevelSpec }[] = [
     {
       name: 'meta-loss',
-      title: 'Meta-loss of each estimate',
+      title: `${inWords('metaLoss')} of each estimate`,
       spec: {
         $schema: schema,
         width: 560,
@@ -119,11 +132,11 @@ export function reportPlots(
         data: { values: metaLoss },
         mark: { type: 'line', strokeWidth: 1 },
         encoding: {
-          x: { field: 'iteration', type: 'quantitative' },
+          x: { field: 'iteration', type: 'quantitative', title: inWords('iteration') },
           y: {
             field: 'metaLoss',
             type: 'quantitative',
-            title: 'meta-loss',
+            title: inWords('metaLoss'),
             scale: { zero: false },
           },
           color,
@@ -132,24 +145,26 @@ export function reportPlots(
     },
   ];
   for (const figure of FIGURES) {
-    if (!evals.some((e) => typeof (e as Record<string, unknown>)[figure] === 'number')) continue;
+    if (!evals.some((e) => typeof e[figure] === 'number')) continue;
+    const sparse = onlyStartAndEnd(evals, figure);
     for (const axis of ['iteration', 'innerSteps'] as const) {
       plots.push({
         name: `${figure}-by-${axis === 'iteration' ? 'iteration' : 'inner-steps'}`,
-        title: `${figure} of θ against ${axis === 'iteration' ? 'outer iterations' : 'inner steps taken by the estimator'}`,
+        title: `${inWords(figure)} of θ against ${axis === 'iteration' ? 'outer iterations' : 'inner steps taken by the estimator'}${sparse ? ', evaluated only at the start and the end' : ''}`,
         spec: {
           $schema: schema,
           width: 560,
           height: 260,
           data: { values: evals },
-          mark: { type: 'line', point: true },
+          mark: sparse ? { type: 'point', filled: true, size: 80 } : { type: 'line', point: true },
           encoding: {
-            x: {
-              field: axis,
+            x: { field: axis, type: 'quantitative', title: inWords(axis) },
+            y: {
+              field: figure,
               type: 'quantitative',
-              title: axis === 'iteration' ? 'iteration' : 'inner steps',
+              title: inWords(figure),
+              scale: { zero: false },
             },
-            y: { field: figure, type: 'quantitative', scale: { zero: false } },
             color,
           },
         } as TopLevelSpec,
@@ -160,7 +175,7 @@ export function reportPlots(
   if (dims.length > 0 && dims.every((d) => d === 2)) {
     plots.push({
       name: 'theta-path',
-      title: 'θ’s path: evaluation points coloured by evaluation loss',
+      title: `θ’s path: evaluation points coloured by ${inWords('evalLoss')}`,
       spec: {
         $schema: schema,
         width: 420,
@@ -191,7 +206,7 @@ export function reportPlots(
               color: {
                 field: 'evalLoss',
                 type: 'quantitative',
-                title: 'eval loss',
+                title: inWords('evalLoss'),
                 scale: { scheme: 'viridis' },
               },
               shape: { field: 'run', type: 'nominal' },
@@ -224,17 +239,18 @@ export function reportPlots(
               }))
             : [],
         );
+    const sparse = onlyStartAndEnd(evals, 'evalLoss');
     plots.push({
       name: 'theta',
-      title: 'θ at each evaluation',
+      title: `θ at each evaluation${sparse ? ', only at the start and the end' : ''}`,
       spec: {
         $schema: schema,
         width: 560,
         height: 260,
         data: { values },
-        mark: { type: 'line', point: true },
+        mark: sparse ? { type: 'point', filled: true, size: 80 } : { type: 'line', point: true },
         encoding: {
-          x: { field: 'iteration', type: 'quantitative' },
+          x: { field: 'iteration', type: 'quantitative', title: inWords('iteration') },
           y: { field: 'value', type: 'quantitative', title: 'θ component' },
           color: { field: 'component', type: 'nominal' },
           strokeDash: { field: 'run', type: 'nominal' },
@@ -245,23 +261,38 @@ export function reportPlots(
   return plots;
 }
 
-/** Final figures of each run, initial → final. */
-function finalTable(runs: RunRecord[]): string {
-  const keys = ['theta', ...FIGURES];
-  const rows = runs.map((r) => {
-    const initial = r.result?.initial ?? {};
-    const final = r.result?.final ?? {};
+/**
+ * Figures of each run, initial → final (→ latest while it runs), in words; a figure no run
+ * has gets no column.
+ */
+export function finalTable(
+  runs: RunRecord[],
+  stateOf: (run: RunRecord) => string = (r) =>
+    r.result ? 'finished' : `running (${r.metrics.length} iterations)`,
+): string {
+  const ends = runs.map((r) => {
+    const evals = evaluations(r) as Record<string, unknown>[];
+    return {
+      initial: r.result?.initial ?? evals[0] ?? {},
+      final: r.result?.final ?? evals.at(-1) ?? {},
+    };
+  });
+  const keys = ['theta', ...FIGURES].filter((k) => ends.some(({ final }) => k in final));
+  const rows = runs.map((r, i) => {
+    const { initial, final } = ends[i]!;
     return [
       r.name,
       r.config.estimator,
-      r.result ? 'finished' : `running (${r.metrics.length} iterations)`,
+      stateOf(r),
       ...keys.map((k) => (k in final ? `${fmt(initial[k])} → ${fmt(final[k])}` : '')),
     ];
   });
-  return table(['run', 'estimator', 'state', ...keys.map((k) => `${k} (initial → final)`)], rows);
+  // A run still going has no initial evaluation in metrics.jsonl: its first one stands in.
+  const span = runs.every((r) => r.result) ? 'initial → final' : 'first → latest';
+  return table(['run', 'estimator', 'state', ...keys.map((k) => `${inWords(k)} (${span})`)], rows);
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
+export const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}
 th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{font-weight:600;margin-bottom:.3em}`;
 
@@ -293,10 +324,14 @@ ${figures.join('\n')}
   return path;
 }
 
+/** A run's settings, one row each. */
+export const configTable = (run: RunRecord) =>
+  table(['setting', 'value'], Object.entries(run.config));
+
 /** `pes report DIR`: report.html (and the plots as PNG) in the run directory. */
 export async function writeReport(dir: string): Promise<string> {
   const run = readRun(dir);
-  const config = table(['setting', 'value'], Object.entries(run.config));
+  const config = configTable(run);
   return writeHtml(
     run.dir,
     'report.html',
