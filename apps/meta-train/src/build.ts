@@ -16,7 +16,7 @@ import {
 import { taskOptionsOf, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
-import { shardedTask } from '@pes/core/node';
+import { processPool, shardedTask } from '@pes/core/node';
 import { findTaskSpec } from './registry.js';
 import { SHARD_FACTORY_MODULE } from './shard-factory.js';
 
@@ -41,9 +41,12 @@ export async function buildRun(
   config: RunConfig,
   {
     workers = 1,
+    isolation = 'threads',
     cluster,
   }: {
     workers?: number;
+    /** Shards as worker threads of this process (data shared) or as child processes. */
+    isolation?: Isolation;
     /** Shards held by `pes worker`s attached through Redis rather than by threads here. */
     cluster?: ClusterSettings;
   } = {},
@@ -62,18 +65,29 @@ export async function buildRun(
           pool: (await import('./cluster/redis-pool.js')).redisPool({ ...cluster, shards }),
           group: config.antithetic ? 2 : 1,
         })
-      : shards > 1
+      : shards > 1 && isolation === 'processes'
         ? await shardedTask({
+            // Each process reads its own data: memory does not cross processes.
             factory: {
               module: SHARD_FACTORY_MODULE,
               name: 'createTaskFromConfig',
-              // The dataset's bytes are loaded here once and shared by every worker.
-              options: { config, shared: await spec.sharedData?.(taskOptionsOf(config)) },
+              options: { config },
             },
-            workers: shards,
+            pool: processPool(shards),
             group: config.antithetic ? 2 : 1,
           })
-        : await spec.create(taskOptionsOf(config));
+        : shards > 1
+          ? await shardedTask({
+              factory: {
+                module: SHARD_FACTORY_MODULE,
+                name: 'createTaskFromConfig',
+                // The dataset's bytes are loaded here once and shared by every worker thread.
+                options: { config, shared: await spec.sharedData?.(taskOptionsOf(config)) },
+              },
+              workers: shards,
+              group: config.antithetic ? 2 : 1,
+            })
+          : await spec.create(taskOptionsOf(config));
     if (config.estimator === randomSearchMethod.name) {
       if (!spec.searchSpace)
         throw new UsageError(`task ${spec.name} defines no search space for random search`);
@@ -114,6 +128,10 @@ export async function buildRun(
     throw error;
   }
 }
+
+/** What a shard on this machine is: a worker thread of this process or a child process. */
+export type Isolation = 'threads' | 'processes';
+export const ISOLATIONS: readonly Isolation[] = ['threads', 'processes'];
 
 /** Where the workers of a run over Redis are, and how long to wait for them. */
 export interface ClusterSettings {

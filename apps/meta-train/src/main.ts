@@ -26,6 +26,15 @@ const integer = (value: string): number => {
 
 const numberList = (value: string): number[] => value.split(',').map((v) => number(v.trim()));
 
+/** A comma-separated list of shard isolations (threads, processes). */
+function isolationList(value: string): ('threads' | 'processes')[] {
+  const list = value.split(',').map((v) => v.trim());
+  for (const v of list)
+    if (v !== 'threads' && v !== 'processes')
+      throw new UsageError(`--isolation: '${v}' is neither threads nor processes`);
+  return list as ('threads' | 'processes')[];
+}
+
 /** Parses a flag's value by the kind its schema declares. */
 const parserOf = (kind: OptionDescription['kind']) =>
   kind === 'integer'
@@ -423,6 +432,10 @@ Example:
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
     .option('--json', 'inner-step, scaling: print one JSON object')
     .option(
+      '--isolation <list>',
+      'scaling: threads, processes or threads,processes (each worker count with each, interleaved; default threads)',
+    )
+    .option(
       '--redis <URL>',
       "scaling: shard over pes workers attached through Redis, and print Redis's cost per iteration",
     )
@@ -457,6 +470,9 @@ Example:
                   }
                 : {}),
               spawn: (options.spawn as boolean | undefined) ?? false,
+              ...(options.isolation !== undefined
+                ? { isolations: isolationList(options.isolation as string) }
+                : {}),
               json,
             },
             io,

@@ -5,7 +5,7 @@ import type { MetaTrainer, MetaTrainState, Task } from '@pes/core';
 import type { ShardedTask } from '@pes/core/node';
 import type { CoordinatorStats } from '../cluster/coordinator.js';
 import type { RedisPool } from '../cluster/redis-pool.js';
-import { buildRun, prepareBackend } from '../build.js';
+import { buildRun, prepareBackend, type Isolation } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';
@@ -19,6 +19,8 @@ export interface ScalingOptions {
   iterations: number;
   particles?: number;
   horizon?: number;
+  /** Threads, processes or both, each with every worker count, interleaved. */
+  isolations?: Isolation[];
   /** Shard over `pes worker`s attached through this Redis instead of threads. */
   redis?: string;
   /** With `redis`: start the workers here, as many as the variants need together. */
@@ -28,6 +30,7 @@ export interface ScalingOptions {
 
 interface Variant {
   workers: number;
+  isolation: Isolation;
   task: Task;
   /** Redis's cost of the timed iterations: milliseconds not spent computing, bytes moved. */
   redis?: { overheadMs: number; bytes: number };
@@ -70,16 +73,21 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
         )
       : undefined;
   try {
-    for (const workers of options.workers) {
+    const isolations = options.isolations ?? ['threads'];
+    for (const [workers, isolation] of options.workers.flatMap((w) =>
+      // One worker is the in-process path whatever the isolation: measured once.
+      w === 1 ? [[w, isolations[0]!] as const] : isolations.map((i) => [w, i] as const),
+    )) {
       const { task, trainer } = await buildRun(config, {
         workers,
+        isolation,
         ...(options.redis
           ? { cluster: { url: options.redis, lease: 10, wait: 60, say: () => undefined } }
           : {}),
       });
       let state = trainer.init();
       state = trainer.step(state).state; // warm-up: first-call compilation, caches
-      variants.push({ workers, task, trainer, state, times: [] });
+      variants.push({ workers, isolation, task, trainer, state, times: [] });
     }
     for (let r = 0; r < options.repeats; r++) {
       for (const v of variants) {
@@ -107,6 +115,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
   const base = median(variants[0]!.times);
   const rows = variants.map((v) => ({
     workers: v.workers,
+    ...(options.redis ? {} : { isolation: v.isolation }),
     threads: (v.task as { workers?: number }).workers ?? 1,
     secondsPerIteration: median(v.times),
     speedup: base / median(v.times),
@@ -123,7 +132,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
   }
   for (const row of rows) {
     io.out(
-      `  ${String(row.workers).padStart(2)} workers  median ${row.secondsPerIteration.toFixed(4)} s/iteration  ×${row.speedup.toFixed(2)}${
+      `  ${String(row.workers).padStart(2)} workers${row.isolation && row.workers > 1 ? ` (${row.isolation.padEnd(9)})` : '            '}  median ${row.secondsPerIteration.toFixed(4)} s/iteration  ×${row.speedup.toFixed(2)}${
         row.redisMsPerIteration !== undefined
           ? `  Redis ${row.redisMsPerIteration.toFixed(2)} ms and ${formatBytes(row.redisBytesPerIteration!)} per iteration`
           : ''

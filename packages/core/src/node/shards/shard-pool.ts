@@ -1,4 +1,4 @@
-import { SyncWorker, type ShardRequest } from './sync-worker.js';
+import { ShardError, SyncWorker, type ShardRequest } from './sync-worker.js';
 
 /** A module of this installation and the export in it that builds the task from `options`. */
 export interface TaskFactory {
@@ -60,6 +60,50 @@ export function threadPool(workers: number): ShardPool {
     },
     async close() {
       await Promise.all(threads.map((t) => t.terminate()));
+    },
+  };
+}
+
+/** The process relay of this installation: JavaScript when built, TypeScript under tests. */
+const PROCESS_RELAY = new URL(
+  `./process-relay.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
+
+interface ShardReply {
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string };
+}
+
+/** The first failure among shard replies, rethrown under the shard's error name; else the values. */
+function valuesOf(replies: (ShardReply | undefined)[]): unknown[] {
+  const failed = replies.find((r) => r && !r.ok);
+  if (failed) throw new ShardError(failed.error!.name, failed.error!.message);
+  return replies.map((r) => r?.value);
+}
+
+/**
+ * A pool of `workers` child processes, one shard each. Each has its own heap and garbage
+ * collector (threads of one process share a process's allocator and slow each other down more),
+ * and its own copy of the data: `factory.options` must be plain data that survives IPC
+ * (no SharedArrayBuffer).
+ */
+export function processPool(workers: number): ShardPool {
+  const relay = new SyncWorker({ entry: PROCESS_RELAY, data: { workers } });
+  return {
+    size: workers,
+    async create(factory) {
+      return valuesOf((await relay.callAsync({ op: 'create', factory })) as ShardReply[]);
+    },
+    exchange: (requests) =>
+      valuesOf(relay.call({ op: 'exchange', requests }) as (ShardReply | undefined)[]),
+    async close() {
+      try {
+        await relay.callAsync({ op: 'close' });
+      } finally {
+        await relay.terminate();
+      }
     },
   };
 }

@@ -1,0 +1,25 @@
+/**
+ * A shard in a child process of its own: a shard host (`shard-host.ts`) answering over the IPC
+ * channel of `child_process.fork`. A process has its own heap and garbage collector, which is
+ * what lets two shards on two cores run side by side without slowing each other down.
+ */
+import { createShardHost } from './shard-host.js';
+import type { ShardRequest } from './sync-worker.js';
+
+const host = createShardHost();
+
+process.on('message', (request: ShardRequest) => {
+  void host.handle(request).then(
+    (value) => process.send!({ ok: true, value }),
+    (error: unknown) =>
+      process.send!({
+        ok: false,
+        error: {
+          name: error instanceof Error ? error.name : 'Error',
+          message: error instanceof Error ? error.message : String(error),
+        },
+      }),
+  );
+});
+// The coordinating process is gone: nothing is left to compute for.
+process.on('disconnect', () => process.exit(0));
