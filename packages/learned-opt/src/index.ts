@@ -21,6 +21,8 @@ export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
 export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export type { LearnedTfOptimizerOptions } from './tf-optimizer.js';
+export { DEFAULT_BLOW_UP_FACTOR, UNWATCHED, watchLoss } from './loss-watch.js';
+export type { LossWatch } from './loss-watch.js';
 export {
   learnedOptimizerJson,
   learnedOptimizerWeights,

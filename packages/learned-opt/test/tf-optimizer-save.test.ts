@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initialMlpLoptTheta, LearnedTfOptimizer } from '../src/index.js';
+import { saveToMemory } from './memory-save.js';
 
 const FEATURES = 6;
 const BATCH = 16;
@@ -43,20 +44,6 @@ function weightsOf(model: tf.LayersModel): number[][] {
   return model.getWeights().map((w) => Array.from(w.dataSync()));
 }
 
-/** Saves in memory; the JSON part goes through text, as a file or an HTTP body would. */
-async function saveToMemory(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-    { includeOptimizer: true },
-  );
-  const { weightData, ...json } = saved!;
-  return { ...(JSON.parse(JSON.stringify(json)) as tf.io.ModelArtifacts), weightData };
-}
-
 function optimizerConfig(artifacts: tf.io.ModelArtifacts) {
   return artifacts.trainingConfig!.optimizer_config as {
     class_name: string;
@@ -82,6 +69,8 @@ describe('a learned optimizer saved and loaded the tfjs way', () => {
       artifacts.weightSpecs!.filter((s) => s.group === 'optimizer').map((s) => s.name),
     ).toEqual([
       'iter',
+      'pes_lopt/initial_loss',
+      'pes_lopt/blown_up_at',
       ...['kernel', 'bias', 'kernel', 'bias'].map((w) =>
         expect.stringMatching(new RegExp(`^dense_Dense\\d+/${w}/pes_lopt_state_0$`)),
       ),
