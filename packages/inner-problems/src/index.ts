@@ -77,6 +77,11 @@ export type {
   Objective,
 } from './mlp/image-classification.js';
 
+// tfjs kernels the WebAssembly backend lacks (conv layers' gradients)
+export { registerWasmConvGradients } from './tfjs-kernels/wasm-conv-gradients.js';
+export { im2colTransposed } from './tfjs-kernels/im2col.js';
+export type { ConvGeometry } from './tfjs-kernels/im2col.js';
+
 // Continuous control
 export {
   CONTROL_COST,
