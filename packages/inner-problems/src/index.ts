@@ -81,6 +81,8 @@ export type {
 export { registerWasmConvGradients } from './tfjs-kernels/wasm-conv-gradients.js';
 export { im2colTransposed } from './tfjs-kernels/im2col.js';
 export type { ConvGeometry } from './tfjs-kernels/im2col.js';
+export { convClassifier, timeConvTrainingStep } from './tfjs-kernels/conv-step-timing.js';
+export type { ConvStepTiming } from './tfjs-kernels/conv-step-timing.js';
 
 // Continuous control
 export {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { im2colTransposed, registerWasmConvGradients } from '../src/index.js';
+import { im2colTransposed, registerWasmConvGradients, timeConvTrainingStep } from '../src/index.js';
 
 /**
  * Largest |wasm − cpu| allowed, relative to the largest |cpu| gradient: the two sum the same
@@ -189,5 +189,18 @@ describe('im2col, transposed', () => {
       [0, 1, 2, 0, 4, 5, 0, 7, 8], // (1, 0): left
       [1, 2, 3, 4, 5, 6, 7, 8, 9], // (1, 1): the pixel itself
     ]);
+  });
+});
+
+describe('a conv training step on WebAssembly', () => {
+  it('trains the conv classifier (conv, pooling, dropout, dense) with the kernels registered', async () => {
+    await tf.setBackend('wasm');
+    registerWasmConvGradients();
+    const before = tf.memory().numTensors;
+    const timing = await timeConvTrainingStep(4, 2);
+    expect(timing.backend).toBe('wasm');
+    expect(timing.ms).toHaveLength(2);
+    expect(Number.isFinite(timing.loss)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
