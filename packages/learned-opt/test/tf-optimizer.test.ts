@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { LearnedTfOptimizer } from '../src/index.js';
+import { convClassifier, registerWasmConvGradients } from '@pes/inner-problems';
+import { initialMlpLoptTheta, LearnedTfOptimizer } from '../src/index.js';
 import { normalisedGradientTheta } from './known-theta.js';
 
 describe('a learned optimizer as a tf.Optimizer', () => {
@@ -24,5 +25,27 @@ describe('a learned optimizer as a tf.Optimizer', () => {
     optimizer.dispose();
     model.dispose();
     tf.dispose([x, w, y]);
+  });
+});
+
+describe('a learned optimizer on a conv net', () => {
+  it('trains conv, pooling and dense layers on the WebAssembly backend, with no tensor left', async () => {
+    registerWasmConvGradients();
+    const model = convClassifier();
+    const optimizer = new LearnedTfOptimizer(initialMlpLoptTheta(makeKey(4)));
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    const x = tf.tensor4d(Float32Array.from(normal(makeKey(30), 4 * 28 * 28)), [4, 28, 28, 1]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10);
+    const kernel = model.layers[0]!.getWeights()[0]!.clone();
+    await model.trainOnBatch(x, y);
+    const before = tf.memory().numTensors;
+    await model.trainOnBatch(x, y);
+    expect(tf.memory().numTensors).toBe(before);
+    const moved = tf.max(tf.abs(tf.sub(model.layers[0]!.getWeights()[0]!, kernel))).dataSync()[0]!;
+    expect(moved).toBeGreaterThan(0);
+    expect(tf.getBackend()).toBe('wasm');
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose([x, y, kernel]);
   });
 });
