@@ -9,9 +9,13 @@ import {
   watchLoss,
   type LossWatch,
 } from './loss-watch.js';
-
-/** A tensor with its name, as `tf.Optimizer.getWeights` gives them. */
-type NamedTensor = { name: string; tensor: tf.Tensor };
+import {
+  readSavedState,
+  restoreFallback,
+  savedState,
+  type NamedTensor,
+  type Slot,
+} from './tf-optimizer-weights.js';
 
 /** How `LearnedTfOptimizer` is built beyond θ. */
 export interface LearnedTfOptimizerOptions {
@@ -31,38 +35,6 @@ export interface LearnedTfOptimizerOptions {
 }
 
 const DEFAULT_FALLBACK_LEARNING_RATE = 1e-3;
-
-/**
- * One variable's learned-optimizer state. Slots are kept in the order their variables were first
- * updated; `restored` marks a slot read by `setWeights` and not yet bound to a variable of
- * this process (a loaded model's variables are named anew: 'dense_Dense1/kernel_1').
- */
-interface Slot {
-  name: string;
-  state: tf.Tensor[];
-  restored: boolean;
-}
-
-/** Separates a slot's name from the index of its state tensor in `getWeights`' names. */
-const STATE_SUFFIX = '/pes_lopt_state_';
-/** `getWeights`' names of the loss watch, and the prefix of the fallback Adam's weights. */
-const INITIAL_LOSS = 'pes_lopt/initial_loss';
-const BLOWN_UP_AT = 'pes_lopt/blown_up_at';
-const FALLBACK_PREFIX = 'pes_lopt_fallback/';
-const FALLBACK_BETA_POWERS = 'pes_lopt_fallback_beta_powers';
-
-/**
- * Adam's running β₁ᵗ and β₂ᵗ. tfjs's Adam does not save them: its `setWeights` recomputes them
- * as pow(β, t), which differs in the last bits of float32 from the product it kept, so a resumed
- * Adam would step differently. This saves and restores them as they were.
- */
-function betaPowers(adam: tf.AdamOptimizer): [tf.Variable, tf.Variable] {
-  const { accBeta1, accBeta2 } = adam as unknown as {
-    accBeta1: tf.Variable;
-    accBeta2: tf.Variable;
-  };
-  return [accBeta1, accBeta2];
-}
 
 /**
  * A trained MLP learned optimizer as an ordinary `tf.Optimizer`, so that
@@ -201,78 +173,24 @@ export class LearnedTfOptimizer extends tf.Optimizer {
   }
 
   /**
-   * The step count ('iter', as tfjs's optimizers save it), the loss watch (its first loss in
-   * float32, as `minimize` reads it), every slot's state tensors, then the fallback's weights.
+   * The step count ('iter', as tfjs's optimizers save it), then the loss watch, every slot's
+   * state and the fallback's weights (tf-optimizer-weights.ts).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const fallback = this.fallbackOptimizer
-      ? [
-          ...(await this.fallbackOptimizer.getWeights()).map((w) => ({
-            name: FALLBACK_PREFIX + w.name,
-            tensor: w.tensor,
-          })),
-          { name: FALLBACK_BETA_POWERS, tensor: tf.stack(betaPowers(this.fallbackOptimizer)) },
-        ]
-      : [];
     return [
       await this.saveIterations(),
-      { name: INITIAL_LOSS, tensor: tf.scalar(this.watch.initialLoss) },
-      { name: BLOWN_UP_AT, tensor: tf.scalar(this.watch.blownUpAt, 'int32') },
-      ...this.slots.flatMap((s) =>
-        s.state.map((tensor, j) => ({ name: `${s.name}${STATE_SUFFIX}${j}`, tensor })),
-      ),
-      ...fallback,
+      ...(await savedState(this.watch, this.slots, this.fallbackOptimizer)),
     ];
   }
 
   /** Restores what `getWeights` gave; slots bind to the variables on the next update. */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    const slots: Slot[] = [];
-    const fallback: NamedTensor[] = [];
-    let watch = UNWATCHED;
-    let betas: tf.Tensor | undefined;
-    for (const { name, tensor } of rest) {
-      if (name === INITIAL_LOSS) {
-        watch = { ...watch, initialLoss: (await tensor.data())[0]! };
-        continue;
-      }
-      if (name === BLOWN_UP_AT) {
-        watch = { ...watch, blownUpAt: (await tensor.data())[0]! };
-        continue;
-      }
-      if (name === FALLBACK_BETA_POWERS) {
-        betas = tensor;
-        continue;
-      }
-      if (name.startsWith(FALLBACK_PREFIX)) {
-        fallback.push({ name: name.slice(FALLBACK_PREFIX.length), tensor });
-        continue;
-      }
-      const cut = name.lastIndexOf(STATE_SUFFIX);
-      if (cut < 0) throw new Error(`'${name}' is not a learned optimizer's state`);
-      const slotName = name.slice(0, cut);
-      let slot = slots.at(-1);
-      if (slot?.name !== slotName)
-        slots.push((slot = { name: slotName, state: [], restored: true }));
-      // The loader disposes what it hands over.
-      slot.state.push(tf.keep(tensor.clone()));
-    }
+    const saved = await readSavedState(await this.extractIterations(weightValues));
     this.disposeSlots();
-    this.slots = slots;
-    this.watch = watch;
+    this.slots = saved.slots;
+    this.watch = saved.watch;
     this.fallbackOptimizer?.dispose();
-    this.fallbackOptimizer = undefined;
-    if (fallback.length > 0) {
-      this.fallbackOptimizer = tf.train.adam(this.fallbackLearningRate);
-      await this.fallbackOptimizer.setWeights(fallback);
-      const [beta1, beta2] = betaPowers(this.fallbackOptimizer);
-      if (betas) {
-        const [b1, b2] = await betas.data();
-        beta1.assign(tf.scalar(b1!));
-        beta2.assign(tf.scalar(b2!));
-      }
-    }
+    this.fallbackOptimizer = await restoreFallback(this.fallbackLearningRate, saved);
   }
 
   override dispose(): void {
