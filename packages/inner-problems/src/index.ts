@@ -77,6 +77,13 @@ export type {
   Objective,
 } from './mlp/image-classification.js';
 
+// tfjs kernels the WebAssembly backend lacks (conv layers' gradients)
+export { registerWasmConvGradients } from './tfjs-kernels/wasm-conv-gradients.js';
+export { im2colTransposed } from './tfjs-kernels/im2col.js';
+export type { ConvGeometry } from './tfjs-kernels/im2col.js';
+export { convClassifier, timeConvTrainingStep } from './tfjs-kernels/conv-step-timing.js';
+export type { ConvStepTiming } from './tfjs-kernels/conv-step-timing.js';
+
 // Continuous control
 export {
   CONTROL_COST,

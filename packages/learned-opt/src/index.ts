@@ -20,5 +20,19 @@ export { initialLoptTheta } from './lopt-theta.js';
 export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
 export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
-// The weights file and the tasks that load a dataset from files are exported, with the task
-// registry, from '@pes/learned-opt/node' (the registry alone: '@pes/learned-opt/tasks').
+export type { LearnedTfOptimizerOptions } from './tf-optimizer.js';
+export { DEFAULT_BLOW_UP_FACTOR, UNWATCHED, watchLoss } from './loss-watch.js';
+export type { LossWatch } from './loss-watch.js';
+export {
+  learnedOptimizerJson,
+  learnedOptimizerWeights,
+  mlpLoptArchitecture,
+  thetaFromWeights,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  WeightsError,
+} from './weights-json.js';
+export { fetchLearnedOptimizer } from './fetch-weights.js';
+export type { FetchWeights } from './fetch-weights.js';
+// Reading and writing weights files, and the tasks that load a dataset from files, are exported
+// with the task registry from '@pes/learned-opt/node' (the registry alone: '@pes/learned-opt/tasks').

@@ -1,27 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { LearnedTfOptimizer, mlpLoptLayout } from '../src/index.js';
-
-/**
- * A θ whose MLP outputs direction = c · (gradient / its RMS over the tensor) and magnitude 0:
- * hidden units carry relu(±ĝ) through, the output takes their difference. A known descent rule
- * to check the adapter with.
- */
-function normalisedGradientTheta(c: number): Float64Array {
-  const { blocks, dim } = mlpLoptLayout();
-  const theta = new Float64Array(dim);
-  const [w1, , w2, , w3] = blocks as { offset: number; shape: number[] }[];
-  const normalisedGradient = 0; // features: g, p, six momenta (each over its RMS), then 11 step features
-  const hidden = 32;
-  theta[w1!.offset + normalisedGradient * hidden + 0] = 1;
-  theta[w1!.offset + normalisedGradient * hidden + 1] = -1;
-  theta[w2!.offset + 0 * hidden + 0] = 1;
-  theta[w2!.offset + 1 * hidden + 1] = 1;
-  theta[w3!.offset + 0 * 2 + 0] = c;
-  theta[w3!.offset + 1 * 2 + 0] = -c;
-  return theta;
-}
+import { convClassifier, registerWasmConvGradients } from '@pes/inner-problems';
+import { initialMlpLoptTheta, LearnedTfOptimizer } from '../src/index.js';
+import { normalisedGradientTheta } from './known-theta.js';
 
 describe('a learned optimizer as a tf.Optimizer', () => {
   it('trains a tfjs-layers model through compile and fit: the loss falls, and no tensor leaks', async () => {
@@ -43,5 +25,27 @@ describe('a learned optimizer as a tf.Optimizer', () => {
     optimizer.dispose();
     model.dispose();
     tf.dispose([x, w, y]);
+  });
+});
+
+describe('a learned optimizer on a conv net', () => {
+  it('trains conv, pooling and dense layers on the WebAssembly backend, with no tensor left', async () => {
+    registerWasmConvGradients();
+    const model = convClassifier();
+    const optimizer = new LearnedTfOptimizer(initialMlpLoptTheta(makeKey(4)));
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    const x = tf.tensor4d(Float32Array.from(normal(makeKey(30), 4 * 28 * 28)), [4, 28, 28, 1]);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10);
+    const kernel = model.layers[0]!.getWeights()[0]!.clone();
+    await model.trainOnBatch(x, y);
+    const before = tf.memory().numTensors;
+    await model.trainOnBatch(x, y);
+    expect(tf.memory().numTensors).toBe(before);
+    const moved = tf.max(tf.abs(tf.sub(model.layers[0]!.getWeights()[0]!, kernel))).dataSync()[0]!;
+    expect(moved).toBeGreaterThan(0);
+    expect(tf.getBackend()).toBe('wasm');
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose([x, y, kernel]);
   });
 });

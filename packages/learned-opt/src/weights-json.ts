@@ -1,0 +1,67 @@
+import { LOPT_HIDDEN, LOPT_INPUTS, mlpLoptLayout } from './mlp-lopt.js';
+
+/**
+ * A learned optimizer's weights as JSON: θ with the architecture it belongs to and a format
+ * version. Plain objects only, so that a browser turns fetched or bundled weights into an
+ * optimizer; reading and writing files is in '@pes/learned-opt/node'.
+ */
+export const WEIGHTS_FORMAT = 'pes-learned-optimizer';
+export const WEIGHTS_VERSION = 1;
+
+/** The architecture a weights file records: the file loads only into the same one. */
+export function mlpLoptArchitecture() {
+  return { kind: 'mlp-lopt', inputs: LOPT_INPUTS, hidden: [...LOPT_HIDDEN], outputs: 2 };
+}
+
+/** A learned optimizer's θ could not be loaded: missing, foreign, another version or architecture. */
+export class WeightsError extends Error {
+  override readonly name = 'WeightsError';
+}
+
+/** The weights object of θ: with its architecture and format version. */
+export function learnedOptimizerWeights(theta: ArrayLike<number>) {
+  return {
+    format: WEIGHTS_FORMAT,
+    version: WEIGHTS_VERSION,
+    architecture: mlpLoptArchitecture(),
+    theta: Array.from(theta),
+  };
+}
+
+/** θ as a weights file's text. */
+export function learnedOptimizerJson(theta: ArrayLike<number>): string {
+  return `${JSON.stringify(learnedOptimizerWeights(theta))}\n`;
+}
+
+/**
+ * θ from a weights object (JSON already parsed); throws WeightsError naming `source` (a file,
+ * a URL) and what does not match.
+ */
+export function thetaFromWeights(body: unknown, source = 'the weights'): Float64Array {
+  const b = body as
+    | { format?: unknown; version?: unknown; architecture?: unknown; theta?: unknown }
+    | null
+    | undefined;
+  if (b?.format !== WEIGHTS_FORMAT)
+    throw new WeightsError(`${source} is not a @pes learned-optimizer file`);
+  if (b.version !== WEIGHTS_VERSION) {
+    throw new WeightsError(
+      `${source} is format version ${String(b.version)}; this @pes reads version ${WEIGHTS_VERSION}`,
+    );
+  }
+  const expected = JSON.stringify(mlpLoptArchitecture());
+  if (JSON.stringify(b.architecture) !== expected) {
+    throw new WeightsError(
+      `${source} holds a learned optimizer of architecture ${JSON.stringify(b.architecture)}, expected ${expected}`,
+    );
+  }
+  const { dim } = mlpLoptLayout();
+  if (
+    !Array.isArray(b.theta) ||
+    b.theta.length !== dim ||
+    !b.theta.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
+    throw new WeightsError(`${source}: θ must be ${dim} finite numbers`);
+  }
+  return Float64Array.from(b.theta as number[]);
+}
