@@ -12,7 +12,7 @@ import {
   type MetaTrainState,
   type Task,
 } from '../src/index.js';
-import { shardedTask, type ShardedTask } from '../src/node.js';
+import { processPool, shardedTask, type ShardedTask } from '../src/node.js';
 
 const HORIZON = 12;
 const config = defaultLinearQuadraticConfig(HORIZON);
@@ -105,6 +105,41 @@ describe('a task sharded over worker threads', () => {
       expect(bits(state.theta)).toBe(bits(straight.state.theta));
     }
   }, 60_000);
+
+  it('shards as child processes (processPool): the same θ as unsharded, bit for bit, and snapshots that resume', async () => {
+    for (const estimator of ['pes', 'tes', 'pes-a']) {
+      const reference = await runMetaTraining({ trainer: trainer(unsharded, estimator, 6) });
+      const task = await shardedTask({ factory, pool: processPool(2), group: 2 });
+      opened.push(task);
+      const { state } = await runMetaTraining({ trainer: trainer(task, estimator, 6) });
+      expect(bits(state.theta), estimator).toBe(bits(reference.state.theta));
+    }
+    const task = await shardedTask({ factory, pool: processPool(3), group: 2 });
+    opened.push(task);
+    const t = trainer(task, 'pes', 10);
+    const straight = await runMetaTraining({ trainer: trainer(unsharded, 'pes', 10) });
+    let saved: unknown;
+    await runMetaTraining({
+      trainer: t,
+      checkpoint: { every: 4, seconds: 0, save: (s) => (saved ??= structuredClone(s)) },
+    });
+    const resumedTrainer = trainer(unsharded, 'pes', 10);
+    const { state } = await runMetaTraining({
+      trainer: resumedTrainer,
+      state: resumedTrainer.restore(structuredClone(saved)),
+    });
+    expect(bits(state.theta)).toBe(bits(straight.state.theta));
+  }, 60_000);
+
+  it('an error in a shard process comes back as one error with its name and message', async () => {
+    const task = await shardedTask({ factory, pool: processPool(2), group: 2 });
+    opened.push(task);
+    expect(() =>
+      task.unroll(task.init([0, 0, 0, 1] as never, 4), new Float64Array(3), 2, [
+        0, 0, 0, 1,
+      ] as never),
+    ).toThrow(/thetas|expected/);
+  });
 
   it('an error in a worker comes back as one error with its name and message', async () => {
     const task = await sharded(2);
