@@ -138,6 +138,12 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
       'worker threads the particles are split over (default: one per core for network and physics tasks, 1 for the typed-array ones; θ is the same for any W); with --redis, the pes workers to attach',
       integer,
     )
+    .addOption(
+      new Option(
+        '--isolation <kind>',
+        'what a worker is on this machine: a thread of this process (the data shared) or a process of its own (its own heap; more memory)',
+      ).choices(['threads', 'processes']),
+    )
     .option(
       '--redis <URL>',
       'split the particles over `pes worker` processes attached through Redis (redis://[:PASSWORD@]HOST:PORT[/DB], or rediss:// for TLS); the URL is never printed or saved',

@@ -25,10 +25,14 @@ function bits(x: Float64Array): string {
 }
 
 /** θ and the meta-losses of a tiny run over `workers` threads; undefined where the task cannot serve the estimator. */
-async function run(config: RunConfig, workers: number) {
+async function run(
+  config: RunConfig,
+  workers: number,
+  isolation: 'threads' | 'processes' = 'threads',
+) {
   let built;
   try {
-    built = await buildRun(config, { workers });
+    built = await buildRun(config, { workers, isolation });
   } catch (error) {
     if (error instanceof UsageError) return undefined;
     throw error;
@@ -76,6 +80,33 @@ describe('particles sharded over worker threads: the same θ, bit for bit, for 1
       }
       // Every task serves the ES family at least.
       expect(served).toEqual(expect.arrayContaining(['pes', 'tes', 'nres']));
+    },
+    240_000,
+  );
+});
+
+describe('particles sharded over child processes (--isolation processes): the same θ, bit for bit', () => {
+  it.each(['mnist-lr-schedule', 'lopt-mnist', 'swimmer'])(
+    '%s with pes and tes, 2 processes',
+    async (task) => {
+      await selectBackend();
+      for (const estimator of ['pes', 'tes']) {
+        const config = resolveConfig({
+          task,
+          estimator,
+          particles: 6,
+          iterations: 3,
+          evalEvery: 0,
+          seed: 5,
+          ...TINY[task],
+        });
+        const one = await run(config, 1);
+        const two = await run(config, 2, 'processes');
+        expect(two?.sharded).toBe(2);
+        expect(two?.theta, `${task} ${estimator}`).toBe(one?.theta);
+        expect(two?.metaLosses).toEqual(one?.metaLosses);
+        expect(two?.evaluation).toEqual(one?.evaluation);
+      }
     },
     240_000,
   );
@@ -154,5 +185,19 @@ describe('pes meta-train --workers', () => {
     expect(report.rows.map((r: { workers: number }) => r.workers)).toEqual([1, 2]);
     for (const row of report.rows) expect(row.secondsPerIteration).toBeGreaterThan(0);
     expect(report.rows[0].speedup).toBe(1);
+  }, 120_000);
+
+  it('pes bench scaling --isolation threads,processes puts both side by side', async () => {
+    const { status, out } = await pes(
+      'bench', 'scaling', '--task', 'quadratic', '--workers', '1,2', '--isolation',
+      'threads,processes', '--repeats', '1', '--iterations', '2', '--json',
+    ); // prettier-ignore
+    expect(status).toBe(0);
+    const { rows } = JSON.parse(out.at(-1)!) as { rows: { workers: number; isolation: string }[] };
+    expect(rows.map((r) => `${r.workers} ${r.isolation}`)).toEqual([
+      '1 threads',
+      '2 threads',
+      '2 processes',
+    ]);
   }, 120_000);
 });

@@ -31,6 +31,7 @@ export type MetaTrainFlags = Partial<RunSettings> &
     config?: string;
     printConfig?: boolean;
     workers?: number;
+    isolation?: 'threads' | 'processes';
     redis?: string;
     lease?: number;
     wait?: number;
@@ -56,6 +57,7 @@ export async function metaTrain(
     config: _c,
     printConfig,
     workers: _w,
+    isolation: _i,
     redis: _redis,
     lease: _l,
     wait: _wt,
@@ -309,7 +311,7 @@ function statusOf(task: object): (() => string | undefined) | undefined {
 }
 
 /** Flags that say where the particles are computed, not what is computed: never in config.json. */
-const PLACEMENT_FLAGS = new Set(['workers', 'redis', 'lease', 'wait']);
+const PLACEMENT_FLAGS = new Set(['workers', 'isolation', 'redis', 'lease', 'wait']);
 
 /** Worker threads, or `pes worker`s through Redis, from the flags (checked) and the task. */
 function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig, io: Io) {
@@ -317,8 +319,15 @@ function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig,
     for (const flag of ['lease', 'wait'])
       if (given.has(flag))
         throw new UsageError(`--${flag} is for runs over Redis: add --redis URL`);
-    return { workers: flags.workers ?? defaultWorkers(config) };
+    return {
+      workers: flags.workers ?? defaultWorkers(config),
+      ...(flags.isolation ? { isolation: flags.isolation } : {}),
+    };
   }
+  if (flags.isolation !== undefined)
+    throw new UsageError(
+      '--isolation is for workers on this machine; pes workers over Redis are processes',
+    );
   if (flags.workers === undefined)
     throw new UsageError('--redis needs --workers W: the number of pes workers to attach');
   for (const [flag, value] of [
@@ -342,9 +351,9 @@ function sayWorkers(task: object, flags: MetaTrainFlags, io: Io): void {
   const workers = (task as { workers?: number }).workers;
   if (workers === undefined) return;
   io.out(
-    flags.redis === undefined
-      ? `pes: particles split over ${workers} worker threads`
-      : `pes: particles split over ${workers} pes workers through Redis`,
+    flags.redis !== undefined
+      ? `pes: particles split over ${workers} pes workers through Redis`
+      : `pes: particles split over ${workers} worker ${flags.isolation ?? 'threads'}`,
   );
 }
 
