@@ -35,7 +35,10 @@ export interface Panel {
 }
 
 /** The settings a visitor may change, with the symbols of the paper. */
-const CONTROLS: readonly { field: keyof PlaygroundOverrides; symbol: string }[] = [
+const CONTROLS: readonly {
+  field: Exclude<keyof PlaygroundOverrides, 'outerOptimizer'>;
+  symbol: string;
+}[] = [
   { field: 'unrollLength', symbol: 'K' },
   { field: 'particles', symbol: 'N' },
   { field: 'sigma', symbol: 'σ' },
@@ -163,8 +166,10 @@ export async function createPanel(parent: HTMLElement, options: PanelOptions): P
       for (const listener of listeners) listener(reply.runs);
   };
 
+  // Settings without a control on the page (the outer optimizer), as the test mode gives them.
+  let fixed: PlaygroundOverrides = {};
   const formSettings = (): WorkerRequest => {
-    const overrides: PlaygroundOverrides = {};
+    const overrides: PlaygroundOverrides = { ...fixed };
     CONTROLS.forEach(({ field }, i) => {
       const value = inputs[i]!.value.trim();
       if (value !== '') overrides[field] = Number(value);
@@ -211,6 +216,9 @@ export async function createPanel(parent: HTMLElement, options: PanelOptions): P
   return {
     task: spec.name,
     configure(estimators, overrides) {
+      fixed = Object.fromEntries(
+        Object.entries(overrides).filter(([field]) => !CONTROLS.some((c) => c.field === field)),
+      );
       boxes.forEach((b) => (b.checked = estimators.includes(b.value)));
       CONTROLS.forEach(({ field }, i) => (inputs[i]!.value = overrides[field]?.toString() ?? ''));
       showDefaults();

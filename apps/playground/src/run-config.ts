@@ -28,7 +28,14 @@ export const PLAYGROUND_TASKS: readonly TaskSpec[] = [
 export type PlaygroundOverrides = Partial<
   Pick<
     RunSettings,
-    'unrollLength' | 'particles' | 'sigma' | 'outerLr' | 'seed' | 'iterations' | 'evalEvery'
+    | 'unrollLength'
+    | 'particles'
+    | 'sigma'
+    | 'outerOptimizer'
+    | 'outerLr'
+    | 'seed'
+    | 'iterations'
+    | 'evalEvery'
   >
 >;
 

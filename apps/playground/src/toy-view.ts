@@ -50,11 +50,11 @@ export function toyView(): TaskView {
       context.drawImage(tile, 0, 0, SIZE, SIZE);
       context.fillStyle = '#fff';
       context.font = '12px system-ui, sans-serif';
-      context.fillText(`θ0 (log initial learning rate) →, ${from} … ${to}`, 8, SIZE - 8);
+      context.fillText(`θ0 (log initial learning rate), ${from} … ${to} →`, 28, SIZE - 8);
       context.save();
-      context.translate(14, SIZE - 8);
+      context.translate(18, SIZE - 28);
       context.rotate(-Math.PI / 2);
-      context.fillText(`θ1 (log final learning rate) →, ${from} … ${to}`, 0, 0);
+      context.fillText(`θ1 (log final learning rate), ${from} … ${to} →`, 0, 0);
       context.restore();
       for (const [estimator, points] of paths) {
         if (points.length === 0) continue;

@@ -9,6 +9,7 @@ const FLAGS: Record<keyof PlaygroundOverrides, string> = {
   unrollLength: '--unroll',
   particles: '--particles',
   sigma: '--sigma',
+  outerOptimizer: '--outer-optimizer',
   outerLr: '--outer-lr',
   seed: '--seed',
   iterations: '--iterations',
