@@ -7,7 +7,8 @@ import { thetaBits } from './training.js';
  * The page's test mode: `?autorun=TASK&estimators=pes,tes&iterations=20&seed=0` trains those runs
  * to the end, then writes each run's final θ into `result` (exact: the float64 bits in
  * hexadecimal, and the shortest decimal that reads back the same). With `report=PATH` it also
- * POSTs that text to PATH, so a test serving the page learns when it is done.
+ * POSTs that text to PATH, so a test serving the page learns when it is done; with `image=1`
+ * the text holds the plot too, as a PNG data URL.
  *
  * Beside θ it writes this engine's β1^t and β2^t for t = 1 … iterations, as Adam's bias
  * correction computes them (`**`): JavaScript engines may round `**` differently in the last
@@ -42,7 +43,8 @@ export function runAutorun(params: URLSearchParams, panels: readonly Panel[], re
   const steps = Array.from({ length: iterations }, (_, i) => i + 1);
   const adamPowers = thetaBits(steps.flatMap((t) => [adamB1 ** t, adamB2 ** t]));
   panel.onFinished((runs) => {
-    result.textContent = JSON.stringify({ task, runs, adamPowers });
+    const image = params.get('image') === '1' ? panel.image() : undefined;
+    result.textContent = JSON.stringify({ task, runs, adamPowers, image });
     result.hidden = false;
     result.dataset.done = 'true';
     const report = params.get('report');

@@ -32,6 +32,8 @@ export interface Panel {
   start(): void;
   /** Called once each time every run has reached its last iteration. */
   onFinished(listener: (runs: RunStatus[]) => void): void;
+  /** The plot as it stands, drawn now, as a PNG data URL. */
+  image(): string;
 }
 
 /** The settings a visitor may change, with the symbols of the paper. */
@@ -226,5 +228,9 @@ export async function createPanel(parent: HTMLElement, options: PanelOptions): P
     },
     start: () => send({ type: 'start' }),
     onFinished: (listener) => listeners.push(listener),
+    image() {
+      options.view.draw(paths);
+      return options.view.canvas.toDataURL('image/png');
+    },
   };
 }

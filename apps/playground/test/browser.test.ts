@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,8 @@ const PAGE_TIMEOUT_MS = 120_000;
 const ADAM_TOLERANCE = 1e-4;
 
 const appRoot = join(import.meta.dirname, '..');
+/** Where the plots the page drew are kept: beside the test reports CI collects. */
+const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',
@@ -103,7 +105,12 @@ async function runPage(url: string, result: Promise<string>) {
     const console = stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
     if (!body.startsWith('{')) throw new Error(`${body}\n${stderr}`);
     return {
-      report: JSON.parse(body) as { task: string; runs: RunStatus[]; adamPowers: string[] },
+      report: JSON.parse(body) as {
+        task: string;
+        runs: RunStatus[];
+        adamPowers: string[];
+        image: string;
+      },
       console,
     };
   } finally {
@@ -137,12 +144,18 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
       estimators: estimators.join(','),
       iterations: String(ITERATIONS),
       report: '/result',
+      image: '1',
     });
     if (overrides.seed !== undefined) query.set('seed', String(overrides.seed));
     if (overrides.outerOptimizer) query.set('outer-optimizer', overrides.outerOptimizer);
     const { report, console } = await runPage(`${site.url}?${query}`, site.result());
     expect(console).toEqual([]);
     expect(report.task).toBe(task);
+    // The plot as the page drew it, kept beside the test report for a person to look at.
+    expect(report.image).toMatch(/^data:image\/png;base64,/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const name = `${task}-${overrides.outerOptimizer ?? 'default'}.png`;
+    writeFileSync(join(ARTIFACTS, name), Buffer.from(report.image.split(',')[1]!, 'base64'));
     expect(report.runs.map((r) => [r.estimator, r.iteration, r.finished])).toEqual(
       estimators.map((e) => [e, ITERATIONS, true]),
     );
