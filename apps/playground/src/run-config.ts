@@ -1,0 +1,104 @@
+import {
+  adam,
+  baseRunSettings,
+  chain,
+  clipByGlobalNorm,
+  estimatorRegistry,
+  estimatorUnsupportedReason,
+  momentum,
+  runSettingsSchema,
+  sgd,
+  type GradientTransformation,
+  type RunSettings,
+  type Task,
+  type TaskSpec,
+} from '@pes/core';
+import { influenceBalancingTaskSpec, toyRegressionTaskSpec } from '@pes/inner-problems';
+
+/**
+ * The tasks the page trains: the typed-array ones of the paper's figures. Their specs come from
+ * the packages' browser-safe main entries, with the same defaults `pes meta-train` applies.
+ */
+export const PLAYGROUND_TASKS: readonly TaskSpec[] = [
+  toyRegressionTaskSpec,
+  influenceBalancingTaskSpec,
+];
+
+/** The settings a visitor may change, as `pes meta-train` names them (a missing one: the default). */
+export type PlaygroundOverrides = Partial<
+  Pick<
+    RunSettings,
+    | 'unrollLength'
+    | 'particles'
+    | 'sigma'
+    | 'outerOptimizer'
+    | 'outerLr'
+    | 'seed'
+    | 'iterations'
+    | 'evalEvery'
+  >
+>;
+
+/** One run's settings, as `pes meta-train` would resolve them, and the task's own options. */
+export interface PlaygroundConfig {
+  task: string;
+  settings: RunSettings;
+  options: Record<string, unknown>;
+}
+
+export function findPlaygroundTask(name: string): TaskSpec {
+  const spec = PLAYGROUND_TASKS.find((s) => s.name === name);
+  if (!spec)
+    throw new RangeError(
+      `the playground has no task '${name}'; it has ${PLAYGROUND_TASKS.map((s) => s.name).join(', ')}`,
+    );
+  return spec;
+}
+
+/**
+ * The shared base, the task's defaults, its per-estimator defaults, then the visitor's settings:
+ * the order of the command line's `resolveConfig` (apps/meta-train/src/config.ts, which reads
+ * Node-only registries and so cannot be bundled). The tests hold the two equal through θ.
+ */
+export function resolvePlaygroundConfig(
+  task: string,
+  estimator: string,
+  overrides: PlaygroundOverrides = {},
+): PlaygroundConfig {
+  const spec = findPlaygroundTask(task);
+  const merged: Record<string, unknown> = {
+    ...baseRunSettings,
+    ...spec.defaults,
+    ...spec.estimatorDefaults?.[estimator],
+    estimator,
+  };
+  for (const [field, value] of Object.entries(overrides))
+    if (value !== undefined) merged[field] = value;
+  const pick = (fields: object) =>
+    Object.fromEntries(Object.keys(fields).flatMap((k) => (k in merged ? [[k, merged[k]]] : [])));
+  return {
+    task: spec.name,
+    settings: runSettingsSchema.parse(pick(runSettingsSchema.shape)),
+    options: spec.options.parse(pick(spec.options.shape)) as Record<string, unknown>,
+  };
+}
+
+/** The outer optimizer of a run, as the command line's `buildOptimizer` builds it. */
+export function outerOptimizer(settings: RunSettings): GradientTransformation {
+  const base =
+    settings.outerOptimizer === 'adam'
+      ? adam(settings.outerLr, { b1: settings.adamB1, b2: settings.adamB2 })
+      : settings.outerOptimizer === 'momentum'
+        ? momentum(settings.outerLr, settings.momentum)
+        : sgd(settings.outerLr);
+  return (
+    settings.clipNorm > 0 ? chain(clipByGlobalNorm(settings.clipNorm), base) : base
+  ) as GradientTransformation;
+}
+
+/** The estimators of the registry that can run on `task` (the page offers these). */
+export function estimatorsFor(task: Task): string[] {
+  return estimatorRegistry
+    .filter((entry) => estimatorUnsupportedReason(entry, task) === undefined)
+    .map((entry) => entry.name);
+}

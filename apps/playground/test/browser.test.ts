@@ -1,0 +1,225 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunStatus } from '../src/protocol.js';
+import { resolvePlaygroundConfig, type PlaygroundOverrides } from '../src/run-config.js';
+import { thetaBits } from '../src/training.js';
+import { cliTheta } from './cli-theta.js';
+
+/**
+ * Debian's Chromium, driven headless (no npm dependency, no browser download). CI installs the
+ * `chromium` package; without it these tests are skipped, and say so.
+ */
+const CHROMIUM = ['chromium', 'chromium-browser']
+  .map((name) => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim())
+  .find(Boolean);
+if (!CHROMIUM) console.warn('chromium not found: the playground browser tests are skipped');
+
+/** As many iterations as the issue's browser check: enough for the paths to leave the start. */
+const ITERATIONS = 200;
+/** How long one page may take to build its surface and train (Chromium on a shared CPU). */
+const PAGE_TIMEOUT_MS = 120_000;
+
+/** How far θ may drift from the CLI's where the engines round β^t apart (see the Adam test). */
+const ADAM_TOLERANCE = 1e-4;
+
+const appRoot = join(import.meta.dirname, '..');
+/** Where the plots the page drew are kept: beside the test reports CI collects. */
+const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * A static server of `root` on a free loopback port. A POST to /result hands its body to the
+ * waiting `result()`: the page's test mode posts its final θ there.
+ */
+function serve(
+  root: string,
+): Promise<{ server: Server; url: string; result: () => Promise<string> }> {
+  const waiting: ((body: string) => void)[] = [];
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method === 'POST' && path === '/result') {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        response.end();
+        waiting.shift()?.(body);
+      });
+      return;
+    }
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        result: () => new Promise((r) => waiting.push(r)),
+      }),
+    ),
+  );
+}
+
+/** Chromium, headless, on `url`, until the page posts its result; its console's lines too. */
+async function runPage(url: string, result: Promise<string>) {
+  const profile = mkdtempSync(join(tmpdir(), 'pes-playground-chromium-'));
+  const child: ChildProcess = spawn(
+    CHROMIUM!,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      `--user-data-dir=${profile}`,
+      '--enable-logging=stderr',
+      '--v=0',
+      url,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<string>((resolve) =>
+    child.on('exit', (code) => resolve(`chromium exited (${code}) before the page reported`)),
+  );
+  const timeout = new Promise<string>((resolve) =>
+    setTimeout(() => resolve('the page did not report in time'), PAGE_TIMEOUT_MS),
+  );
+  try {
+    const body = await Promise.race([result, exited, timeout]);
+    const console = stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
+    if (!body.startsWith('{')) throw new Error(`${body}\n${stderr}`);
+    return {
+      report: JSON.parse(body) as {
+        task: string;
+        runs: RunStatus[];
+        adamPowers: string[];
+        image: string;
+      },
+      console,
+    };
+  } finally {
+    child.kill();
+    await exited;
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'pes-playground-dist-'));
+  let site: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    await build({
+      configFile: join(appRoot, 'vite.config.ts'),
+      build: { outDir, emptyOutDir: true },
+      logLevel: 'warn',
+    });
+    site = await serve(outDir);
+  }, 300_000);
+  afterAll(() => {
+    site?.server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** The page in its test mode on `task`, and what it reports; its console must stay quiet. */
+  async function autorun(task: string, estimators: string[], overrides: PlaygroundOverrides) {
+    const query = new URLSearchParams({
+      autorun: task,
+      estimators: estimators.join(','),
+      iterations: String(ITERATIONS),
+      report: '/result',
+      image: '1',
+    });
+    if (overrides.seed !== undefined) query.set('seed', String(overrides.seed));
+    if (overrides.outerOptimizer) query.set('outer-optimizer', overrides.outerOptimizer);
+    const { report, console } = await runPage(`${site.url}?${query}`, site.result());
+    expect(console).toEqual([]);
+    expect(report.task).toBe(task);
+    // The plot as the page drew it, kept beside the test report for a person to look at.
+    expect(report.image).toMatch(/^data:image\/png;base64,/);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const name = `${task}-${overrides.outerOptimizer ?? 'default'}.png`;
+    writeFileSync(join(ARTIFACTS, name), Buffer.from(report.image.split(',')[1]!, 'base64'));
+    expect(report.runs.map((r) => [r.estimator, r.iteration, r.finished])).toEqual(
+      estimators.map((e) => [e, ITERATIONS, true]),
+    );
+    const cli = new Map<string, number[]>();
+    for (const run of report.runs)
+      cli.set(
+        run.estimator,
+        await cliTheta(task, run.estimator, { ...overrides, iterations: ITERATIONS }),
+      );
+    return { report, cli };
+  }
+
+  it.each([
+    {
+      task: 'toy-regression',
+      estimators: ['pes', 'tes', 'es'],
+      overrides: { seed: 0, outerOptimizer: 'sgd' },
+    },
+    { task: 'influence-balancing', estimators: ['pes', 'tes'], overrides: { seed: 3 } },
+  ] as const)(
+    '$task ($overrides): the worker trains $estimators to the θ of pes meta-train, bit for bit',
+    async ({ task, estimators, overrides }) => {
+      const { report, cli } = await autorun(task, [...estimators], overrides);
+      for (const run of report.runs) {
+        expect(run.thetaBits, run.estimator).toEqual(thetaBits(cli.get(run.estimator)!));
+        expect(run.theta.map(Number), run.estimator).toEqual(cli.get(run.estimator));
+      }
+    },
+    PAGE_TIMEOUT_MS + 60_000,
+  );
+
+  /**
+   * With Adam, θ goes through β^t (`**`), which Node 20's V8 and Chromium's newer V8 round
+   * differently in the last bit for some t. Where the two engines agree on every β^t of the run,
+   * θ must agree bit for bit; where they do not, the test says so and holds θ to a tolerance:
+   * one ulp grows through the rugged surface (to ~5e-7 for full ES in 200 iterations), while a
+   * wrong setting or key moves θ by far more (θ moves by ~1e-1 in these iterations).
+   */
+  it(
+    'toy-regression with Adam: bit for bit where the engines agree on β^t, else within ADAM_TOLERANCE',
+    async () => {
+      const estimators = ['pes', 'tes', 'es'];
+      const { report, cli } = await autorun('toy-regression', estimators, { seed: 0 });
+      const { adamB1, adamB2 } = resolvePlaygroundConfig('toy-regression', 'pes').settings;
+      const steps = Array.from({ length: ITERATIONS }, (_, i) => i + 1);
+      const nodePowers = thetaBits(steps.flatMap((t) => [adamB1 ** t, adamB2 ** t]));
+      const enginesAgree = report.adamPowers.every((bits, i) => bits === nodePowers[i]);
+      if (!enginesAgree)
+        console.warn(
+          'toy-regression with Adam: Chromium and Node round β^t differently ' +
+            `(${report.adamPowers.filter((b, i) => b !== nodePowers[i]).length} of ${nodePowers.length} powers); ` +
+            `θ is compared to ${ADAM_TOLERANCE}, not bit for bit`,
+        );
+      for (const run of report.runs) {
+        const expected = cli.get(run.estimator)!;
+        if (enginesAgree) expect(run.thetaBits, run.estimator).toEqual(thetaBits(expected));
+        else
+          run.theta
+            .map(Number)
+            .forEach((theta, i) =>
+              expect(Math.abs(theta - expected[i]!), run.estimator).toBeLessThan(ADAM_TOLERANCE),
+            );
+      }
+    },
+    PAGE_TIMEOUT_MS + 60_000,
+  );
+});
