@@ -576,6 +576,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.err(
       `pes: internal error (${message.split('\n')[0]}); please report it with the command you ran`,
     );
+    // PES_DEBUG=1 adds the stack, for the report.
+    if (process.env.PES_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
     return EXIT_INTERNAL;
   }
 }

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PES_VERSION } from '../src/cluster/protocol.js';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
-import { freePort, testRedis, tlsRedis } from './redis-server.js';
+import { freePort, startRedisServer, testRedis, tlsRedis } from './redis-server.js';
 
 // Real processes: the built `pes` (the global setup builds it) as coordinator and as workers,
 // a real Redis server, kill -9 where the issue says so.
@@ -47,9 +47,10 @@ async function startWorkers(
   url: string,
   count: number,
   env: NodeJS.ProcessEnv = process.env,
+  flags: string[] = [],
 ): Promise<Running[]> {
   const started = Array.from({ length: count }, () =>
-    start(['worker', '--redis', url, '--lease', '1'], env),
+    start(['worker', '--redis', url, '--lease', '1', ...flags], env),
   );
   workers.push(...started);
   for (const w of started) await until(() => w.stdout().includes('joined'), 'a worker to join');
@@ -252,6 +253,48 @@ describe.skipIf(!redis)('a cluster that cannot work: one line, exit 2, nothing w
       await tls.stop();
     }
   }, 60_000);
+
+  it('Redis lost mid-run: one line and exit 2 after --wait; the run resumes without it at the same θ', async () => {
+    const own = (await startRedisServer())!;
+    const url = own.url(0);
+    const pool = await startWorkers(url, 1);
+    const out = join(temporaryDirectory(), 'run');
+    const args = [
+      '--task',
+      'quadratic',
+      '--particles',
+      '8',
+      '--iterations',
+      '3000',
+      '--checkpoint-every',
+      '20',
+    ];
+    const run = start([
+      'meta-train',
+      ...args,
+      '--redis',
+      url,
+      '--workers',
+      '1',
+      '--wait',
+      '2',
+      '--out',
+      out,
+    ]);
+    await until(() => metricsLines(out) >= 100, 'the run to reach iteration 100');
+    await own.kill();
+    expect(await run.exited, run.stderr()).toBe(2);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines.at(-1)).toBe(
+      `pes: lost the connection to Redis at ${url} for more than 2 s; the last checkpoint stands`,
+    );
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+    expect(await pool[0]!.exited).toBe(2);
+    expect(pool[0]!.stderr()).toMatch(/lost the connection to Redis/);
+    const resumed = await pes('meta-train', '--resume', out, '--workers', '1');
+    expect(resumed.status, resumed.err.join('\n')).toBe(0);
+    expect(thetaOf(out)).toEqual(await inProcess(args));
+  }, 120_000);
 
   it('a worker of another version is not attached, and the line says why', async () => {
     const url = redis!.url(5);

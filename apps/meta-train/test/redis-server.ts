@@ -18,6 +18,13 @@ export async function testRedis(): Promise<TestRedis | undefined> {
     const base = given.replace(/\/\d*$/, '');
     return { url: (db) => `${base}/${db}`, stop: async () => undefined };
   }
+  return startRedisServer();
+}
+
+/** A redis-server of this machine of the test's own, on a free loopback port (undefined: none). */
+export async function startRedisServer(): Promise<
+  (TestRedis & { kill: () => Promise<void> }) | undefined
+> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
   const port = await freePort();
   const server: ChildProcess = spawn(
@@ -37,7 +44,12 @@ export async function testRedis(): Promise<TestRedis | undefined> {
   return {
     url: (db) => `redis://127.0.0.1:${port}/${db}`,
     stop: async () => {
+      if (server.exitCode !== null || server.signalCode !== null) return;
       server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+    kill: async () => {
+      server.kill('SIGKILL');
       await new Promise((r) => server.once('exit', r));
     },
   };

@@ -5,7 +5,8 @@ import { describeRedis } from './redis-url.js';
 /**
  * A connection to Redis, made before anything else is done: it gives up after `waitSeconds`
  * (saying once that it waits), and its failures are one line that names the server and never
- * the password. After the first connection it reconnects for as long as it takes.
+ * the password. A connection lost later is retried for `waitSeconds` too (saying so once), then
+ * closed: the commands waiting on it fail, and the caller says what was lost.
  */
 export async function connectRedis(
   url: string,
@@ -15,19 +16,34 @@ export async function connectRedis(
   let connected = false;
   let lastError = '';
   const started = Date.now();
+  let lostSince: number | undefined;
   const redis = new Redis(url, {
     lazyConnect: true,
     connectionName: options.name,
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times) => {
-      if (!connected && Date.now() - started > options.waitSeconds * 1000) return null;
-      if (times === 2 && !connected) options.say?.(`pes: waiting for Redis at ${where}…`);
+      const now = Date.now();
+      if (!connected) {
+        if (now - started > options.waitSeconds * 1000) return null;
+        if (times === 2) options.say?.(`pes: waiting for Redis at ${where}…`);
+      } else {
+        if (lostSince === undefined) {
+          lostSince = now;
+          options.say?.(
+            `pes: lost the connection to Redis at ${where}; retrying for ${options.waitSeconds} s…`,
+          );
+        }
+        if (now - lostSince > options.waitSeconds * 1000) return null;
+      }
       return Math.min(100 * times, 1000);
     },
   } satisfies RedisOptions);
   redis.on('error', (error: Error) => {
     lastError = error.message;
+  });
+  redis.on('ready', () => {
+    lostSince = undefined;
   });
   try {
     await redis.connect();

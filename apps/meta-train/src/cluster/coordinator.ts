@@ -99,10 +99,15 @@ export class Coordinator {
   private blocking!: Redis;
   private readonly slots: ShardSlot[] = [];
   private config: unknown;
-  private readonly waiters = new Map<string, (reply: Reply & { bytes: number }) => void>();
+  private readonly waiters = new Map<
+    string,
+    { resolve: (reply: Reply & { bytes: number }) => void; reject: (error: Error) => void }
+  >();
   private readonly claimed = new Set<string>();
   private renewal?: NodeJS.Timeout;
   private closed = false;
+  /** Set once Redis is gone for good: every later request fails with it at once. */
+  private lostRedis?: ClusterError;
   private readonly speeds = new Map<string, number>();
   private readonly stats: Omit<CoordinatorStats, 'workers'> = {
     exchanges: 0,
@@ -128,9 +133,9 @@ export class Coordinator {
       say: this.options.say,
       name: `pes-coordinator-${this.session}`,
     });
-    this.redis.defineCommand('pesClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
-    this.redis.defineCommand('pesRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     this.blocking = this.redis.duplicate();
+    // Its errors are the connection's, reported where a command fails; ioredis prints them otherwise.
+    this.blocking.on('error', () => undefined);
     void this.readReplies();
     this.renewal = setInterval(() => void this.renewClaims(), this.leaseMs / 3);
     const owners = await this.attach(this.options.shards);
@@ -138,13 +143,19 @@ export class Coordinator {
       this.slots.push({ owner, seq: 0, baseBytes: 0, log: [], logBytes: 0, logMs: 0 });
     return Promise.all(
       this.slots.map(async (_, i) => this.value(await this.call(i, { op: 'create', config }))),
-    );
+    ).catch((error: unknown) => {
+      throw this.redisFailure(error);
+    });
   }
 
   /** Request i to shard i (none where undefined); every answer, in shard order. */
   async exchange(requests: readonly (Request | undefined)[]): Promise<(Reply | undefined)[]> {
     const started = performance.now();
-    const replies = await Promise.all(requests.map((r, i) => (r ? this.call(i, r) : undefined)));
+    const replies = await Promise.all(
+      requests.map((r, i) => (r ? this.call(i, r) : undefined)),
+    ).catch((error: unknown) => {
+      throw this.redisFailure(error);
+    });
     let slowest = 0;
     replies.forEach((reply, i) => {
       if (!reply) return;
@@ -190,23 +201,18 @@ export class Coordinator {
     };
   }
 
-  /** Tells every shard to free its states, releases the workers and disconnects. */
+  /** Releases the workers and disconnects (the sharded task has told the shards to close). */
   async close(): Promise<void> {
     if (this.closed) return;
-    try {
-      if (this.slots.length > 0) await this.exchange(this.slots.map(() => ({ op: 'close' })));
-    } finally {
-      this.closed = true;
-      clearInterval(this.renewal);
-      if (this.redis) {
-        await Promise.all(
-          [...this.claimed].map((w) => this.redis.del(keys.claim(w)).catch(() => undefined)),
-        );
-        await this.redis.del(keys.reply(this.session)).catch(() => undefined);
-        this.blocking.disconnect();
-        this.redis.disconnect();
-      }
-    }
+    this.closed = true;
+    clearInterval(this.renewal);
+    if (!this.redis) return;
+    await Promise.all(
+      [...this.claimed].map((w) => this.redis.del(keys.claim(w)).catch(() => undefined)),
+    );
+    await this.redis.del(keys.reply(this.session)).catch(() => undefined);
+    this.blocking.disconnect();
+    this.redis.disconnect();
   }
 
   // --- workers -------------------------------------------------------------------------------
@@ -239,11 +245,16 @@ export class Coordinator {
         refused.set(worker.id, `${worker.host}:${worker.pid} runs @pes ${worker.version}`);
         continue;
       }
-      const won = await (
-        this.redis as unknown as {
-          pesClaim: (a: string, b: string, c: string, d: number) => Promise<number>;
-        }
-      ).pesClaim(keys.alive(worker.id), keys.claim(worker.id), this.session, this.leaseMs);
+      // Plain EVAL: the scripts are tiny, and ioredis's cached-script commands leave a rejection
+      // unhandled when the connection closes.
+      const won = await this.redis.eval(
+        CLAIM_SCRIPT,
+        2,
+        keys.alive(worker.id),
+        keys.claim(worker.id),
+        this.session,
+        this.leaseMs,
+      );
       if (won === 1) {
         this.claimed.add(worker.id);
         return worker.id;
@@ -283,12 +294,8 @@ export class Coordinator {
 
   private async renewClaims(): Promise<void> {
     for (const worker of this.claimed) {
-      await (
-        this.redis as unknown as {
-          pesRenew: (a: string, b: string, c: number) => Promise<number>;
-        }
-      )
-        .pesRenew(keys.claim(worker), this.session, this.leaseMs)
+      await this.redis
+        .eval(RENEW_SCRIPT, 1, keys.claim(worker), this.session, this.leaseMs)
         .catch(() => undefined);
     }
   }
@@ -371,9 +378,11 @@ export class Coordinator {
     };
     const bytes = encode(envelope);
     this.stats.bytesSent += bytes.length;
-    const answered = new Promise<Reply & { bytes: number }>((resolve) =>
-      this.waiters.set(`${i}:${seq}`, resolve),
+    const answered = new Promise<Reply & { bytes: number }>((resolve, reject) =>
+      this.waiters.set(`${i}:${seq}`, { resolve, reject }),
     );
+    // Failed by the reply reader when Redis is gone, maybe after this request gave up on it.
+    answered.catch(() => undefined);
     await this.redis
       .multi()
       .rpush(keys.inbox(owner), bytes)
@@ -384,9 +393,10 @@ export class Coordinator {
     const lost = new Promise<typeof LOST>((resolve) => {
       watch = setInterval(
         () => {
-          void this.redis.exists(keys.alive(owner)).then((n) => {
-            if (n === 0) resolve(LOST);
-          });
+          this.redis.exists(keys.alive(owner)).then(
+            (n) => n === 0 && resolve(LOST),
+            () => undefined, // Redis gone: the reply reader fails every waiter
+          );
         },
         Math.max(50, this.leaseMs / 4),
       );
@@ -411,6 +421,7 @@ export class Coordinator {
         popped = await this.blocking.blpopBuffer(keys.reply(this.session), 0.5);
       } catch {
         if (this.closed) return;
+        if (this.blocking.status === 'end') return this.failAll();
         await sleep(100);
         continue;
       }
@@ -421,8 +432,31 @@ export class Coordinator {
       // An answer nobody waits for (from a worker given up as lost) is dropped.
       if (!waiter) continue;
       this.waiters.delete(`${reply.shard}:${reply.seq}`);
-      waiter({ ...reply, bytes: popped[1].length });
+      waiter.resolve({ ...reply, bytes: popped[1].length });
     }
+  }
+
+  /** Redis is gone for good (retried for --wait seconds): every pending request fails. */
+  private failAll(): void {
+    const error = this.lost();
+    for (const waiter of this.waiters.values()) waiter.reject(error);
+    this.waiters.clear();
+  }
+
+  /**
+   * An error of a request, as the user should read it: ioredis's "Connection is closed." (its
+   * commands fail with it while the connection closes for good) is Redis lost.
+   */
+  private redisFailure(error: unknown): unknown {
+    if (this.lostRedis) return this.lostRedis;
+    const closed = error instanceof Error && /Connection is closed/.test(error.message);
+    return closed || this.redis.status === 'end' ? this.lost() : error;
+  }
+
+  private lost(): ClusterError {
+    return (this.lostRedis ??= new ClusterError(
+      `lost the connection to Redis at ${describeRedis(this.options.url)} for more than ${this.options.wait} s; the last checkpoint stands`,
+    ));
   }
 
   /** A reply's value; its failure, rethrown under the worker's error name. */

@@ -1,4 +1,5 @@
-import { ShardError, SyncWorker, type ShardPool } from '@pes/core/node';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { ShardError, SyncWorker, type ShardPool, type ShardRequest } from '@pes/core/node';
 import type { CoordinatorOptions, CoordinatorStats } from './coordinator.js';
 import type { Reply } from './protocol.js';
 
@@ -23,11 +24,28 @@ export function redisPool(
   // snapshotted (a tuning knob; the tests make it small to exercise snapshot and replay).
   const minLogBytes = Number(process.env.PES_SHARD_LOG_BYTES);
   if (Number.isInteger(minLogBytes) && minLogBytes > 0) Object.assign(data, { minLogBytes });
-  const relay = new SyncWorker({ entry: RELAY, data: { options: data } });
-  relay.onEvent((event) => {
-    const line = (event as { say?: string }).say;
-    if (line) say(line);
+  // What the coordinator says comes on a port of its own: printed as it comes while this thread
+  // is free, and taken off the port before an answer is used while it waits, so lines keep
+  // their order around an error.
+  const { port1: said, port2 } = new MessageChannel();
+  said.on('message', (line: string) => say(line));
+  said.unref();
+  const drain = () => {
+    for (let m = receiveMessageOnPort(said); m; m = receiveMessageOnPort(said))
+      say(m.message as string);
+  };
+  const relay = new SyncWorker({
+    entry: RELAY,
+    data: { options: data, said: port2 },
+    transfer: [port2],
   });
+  const call = (request: ShardRequest) => {
+    try {
+      return relay.call(request);
+    } finally {
+      drain();
+    }
+  };
   return {
     size: options.shards,
     async create(factory) {
@@ -35,17 +53,18 @@ export function redisPool(
       return (await relay.callAsync({ op: 'create', config })) as unknown[];
     },
     exchange(requests) {
-      const replies = relay.call({ op: 'exchange', requests }) as (Reply | undefined)[];
+      const replies = call({ op: 'exchange', requests }) as (Reply | undefined)[];
       const failed = replies.find((r) => r && !r.ok);
       if (failed) throw new ShardError(failed.error!.name, failed.error!.message);
       return replies.map((r) => r?.value);
     },
-    status: () => relay.call({ op: 'status' }) as string,
-    measured: () => relay.call({ op: 'measured' }) as CoordinatorStats,
+    status: () => call({ op: 'status' }) as string,
+    measured: () => call({ op: 'measured' }) as CoordinatorStats,
     async close() {
       try {
         await relay.callAsync({ op: 'close' });
       } finally {
+        said.close();
         await relay.terminate();
       }
     },

@@ -4,19 +4,17 @@
  * a shard thread; the relay keeps its own event loop, so leases are renewed and workers watched
  * while the main thread waits for an iteration's answers.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { Coordinator, type CoordinatorOptions } from './coordinator.js';
 
-const { port, flag, options } = workerData as {
+const { port, flag, options, said } = workerData as {
   port: MessagePort;
   flag: Int32Array;
   options: Omit<CoordinatorOptions, 'say'>;
+  /** Where the coordinator's lines go (the main thread prints them). */
+  said: MessagePort;
 };
-// What the coordinator says while it waits goes to the main thread as an event.
-const coordinator = new Coordinator({
-  ...options,
-  say: (line) => parentPort!.postMessage({ say: line }),
-});
+const coordinator = new Coordinator({ ...options, say: (line) => said.postMessage(line) });
 
 async function handle(request: { op: string; [field: string]: unknown }): Promise<unknown> {
   switch (request.op) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { selectBackend } from '../backend.js';
 import { taskOptionsOf, validateConfig, type RunConfig } from '../config.js';
-import { EXIT_INTERRUPTED } from '../errors.js';
+import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec } from '../registry.js';
 import { SHARD_FACTORY_MODULE } from '../shard-factory.js';
 import { connectRedis } from './connection.js';
@@ -49,6 +49,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     name: `pes-worker-${id}`,
   });
   const blocking = redis.duplicate();
+  // Its errors are the connection's, reported where a command fails; ioredis prints them otherwise.
+  blocking.on('error', () => undefined);
   const record: WorkerRecord = {
     id,
     version: PES_VERSION,
@@ -161,7 +163,12 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
 
   try {
     while (!leaving) {
-      const popped = await blocking.blpopBuffer(keys.inbox(id), 1);
+      const popped = await blocking.blpopBuffer(keys.inbox(id), 1).catch((error: unknown) => {
+        if (blocking.status !== 'end') throw error;
+        throw new UsageError(
+          `worker ${id} lost the connection to Redis at ${where} for more than ${options.wait} s`,
+        );
+      });
       if (!popped) continue;
       const envelope = decode<Envelope>(popped[1]);
       if (envelope.session !== session) {

@@ -232,9 +232,15 @@ export async function shardedTask(
     },
     close() {
       if (closed) return;
-      each(() => ({ op: 'close' }));
       closed = true;
-      void pool.close();
+      try {
+        each(() => ({ op: 'close' }));
+      } catch {
+        // Shards that cannot be told to free their states are stopped all the same; a failure
+        // here must not hide the error that ended the run.
+      } finally {
+        pool.close().catch(() => undefined);
+      }
     },
   };
   if (meta.differentiable) {

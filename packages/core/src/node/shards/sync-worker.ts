@@ -70,13 +70,15 @@ export class SyncWorker {
    * `entry`: the worker's module (the shard worker unless said otherwise); it reads `port` and
    * `flag` from its workerData, beside `data`.
    */
-  constructor(options: { entry?: URL; data?: Record<string, unknown> } = {}) {
+  constructor(
+    options: { entry?: URL; data?: Record<string, unknown>; transfer?: MessagePort[] } = {},
+  ) {
     const { port1, port2 } = new MessageChannel();
     const { script, eval: isCode, execArgv } = workerSource(options.entry ?? SHARD_WORKER);
     this.worker = new Worker(script, {
       eval: isCode,
       workerData: { ...options.data, port: port2, flag: this.flag },
-      transferList: [port2],
+      transferList: [port2, ...(options.transfer ?? [])],
       execArgv,
       stdout: false,
       stderr: false,
@@ -131,11 +133,6 @@ export class SyncWorker {
     this.worker.removeAllListeners('exit');
     if (!reply.ok) throw new ShardError(reply.error!.name, reply.error!.message);
     return reply.value;
-  }
-
-  /** Calls `listener` with every message the worker posts on its parent port (its events). */
-  onEvent(listener: (event: unknown) => void): void {
-    this.worker.on('message', listener);
   }
 
   call(request: ShardRequest): unknown {
