@@ -1,33 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appRoot, exited, temporaryDirectory } from './helpers.js';
-
-const bin = join(appRoot, 'bin/pes.js');
-
-/** The built `pes` as a child process: real locks, real pids. */
-function spawnBuilt(argv: string[]) {
-  const child = spawn(process.execPath, [bin, ...argv], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return Object.assign(child, { output: () => ({ stdout, stderr }) });
-}
-
-async function run(argv: string[]) {
-  const child = spawnBuilt(argv);
-  const { code } = await exited(child);
-  return { code, ...child.output() };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 20));
-}
+import { exited, runBuilt as run, spawnBuilt, temporaryDirectory, until } from './helpers.js';
 
 // Seconds long, so that the second process starts while the first still runs.
 const long = [
