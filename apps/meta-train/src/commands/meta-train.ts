@@ -14,6 +14,7 @@ import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
 import { RunDirectory } from '../run-directory.js';
+import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -140,7 +141,7 @@ async function resumeOwned(
       io.out(`pes: resuming ${run.dir} from the start (no checkpoint yet)`);
       return await startAndExecute(run, config, trainer, io);
     }
-    const state = restoreCheckpoint(run, stored, trainer);
+    const state = restoreCheckpoint(run, stored, trainer, task.dim);
     if (config.iterations !== stored.iterations) run.writeConfig(config);
     run.truncateMetrics(state.iteration);
     io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
@@ -155,20 +156,30 @@ function restoreCheckpoint(
   run: RunDirectory,
   stored: RunConfig,
   trainer: MetaTrainer,
+  dim: number,
 ): MetaTrainState {
+  let loaded: unknown;
   try {
-    const contents = loadCheckpoint(run.checkpoint) as CheckpointContents;
-    const { iterations: _a, ...now } = stored;
-    const { iterations: _b, ...then } = (contents?.config ?? {}) as RunConfig;
-    if (!isDeepStrictEqual(now, then)) {
-      throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
-    }
+    loaded = loadCheckpoint(run.checkpoint);
+  } catch (error) {
+    if (error instanceof CheckpointError)
+      throw new UsageError(`cannot resume ${run.dir}: ${error.message}`);
+    throw error;
+  }
+  // A checksum says the file is as written, not that it was written by this version, for this task.
+  const contents = parseStored(checkpointContentsSchema(dim), loaded, run.checkpoint);
+  const { iterations: _a, ...now } = stored;
+  const { iterations: _b, ...then } = contents.config as RunConfig;
+  if (!isDeepStrictEqual(now, then)) {
+    throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
+  }
+  try {
     return trainer.restore(contents.trainer);
   } catch (error) {
-    if (error instanceof CheckpointError || error instanceof TypeError) {
-      throw new UsageError(`cannot resume ${run.dir}: ${error.message}`);
-    }
-    throw error;
+    // The estimator's part of the state, checked by the estimator.
+    throw new UsageError(
+      `cannot resume ${run.dir}: ${run.checkpoint}: ${(error as Error).message}`,
+    );
   }
 }
 
