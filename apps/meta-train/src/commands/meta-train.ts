@@ -13,6 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
+import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-directory.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
@@ -56,6 +57,7 @@ export async function metaTrain(
     io.out(stringify(config).trimEnd());
     return 0;
   }
+  assertRunFits(config);
   // The task, the tensor backend and the reports load only once the settings are known good.
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
@@ -126,6 +128,7 @@ async function resumeOwned(
     }
   }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  assertRunFits(config);
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
   const { task, trainer } = await buildRun(config, {

@@ -1,6 +1,11 @@
 import { defineTask } from '@pes/core';
 import type { ImageData } from '@pes/inner-problems';
-import { imageTaskFigures, imageTaskOptions, sharedImageData } from '@pes/inner-problems/tasks';
+import {
+  imageTaskFigures,
+  imageTaskMemory,
+  imageTaskOptions,
+  sharedImageData,
+} from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 import { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 
@@ -49,6 +54,7 @@ export const mnistLrScheduleTaskSpec = defineTask({
   figures: imageTaskFigures,
   usesTensors: true,
   parallel: true,
+  memory: (settings) => imageTaskMemory(settings),
   sharedData: (options) => sharedImageData(options),
   async create(options, shared) {
     const { lrScheduleTask } = await import('./lr-schedule-task.js');
