@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { estimateRunMemory } from '@pes/core';
+import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { taskSpecs } from '../src/registry.js';
@@ -64,5 +64,40 @@ describe('the memory a run needs, estimated before any work', () => {
     ]);
     expect(status).toBe(2);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+/** The schema under optional() and default(). */
+function unwrapped(schema: unknown): { type: string; schema: Record<string, unknown> } {
+  let s = schema as { unwrap?: () => unknown; _zod: { def: { type: string } } };
+  while (s.unwrap && s._zod.def.type !== 'array') s = s.unwrap() as typeof s;
+  return { type: s._zod.def.type, schema: s as unknown as Record<string, unknown> };
+}
+
+describe('every numeric setting has a bound', () => {
+  const shapes: [string, Record<string, unknown>][] = [
+    ['run settings', runSettingsSchema.shape],
+    ...taskSpecs.map((s): [string, Record<string, unknown>] => [s.name, s.options.shape]),
+  ];
+  const numeric = shapes.flatMap(([where, shape]) =>
+    Object.entries(shape).flatMap(([field, schema]) => {
+      const { type, schema: s } = unwrapped(schema);
+      if (type === 'number') return [[`${where}: ${field}`, s] as const];
+      if (type === 'array') {
+        const element = unwrapped((s as { element: unknown }).element);
+        if (element.type === 'number') return [[`${where}: ${field}[]`, element.schema] as const];
+      }
+      return [];
+    }),
+  );
+
+  it('finds the numeric settings', () => expect(numeric.length).toBeGreaterThan(15));
+
+  it.each(numeric)('%s is bounded on both sides', (_, schema) => {
+    expect(Number.isFinite(schema.minValue)).toBe(true);
+    expect(Number.isFinite(schema.maxValue)).toBe(true);
+    // .int() alone bounds by the safe integers: that is no reason, only a representation.
+    expect(schema.maxValue).not.toBe(Number.MAX_SAFE_INTEGER);
+    expect(schema.minValue).not.toBe(Number.MIN_SAFE_INTEGER);
   });
 });

@@ -22,8 +22,16 @@ export const lrScheduleOptions = imageTaskOptions.extend({
     .meta({ valueName: 'name' })
     .optional(),
   initialTheta: z
-    .array(z.number().finite())
+    // θ holds logarithms (of learning rates, of decay constants): e^±700 leaves float64's range.
+    .array(
+      z
+        .number()
+        .min(-700, 'at least −700 (θ is a logarithm)')
+        .max(700, 'at most 700 (θ is a logarithm)'),
+    )
     .min(1)
+    // Every particle perturbs every number of θ, every unroll.
+    .max(10_000, 'at most 10,000 numbers (every particle perturbs each of them)')
     .describe('θ to start from, comma-separated (its length sets the knots of piecewise)')
     .meta({ valueName: 'list' })
     .optional(),
