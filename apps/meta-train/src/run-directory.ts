@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeStrayTemporaries, writeFileAtomic } from '@pes/core/node';
+import { removeStrayTemporaries, writeFileAtomic, WriteError } from '@pes/core/node';
 import { validateConfig, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { lockRunDirectory, type ReleaseLock } from './run-lock.js';
@@ -93,8 +93,15 @@ export class RunDirectory {
     return validateConfig(json, this.config);
   }
 
+  /** A failed append is a WriteError (one line, exit 2); a torn last line is dropped on resume. */
   appendMetrics(record: object): void {
-    appendFileSync(this.metrics, `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.metrics, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      throw new WriteError(
+        `cannot append to ${this.metrics} (${errorCode(error)}); the lines before are kept, and --resume ${this.dir} continues from the last checkpoint`,
+      );
+    }
   }
 
   /**

@@ -55,7 +55,12 @@ export async function lockRunDirectory(dir: string): Promise<ReleaseLock> {
     throw new UsageError(`cannot lock ${dir}: ${code ?? String(error)}`);
   }
   const owner: RunOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  writeFileAtomic(ownerPath, `${JSON.stringify(owner)}\n`);
+  try {
+    writeFileAtomic(ownerPath, `${JSON.stringify(owner)}\n`);
+  } catch (error) {
+    await release(); // not held past a failure (a full disk): the directory stays usable
+    throw error;
+  }
   // proper-lockfile removes its lock on exit with rmdir, which needs the directory empty.
   const forgetOwner = () => ignoreErrors(() => unlinkSync(ownerPath));
   process.on('exit', forgetOwner);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { experimentRegistry } from '../src/experiments/registry.js';
-import { runBuilt, temporaryDirectory } from './helpers.js';
+import { pes, runBuilt, temporaryDirectory } from './helpers.js';
 
 let root: string;
 /** Paths of broken inputs, made once. */
@@ -122,37 +122,46 @@ const CASES: string[][] = [
   ['bench', 'scaling', '--task', 'nope'],
 ];
 
-/** Runs the cases a few at a time (each is a process that loads the CLI). */
-async function runAll(cases: string[][]) {
-  const results: Awaited<ReturnType<typeof runBuilt>>[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < cases.length) {
-        const index = next++;
-        const argv = cases[index]!.map((a) => (a.startsWith('$') ? at(a.slice(1)) : a));
-        results[index] = await runBuilt(argv);
-      }
-    }),
-  );
-  return results;
+const resolved = (argv: string[]) => argv.map((a) => (a.startsWith('$') ? at(a.slice(1)) : a));
+
+/** What is wrong with one outcome: anything but one `pes:` line on stderr and exit 2 (or 1). */
+function wrongOutcome(argv: string[], status: number | null, err: string[]): string[] {
+  const lines = err.flatMap((l) => l.split('\n')).filter((l) => l !== '');
+  const ok = (status === 2 || status === 1) && lines.length === 1 && lines[0]!.startsWith('pes: ');
+  return ok ? [] : [`pes ${argv.join(' ')} → exit ${status}: ${err.join('\n')}`];
 }
 
+/** The first case of each command, run as real processes a few at a time (each loads the CLI). */
+const PROCESS_CASES = CASES.filter(
+  (argv, i) => CASES.findIndex((other) => other[0] === argv[0]) === i,
+);
+
 describe('every command with broken inputs: one line on stderr, exit 2 (or 1, ours)', () => {
-  it('holds for every case', async () => {
-    const results = await runAll(CASES);
-    const wrong = CASES.flatMap((argv, i) => {
-      const { code, signal, stderr } = results[i]!;
-      const lines = stderr.split('\n').filter((l) => l !== '');
-      const ok =
-        (code === 2 || code === 1) &&
-        lines.length === 1 &&
-        lines[0]!.startsWith('pes: ') &&
-        !/\n\s+at /.test(stderr);
-      return ok ? [] : [`pes ${argv.join(' ')} → exit ${code ?? signal}: ${stderr}`];
-    });
+  it('holds for every case (in this process)', async () => {
+    const wrong: string[] = [];
+    for (const argv of CASES) {
+      const { status, err } = await pes(...resolved(argv));
+      wrong.push(...wrongOutcome(argv, status, err));
+    }
     expect(wrong).toEqual([]);
     // A refused compare creates nothing.
     expect(existsSync(at('compare-out'))).toBe(false);
-  }, 240_000);
+  }, 120_000);
+
+  it('holds for the built command as a process: no stack trace, no other exit code', async () => {
+    const wrong: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        while (next < PROCESS_CASES.length) {
+          const argv = PROCESS_CASES[next++]!;
+          const { code, signal, stderr } = await runBuilt(resolved(argv));
+          wrong.push(...wrongOutcome(argv, code ?? (signal as never), [stderr]));
+          if (/\n\s+at /.test(stderr)) wrong.push(`pes ${argv.join(' ')}: a stack trace`);
+        }
+      }),
+    );
+    expect(PROCESS_CASES.length).toBeGreaterThanOrEqual(10);
+    expect(wrong).toEqual([]);
+  }, 120_000);
 });

@@ -47,10 +47,12 @@ export function exited(
 /** The built `pes` (bin/pes.js) as a child process, as a user runs it: real signals, locks and pids. */
 export function spawnBuilt(
   argv: string[],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): ChildProcess & { output: () => { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [join(appRoot, 'bin/pes.js'), ...argv], {
+  const node = [...(options.nodeArgs ?? []), join(appRoot, 'bin/pes.js')];
+  const child = spawn(process.execPath, [...node, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1' },
+    env: { ...process.env, CI: '1', ...options.env },
   });
   let stdout = '';
   let stderr = '';
