@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
@@ -35,7 +35,11 @@ export async function lockRunDirectory(dir: string): Promise<ReleaseLock> {
   const lockfile = await loadLockfile();
   const lockPath = join(dir, LOCK_NAME);
   const ownerPath = join(lockPath, OWNER_NAME);
-  removeAbandonedLock(lockPath, readOwner(ownerPath));
+  const previous = readOwner(ownerPath);
+  // A live owner here keeps its lock even if busy past STALE_MS (a long synchronous evaluation).
+  if (previous?.host === hostname() && isRunning(previous.pid) && existsSync(lockPath))
+    throw busy(dir, previous);
+  removeAbandonedLock(lockPath, previous);
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(dir, {

@@ -1,6 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lockRunDirectory, STALE_MS } from '../src/run-lock.js';
 import { exited, runBuilt as run, spawnBuilt, temporaryDirectory, until } from './helpers.js';
 
 // Seconds long, so that the second process starts while the first still runs.
@@ -59,4 +62,37 @@ describe('one owner per run directory', () => {
     expect(resumed.code).toBe(0);
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   }, 60_000);
+});
+
+/** A lock as another process left it: its owner file, and an mtime `age` ms ago. */
+function leftLock(pid: number, age: number): string {
+  const dir = temporaryDirectory('pes-lock-');
+  mkdirSync(join(dir, 'run.lock'));
+  writeFileSync(
+    join(dir, 'run.lock/owner.json'),
+    JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }),
+  );
+  const then = (Date.now() - age) / 1000;
+  utimesSync(join(dir, 'run.lock'), then, then);
+  return dir;
+}
+
+describe('the lock, in this process', () => {
+  it('a live owner on this host keeps its lock, even one not refreshed for longer than STALE_MS', async () => {
+    const dir = leftLock(process.pid, 2 * STALE_MS);
+    await expect(lockRunDirectory(dir)).rejects.toThrow(
+      new RegExp(`is in use by pes \\(pid ${process.pid} on `),
+    );
+  });
+
+  it("a dead owner's fresh lock is taken over, and released after", async () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dir = leftLock(gone, 0);
+    const release = await lockRunDirectory(dir);
+    expect(JSON.parse(readFileSync(join(dir, 'run.lock/owner.json'), 'utf8')).pid).toBe(
+      process.pid,
+    );
+    await release();
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
 });
