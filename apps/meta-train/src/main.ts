@@ -318,11 +318,23 @@ ${taskDefaultsTable()}`,
       )
       .exitOverride();
   }
-  experimentCommand.on('command:*', (names: string[]) => {
-    throw new UsageError(
-      `unknown experiment '${names[0]}'; known experiments: ${experimentRegistry.map((e) => e.name).join(', ')}`,
+  const unknownExperiment = (name: string | undefined) =>
+    new UsageError(
+      `${name === undefined ? 'pes experiment needs a name' : `unknown experiment '${name}'`}; known experiments: ${experimentRegistry.map((e) => e.name).join(', ')}`,
     );
+  experimentCommand.on('command:*', (names: string[]) => {
+    throw unknownExperiment(names[0]);
   });
+  // Without a name: one line, as every other mistake (commander would print the help).
+  experimentCommand
+    .argument('[name]')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action((name?: string) =>
+      run(() => {
+        throw unknownExperiment(name);
+      }),
+    );
 
   program
     .command('evaluate-optimizer')
@@ -568,18 +580,24 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (error instanceof Error && USER_ERRORS.has(error.name)) {
-      io.err(`pes: ${error.message}`);
+      io.err(`pes: ${oneLine(error.message)}`);
       return EXIT_USAGE;
     }
     // Anything else is ours to fix: one line, status 1, and where to report it.
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     io.err(
-      `pes: internal error (${message.split('\n')[0]}); please report it with the command you ran`,
+      `pes: internal error (${oneLine(message.split('\n')[0]!)}); please report it with the command you ran`,
     );
     // PES_DEBUG=1 adds the stack, for the report.
     if (process.env.PES_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
     return EXIT_INTERNAL;
   }
+}
+
+/** A message on one line: a parser's message quotes the file's bytes, line breaks and all. */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
 }
 
 const defaultIo: Io = {

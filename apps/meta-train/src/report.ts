@@ -5,6 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { UsageError } from './errors.js';
 import { evaluationFigures, inWords } from './figure-words.js';
 import { renderPlot } from './plots.js';
+import { metricsLineSchema, parseStored, reportedConfigSchema, resultSchema } from './run-files.js';
 
 /** What a report reads from a run directory. */
 export interface RunRecord {
@@ -24,7 +25,7 @@ export function readRun(dir: string): RunRecord {
   const root = resolve(dir);
   const configFile = join(root, 'config.json');
   if (!existsSync(configFile)) throw new UsageError(`${root} holds no run: config.json is missing`);
-  const config = readJson(configFile) as Record<string, unknown>;
+  const config = parseStored(reportedConfigSchema, readJson(configFile), configFile);
   const metricsFile = join(root, 'metrics.jsonl');
   const metrics = existsSync(metricsFile)
     ? readFileSync(metricsFile, 'utf8')
@@ -32,14 +33,17 @@ export function readRun(dir: string): RunRecord {
         .filter(Boolean)
         .flatMap((line) => {
           try {
-            return [JSON.parse(line)];
+            const record: unknown = JSON.parse(line);
+            return metricsLineSchema.safeParse(record).success ? [record] : [];
           } catch {
             return []; // a line torn by a crash
           }
         })
     : [];
   const resultFile = join(root, 'result.json');
-  const result = existsSync(resultFile) ? readJson(resultFile) : undefined;
+  const result = existsSync(resultFile)
+    ? parseStored(resultSchema, readJson(resultFile), resultFile)
+    : undefined;
   return { name: basename(root), dir: root, config, metrics, result } as RunRecord;
 }
 

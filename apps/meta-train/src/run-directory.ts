@@ -1,8 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { removeStrayTemporaries, writeFileAtomic } from '@pes/core/node';
+import { removeStrayTemporaries, writeFileAtomic, WriteError } from '@pes/core/node';
 import { validateConfig, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
+import { lockRunDirectory, type ReleaseLock } from './run-lock.js';
 
 /**
  * A run directory: config.json (every setting in force), metrics.jsonl (a line per
@@ -15,6 +16,7 @@ export class RunDirectory {
   readonly metrics: string;
   readonly checkpoint: string;
   readonly result: string;
+  private releaseLock: ReleaseLock | undefined;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -24,26 +26,47 @@ export class RunDirectory {
     this.result = join(this.dir, 'result.json');
   }
 
-  /** Makes the directory for a new run; refuses one that holds a run unless `overwrite`. */
-  create(overwrite: boolean): void {
+  /**
+   * Makes the directory for a new run and becomes its one owner (before anything is written);
+   * refuses a directory another process owns, or one that holds a run unless `overwrite`.
+   */
+  async create(overwrite: boolean): Promise<void> {
     if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
       throw new UsageError(`output directory ${this.dir} is a file`);
-    }
-    if (existsSync(this.config) && !overwrite) {
-      throw new UsageError(
-        `${this.dir} already holds a run; continue it with --resume ${this.dir}, or pass --overwrite`,
-      );
     }
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
       throw new UsageError(`cannot create output directory ${this.dir}: ${errorCode(error)}`);
     }
+    await this.lock();
+    if (existsSync(this.config) && !overwrite) {
+      throw new UsageError(
+        `${this.dir} already holds a run; continue it with --resume ${this.dir}, or pass --overwrite`,
+      );
+    }
     if (overwrite) {
       for (const file of [this.config, this.metrics, this.checkpoint, this.result])
         rmSync(file, { force: true });
     }
     removeStrayTemporaries(this.dir);
+  }
+
+  /** Becomes the one owner of an existing run directory (to resume it). */
+  async open(): Promise<void> {
+    if (!existsSync(this.dir)) throw new UsageError(`no run directory ${this.dir}`);
+    if (!statSync(this.dir).isDirectory()) throw new UsageError(`${this.dir} is not a directory`);
+    await this.lock();
+  }
+
+  private async lock(): Promise<void> {
+    this.releaseLock ??= await lockRunDirectory(this.dir);
+  }
+
+  /** Gives up ownership; the directory is anyone's again. */
+  async close(): Promise<void> {
+    await this.releaseLock?.();
+    this.releaseLock = undefined;
   }
 
   /** A failed write is a WriteError naming the file and the reason (one line, exit 2). */
@@ -70,8 +93,15 @@ export class RunDirectory {
     return validateConfig(json, this.config);
   }
 
+  /** A failed append is a WriteError (one line, exit 2); a torn last line is dropped on resume. */
   appendMetrics(record: object): void {
-    appendFileSync(this.metrics, `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.metrics, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      throw new WriteError(
+        `cannot append to ${this.metrics} (${errorCode(error)}); the lines before are kept, and --resume ${this.dir} continues from the last checkpoint`,
+      );
+    }
   }
 
   /**

@@ -43,3 +43,32 @@ export function exited(
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 }
+
+/** The built `pes` (bin/pes.js) as a child process, as a user runs it: real signals, locks and pids. */
+export function spawnBuilt(
+  argv: string[],
+  options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess & { output: () => { stdout: string; stderr: string } } {
+  const node = [...(options.nodeArgs ?? []), join(appRoot, 'bin/pes.js')];
+  const child = spawn(process.execPath, [...node, ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: '1', ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return Object.assign(child, { output: () => ({ stdout, stderr }) });
+}
+
+/** Runs the built `pes` to its end. */
+export async function runBuilt(argv: string[]) {
+  const child = spawnBuilt(argv);
+  const { code, signal } = await exited(child);
+  return { code, signal, ...child.output() };
+}
+
+/** Waits (polling) until `condition` holds. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+}

@@ -95,6 +95,8 @@ export type {
 // Registries: tasks and run settings that describe themselves
 export { defineTask } from './task-spec.js';
 export type { TaskArtifact, TaskFigure, TaskSpec } from './task-spec.js';
+export { estimateRunMemory, MEMORY_HEADROOM, RUNTIME_BYTES } from './run-memory.js';
+export type { TaskMemory } from './run-memory.js';
 export { baseRunSettings, horizonOption, runSettingsSchema } from './registry/run-settings.js';
 export type { OuterOptimizerName, RunSettings } from './registry/run-settings.js';
 export { describeOptions, flagName } from './registry/options.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RunSettings } from './registry/run-settings.js';
+import type { TaskMemory } from './run-memory.js';
 import type { Task } from './task.js';
 
 /**
@@ -45,6 +46,12 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
   searchSpace?(options: O): [number, number][];
   /** Files worth keeping θ as (a learned optimizer's weights), by name, for the run directory. */
   artifacts?(theta: Float64Array): Promise<TaskArtifact[]>;
+  /**
+   * The memory a run holds beyond the unroll's losses, from its settings (its own options
+   * merged over the run settings), so that a run too large for the machine is refused before it
+   * starts. None: a few numbers per particle.
+   */
+  memory?(settings: O & RunSettings): TaskMemory;
   /** θ in the task's own words, for summaries (a schedule's learning rates, say). */
   describeTheta?(theta: ArrayLike<number>, options: O): string;
 }

@@ -7,13 +7,16 @@ import {
   type RunSettings,
 } from '@pes/core';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
+import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-directory.js';
 import { parseRedisUrl } from '../cluster/redis-url.js';
+import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -72,6 +75,7 @@ export async function metaTrain(
     io.out(stringify(config).trimEnd());
     return 0;
   }
+  assertRunFits(config);
   // The task, the tensor backend and the reports load only once the settings are known good.
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
@@ -79,24 +83,55 @@ export async function metaTrain(
   const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
   sayWorkers(task, flags, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
-  run.create(overwrite ?? false);
-  run.writeConfig(config);
-  io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
+  try {
+    // The directory is this process's alone from here (a second process is refused).
+    await run.create(overwrite ?? false);
+    // The settings first: from here on the directory is resumable, whenever the run stops.
+    run.writeConfig(config);
+    io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
+    return await startAndExecute(run, config, trainer, io, statusOf(task));
+  } finally {
+    task.close?.();
+    await run.close();
+  }
+}
+
+/**
+ * Evaluates the initial θ and checkpoints it, then runs. A Ctrl-C during that evaluation (20 s
+ * on the image tasks) kills the process at once: config.json alone then resumes from here.
+ */
+async function startAndExecute(
+  run: RunDirectory,
+  config: RunConfig,
+  trainer: MetaTrainer,
+  io: Io,
+  status?: () => string | undefined,
+): Promise<number> {
   io.out('pes: evaluating the initial θ…');
   const state = trainer.init();
   saveCheckpoint(run.checkpoint, {
     config,
     trainer: trainer.snapshot(state),
   } satisfies CheckpointContents);
-  try {
-    return await execute(run, config, trainer, state, io, statusOf(task));
-  } finally {
-    task.close?.();
-  }
+  return execute(run, config, trainer, state, io, status);
 }
 
 async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promise<number> {
   const run = new RunDirectory(flags.resume!);
+  try {
+    await run.open();
+    return await resumeOwned(run, flags, given, io);
+  } finally {
+    await run.close();
+  }
+}
+
+async function resumeOwned(
+  run: RunDirectory,
+  flags: MetaTrainFlags,
+  given: Set<string>,
+  io: Io,
+): Promise<number> {
   const stored = run.readConfig();
   // Flags given with --resume must agree with the run's settings; only --iterations may change.
   for (const field of given) {
@@ -114,33 +149,59 @@ async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promis
     }
   }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  assertRunFits(config);
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
   const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
-  sayWorkers(task, flags, io);
-  let contents: CheckpointContents;
-  let state: MetaTrainState;
   try {
-    contents = loadCheckpoint(run.checkpoint) as CheckpointContents;
-    const { iterations: _a, ...now } = stored;
-    const { iterations: _b, ...then } = (contents?.config ?? {}) as RunConfig;
-    if (!isDeepStrictEqual(now, then)) {
-      throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
+    sayWorkers(task, flags, io);
+    if (!existsSync(run.checkpoint)) {
+      if (config.iterations !== stored.iterations) run.writeConfig(config);
+      // Stopped before the first checkpoint (during the initial evaluation): start over, which
+      // gives the very same run, since everything follows from the seed.
+      run.truncateMetrics(0);
+      io.out(`pes: resuming ${run.dir} from the start (no checkpoint yet)`);
+      return await startAndExecute(run, config, trainer, io, statusOf(task));
     }
-    state = trainer.restore(contents.trainer);
-  } catch (error) {
-    if (error instanceof CheckpointError || error instanceof TypeError) {
-      throw new UsageError(`cannot resume ${run.dir}: ${error.message}`);
-    }
-    throw error;
-  }
-  if (config.iterations !== stored.iterations) run.writeConfig(config);
-  run.truncateMetrics(state.iteration);
-  io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
-  try {
+    const state = restoreCheckpoint(run, stored, trainer, task.dim);
+    if (config.iterations !== stored.iterations) run.writeConfig(config);
+    run.truncateMetrics(state.iteration);
+    io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
     return await execute(run, config, trainer, state, io, statusOf(task));
   } finally {
     task.close?.();
+  }
+}
+
+/** The state in the run's checkpoint, which must have been made under the run's settings. */
+function restoreCheckpoint(
+  run: RunDirectory,
+  stored: RunConfig,
+  trainer: MetaTrainer,
+  dim: number,
+): MetaTrainState {
+  let loaded: unknown;
+  try {
+    loaded = loadCheckpoint(run.checkpoint);
+  } catch (error) {
+    if (error instanceof CheckpointError)
+      throw new UsageError(`cannot resume ${run.dir}: ${error.message}`);
+    throw error;
+  }
+  // A checksum says the file is as written, not that it was written by this version, for this task.
+  const contents = parseStored(checkpointContentsSchema(dim), loaded, run.checkpoint);
+  const { iterations: _a, ...now } = stored;
+  const { iterations: _b, ...then } = contents.config as RunConfig;
+  if (!isDeepStrictEqual(now, then)) {
+    throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
+  }
+  try {
+    return trainer.restore(contents.trainer);
+  } catch (error) {
+    // The estimator's part of the state, checked by the estimator.
+    throw new UsageError(
+      `cannot resume ${run.dir}: ${run.checkpoint}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -199,7 +260,9 @@ async function execute(
       shouldStop: () => signal !== undefined,
     });
     bar?.stop();
-    if (stopped) {
+    // A signal during the last iteration (the final evaluation) arrives once it is done: stop
+    // there too, with the checkpoint just written; --resume then only writes the results.
+    if (stopped || signal !== undefined) {
       io.err(
         `pes: stopped at iteration ${state.iteration}; resume with: npx pes meta-train --resume ${run.dir}`,
       );

@@ -33,7 +33,8 @@ export const runSettingsSchema = z.strictObject({
   sigma: z
     .number()
     .positive()
-    .finite()
+    // θ ± σε must stay meaningful where tasks compute in float32 (whose range ends near 3e38).
+    .max(1e6, 'at most 1e6 (a perturbation that large leaves every task’s θ range)')
     .describe('standard deviation of the perturbations')
     .meta({ valueName: 'S' }),
   antithetic: z
@@ -47,7 +48,13 @@ export const runSettingsSchema = z.strictObject({
       'standardise the particle objectives (divide by their spread; one-sided: centre first)',
     ),
   outerOptimizer: z.enum(['sgd', 'momentum', 'adam']).describe('outer optimizer'),
-  outerLr: z.number().positive().finite().describe('outer learning rate').meta({ valueName: 'LR' }),
+  outerLr: z
+    .number()
+    .positive()
+    // One update moves θ by up to outerLr × the gradient (Adam: by outerLr itself).
+    .max(1e6, 'at most 1e6 (a step that large leaves every task’s θ range)')
+    .describe('outer learning rate')
+    .meta({ valueName: 'LR' }),
   adamB1: z.number().min(0).lt(1).describe("Adam's β1").meta({ valueName: 'B1' }),
   adamB2: z.number().min(0).lt(1).describe("Adam's β2").meta({ valueName: 'B2' }),
   momentum: z
@@ -59,7 +66,8 @@ export const runSettingsSchema = z.strictObject({
   clipNorm: z
     .number()
     .min(0)
-    .finite()
+    // No float32 gradient has a larger norm: a larger bound clips nothing (0 says that).
+    .max(3e38, 'at most 3e38 (no larger norm exists in float32; 0 turns clipping off)')
     .describe('clip the meta-gradient to this global norm (0: off)')
     .meta({ valueName: 'C' }),
   iterations: z
@@ -74,23 +82,35 @@ export const runSettingsSchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    // An iteration count, as --iterations.
+    .max(2 ** 31 - 1, 'at most 2^31 − 1 iterations (iteration counts are 32-bit)')
     .describe('evaluate θ every E iterations (0: start and end only)')
     .meta({ valueName: 'E' }),
   checkpointEvery: z
     .number()
     .int()
     .min(0)
+    // An iteration count, as --iterations.
+    .max(2 ** 31 - 1, 'at most 2^31 − 1 iterations (iteration counts are 32-bit)')
     .describe('write a checkpoint every N iterations')
     .meta({ valueName: 'N' }),
   checkpointSeconds: z
     .number()
     .min(0)
-    .finite()
+    // Longer than a year is no checkpointing by time: 0 says so.
+    .max(31_536_000, 'at most 31,536,000 seconds, a year (0 turns it off)')
     .describe('also checkpoint every S seconds (0: off)')
     .meta({ valueName: 'S' })
     // Runs written before this setting existed read as 0.
     .default(0),
-  seed: z.number().int().describe('random seed').meta({ valueName: 'S' }),
+  seed: z
+    .number()
+    .int()
+    // The root key is drawn from the seed's 32 bits: a larger seed would repeat a smaller one's run.
+    .min(-(2 ** 31), 'at least −2^31 (seeds are 32-bit)')
+    .max(2 ** 31 - 1, 'at most 2^31 − 1 (seeds are 32-bit)')
+    .describe('random seed')
+    .meta({ valueName: 'S' }),
 });
 
 export type RunSettings = z.infer<typeof runSettingsSchema>;

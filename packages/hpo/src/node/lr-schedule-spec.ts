@@ -1,6 +1,11 @@
 import { defineTask } from '@pes/core';
 import type { ImageData } from '@pes/inner-problems';
-import { imageTaskFigures, imageTaskOptions, sharedImageData } from '@pes/inner-problems/tasks';
+import {
+  imageTaskFigures,
+  imageTaskMemory,
+  imageTaskOptions,
+  sharedImageData,
+} from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 import { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 
@@ -17,8 +22,16 @@ export const lrScheduleOptions = imageTaskOptions.extend({
     .meta({ valueName: 'name' })
     .optional(),
   initialTheta: z
-    .array(z.number().finite())
+    // θ holds logarithms (of learning rates, of decay constants): e^±700 leaves float64's range.
+    .array(
+      z
+        .number()
+        .min(-700, 'at least −700 (θ is a logarithm)')
+        .max(700, 'at most 700 (θ is a logarithm)'),
+    )
     .min(1)
+    // Every particle perturbs every number of θ, every unroll.
+    .max(10_000, 'at most 10,000 numbers (every particle perturbs each of them)')
     .describe('θ to start from, comma-separated (its length sets the knots of piecewise)')
     .meta({ valueName: 'list' })
     .optional(),
@@ -49,6 +62,7 @@ export const mnistLrScheduleTaskSpec = defineTask({
   figures: imageTaskFigures,
   usesTensors: true,
   parallel: true,
+  memory: (settings) => imageTaskMemory(settings),
   sharedData: (options) => sharedImageData(options),
   async create(options, shared) {
     const { lrScheduleTask } = await import('./lr-schedule-task.js');

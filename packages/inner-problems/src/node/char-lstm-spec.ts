@@ -32,6 +32,8 @@ export const charLstmTaskSpec = defineTask({
       .number()
       .int()
       .positive()
+      // Every particle keeps its own LSTM, 4 × hidden × (hidden + embedding) weights.
+      .max(4096, 'at most 4,096 (every particle keeps its own LSTM)')
       .describe('LSTM embedding size')
       .meta({ valueName: 'E' })
       .optional(),
@@ -39,6 +41,8 @@ export const charLstmTaskSpec = defineTask({
       .number()
       .int()
       .positive()
+      // Every particle keeps its own LSTM, 4 × hidden × (hidden + embedding) weights.
+      .max(4096, 'at most 4,096 (every particle keeps its own LSTM)')
       .describe('LSTM hidden units')
       .meta({ valueName: 'H' })
       .optional(),

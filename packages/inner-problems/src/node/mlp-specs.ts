@@ -1,4 +1,4 @@
-import { defineTask, type TaskSpec } from '@pes/core';
+import { defineTask, type TaskMemory, type TaskSpec } from '@pes/core';
 import { shareImageData, type ImageData } from '../data/dataset.js';
 import { imageTaskOptions, type ImageTaskOptions } from '../mlp/options.js';
 import type { InnerUpdateRule } from '../mlp/update-rule.js';
@@ -55,6 +55,31 @@ export async function sharedImageData(
   return shareImageData(loadImageData(imageDataOptions(options)));
 }
 
+/** Records of each dataset (training and test) and the numbers of one record. */
+const DATASET_SIZES = {
+  mnist: { records: 70_000, features: 784 },
+  cifar10: { records: 60_000, features: 3072 },
+} as const;
+
+/**
+ * What an image task's run holds: the dataset as float32 once, and per particle a network in
+ * float32 (its weights, the inner optimizer's slot, the gradient and a copy in flight) and a
+ * minibatch's activations forward and back, the minibatch itself held twice.
+ */
+export function imageTaskMemory(options: ImageTaskOptions): TaskMemory {
+  const data = DATASET_SIZES[options.dataset ?? 'mnist'];
+  const sizes = (options.arch ?? `${data.features}-100-100-10`).split('-').map(Number);
+  let parameters = 0;
+  for (let i = 1; i < sizes.length; i++) parameters += (sizes[i - 1]! + 1) * sizes[i]!;
+  const units = sizes.reduce((a, b) => a + b, 0);
+  const batch = options.batchSize ?? 100;
+  const FLOAT32 = 4;
+  return {
+    perParticle: FLOAT32 * (4 * parameters + 2 * batch * units + 2 * batch * sizes[0]!),
+    shared: FLOAT32 * data.records * data.features,
+  };
+}
+
 /**
  * A quick HPO task on a real network: θ = [log learning rate] of SGD with momentum 0.9 training
  * an MLP classifier; every particle trains its own copy. Sized for a 2-core machine.
@@ -80,6 +105,7 @@ function constantLearningRateSpec(
     figures: imageTaskFigures,
     usesTensors: true,
     parallel: true,
+    memory: (settings) => imageTaskMemory({ ...settings, dataset: settings.dataset ?? dataset }),
     sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
     create: (options, shared) =>
       createImageTask(

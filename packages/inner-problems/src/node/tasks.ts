@@ -17,6 +17,7 @@ export {
   createImageTask,
   imageTaskFigures,
   mnistMlpTaskSpec,
+  imageTaskMemory,
   sharedImageData,
 } from './mlp-specs.js';
 export { ACTIVATIONS, DATASETS, imageTaskOptions, objectiveRegistry } from '../mlp/options.js';

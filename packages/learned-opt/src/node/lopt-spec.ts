@@ -1,5 +1,10 @@
 import { defineTask, type TaskSpec } from '@pes/core';
-import { imageTaskFigures, imageTaskOptions, sharedImageData } from '@pes/inner-problems/tasks';
+import {
+  imageTaskFigures,
+  imageTaskMemory,
+  imageTaskOptions,
+  sharedImageData,
+} from '@pes/inner-problems/tasks';
 import type { z } from 'zod';
 
 /** The image task's options but the activation: the learned optimizer's networks use ReLU. */
@@ -23,6 +28,7 @@ function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
     figures: imageTaskFigures,
     usesTensors: true,
     parallel: true,
+    memory: (settings) => imageTaskMemory({ ...settings, dataset: settings.dataset ?? dataset }),
     sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
     async create(options, shared) {
       const { loptTask } = await import('./lopt-task.js');
