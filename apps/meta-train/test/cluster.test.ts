@@ -265,7 +265,7 @@ describe.skipIf(!redis)('a cluster that cannot work: one line, exit 2, nothing w
       '--particles',
       '8',
       '--iterations',
-      '3000',
+      '800',
       '--checkpoint-every',
       '20',
     ];
