@@ -9,8 +9,7 @@ import { lrScheduleTask } from '../src/node.js';
  * The batched formulation sums inside its batched matMuls in another order than the
  * per-particle loop: a few float32 ulps per step, which PES's estimate carries into θ. Measured:
  * 0 on cpu, 1.7e-7 on θ and 3e-8 relative on meta-losses on wasm; a factor of 50 and more left
- * for other kernels, while one
- * iteration of the outer step moves θ by ~2e-2.
+ * for other kernels, while one iteration of the outer step moves θ by ~2e-2.
  */
 const THETA_TOLERANCE = 1e-5;
 const LOSS_RELATIVE_TOLERANCE = 2e-5;
