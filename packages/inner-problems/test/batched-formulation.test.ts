@@ -229,6 +229,29 @@ describe.each(['cpu', 'wasm'])('batched formulation on the %s backend', (backend
     },
   );
 
+  it('hands over states between the formulations, and evaluates in both', () => {
+    const thetas = Float64Array.of(Math.log(0.05), Math.log(0.01));
+    const batchedTask = tinyTask('batched');
+    const loopTask = tinyTask('per-particle');
+    const before = tf.memory().numTensors;
+    const start = loopTask.init(makeKey(0), 2);
+    const viaBatched = batchedTask.unroll(start, thetas, 3, makeKey(1));
+    const thenLoop = loopTask.unroll(viaBatched.state, thetas, 3, makeKey(2));
+    const viaLoop = loopTask.unroll(start, thetas, 3, makeKey(1));
+    const thenBatched = batchedTask.unroll(viaLoop.state, thetas, 3, makeKey(2));
+    expect(maxRelativeDifference(thenLoop.losses, thenBatched.losses)).toBeLessThan(
+      LOSS_RELATIVE_TOLERANCE,
+    );
+    for (const r of [viaBatched, thenLoop, viaLoop, thenBatched]) loopTask.dispose!(r.state);
+    loopTask.dispose!(start);
+    expect(tf.memory().numTensors).toBe(before);
+    const [a, b] = [batchedTask, loopTask].map((task) =>
+      task.evaluate(Float64Array.of(Math.log(0.05)), makeKey(3)),
+    );
+    expect(Math.abs(a!.evalLoss - b!.evalLoss) / b!.evalLoss).toBeLessThan(LOSS_RELATIVE_TOLERANCE);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('fails the comparison when a particle steps with another θ row (the test has power)', () => {
     const thetas = Float64Array.of(Math.log(0.05), Math.log(0.01), Math.log(0.2));
     const swapped = Float64Array.of(Math.log(0.01), Math.log(0.05), Math.log(0.2));

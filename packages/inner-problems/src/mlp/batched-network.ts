@@ -18,7 +18,11 @@ export function stackParticles(perParticle: readonly (readonly tf.Tensor[])[]): 
   );
 }
 
-/** The inverse of `stackParticles`: particle p's tensors with the shapes of `shapes`. */
+/**
+ * The inverse of `stackParticles`: particle p's tensors with the shapes of `shapes`, each with
+ * data of its own (× 1, exact): the wasm backend keeps a shape per data buffer, and its fused
+ * matMul would read a reshaped bias's buffer as rank 3.
+ */
 export function unstackParticles(
   stacked: readonly tf.Tensor[],
   shapes: readonly number[][],
@@ -26,7 +30,7 @@ export function unstackParticles(
 ): tf.Tensor[][] {
   const perParticle: tf.Tensor[][] = Array.from({ length: particles }, () => []);
   stacked.forEach((s, i) => {
-    const slices = tf.tidy(() => tf.unstack(s).map((t) => t.reshape(shapes[i]!)));
+    const slices = tf.tidy(() => tf.unstack(s).map((t) => tf.mul(t.reshape(shapes[i]!), 1)));
     slices.forEach((t, p) => perParticle[p]!.push(t));
   });
   return perParticle;
