@@ -181,7 +181,16 @@ describe('pes bench inner-step', () => {
     for (const row of report.rows) {
       expect(row.ms).toBeGreaterThan(0);
       expect(row.gflops).toBeGreaterThan(0);
+      // Both formulations side by side; the figure `ms` is the one this backend runs.
+      expect(row.perParticleMs).toBeGreaterThan(0);
+      expect(row.batchedMs).toBeGreaterThan(0);
+      expect(row.ms).toBe(report.formulation === 'batched' ? row.batchedMs : row.perParticleMs);
     }
     expect(typeof report.backend).toBe('string');
+    expect(report.formulation).toBe(
+      ['tensorflow', 'tensorflow-gpu', 'webgl', 'webgpu'].includes(report.backend)
+        ? 'batched'
+        : 'per-particle',
+    );
   });
 });

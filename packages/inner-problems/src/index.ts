@@ -1,5 +1,11 @@
 // Registry entries that run anywhere (the whole registry: '@pes/inner-problems/tasks')
-export { ACTIVATIONS, DATASETS, imageTaskOptions, objectiveRegistry } from './mlp/options.js';
+export {
+  ACTIVATIONS,
+  DATASETS,
+  FORMULATION_CHOICES,
+  imageTaskOptions,
+  objectiveRegistry,
+} from './mlp/options.js';
 export type { ImageTaskOptions } from './mlp/options.js';
 export { influenceBalancingTaskSpec } from './synthetic/influence-balancing.js';
 export { quadraticTaskSpec } from './synthetic/quadratic.js';
@@ -52,7 +58,15 @@ export {
 } from './mlp/tensor-optimizers.js';
 export type { LearningRate, LearningRateFamily, TensorOptimizer } from './mlp/tensor-optimizers.js';
 export { constantLearningRateRule, innerUpdateRule, learningRateRule } from './mlp/update-rule.js';
-export type { InnerUpdateRule, TensorOptimizerFamily } from './mlp/update-rule.js';
+export type { BatchedUpdate, InnerUpdateRule, TensorOptimizerFamily } from './mlp/update-rule.js';
+export { BATCHED_BACKENDS, resolveFormulation } from './mlp/formulation.js';
+export type { Formulation } from './mlp/formulation.js';
+export {
+  batchedEvaluateBatch,
+  batchedLossAndGradients,
+  stackParticles,
+  unstackParticles,
+} from './mlp/batched-network.js';
 export { imageClassificationTask } from './mlp/image-classification.js';
 export { datasetFigures, evaluationFigures, evaluationSet } from './mlp/dataset-figures.js';
 export type { EvaluationSet } from './mlp/dataset-figures.js';

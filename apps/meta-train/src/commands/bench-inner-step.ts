@@ -7,6 +7,8 @@ import {
   imageClassificationTask,
   momentumTensor,
   parseArchitecture,
+  resolveFormulation,
+  type Formulation,
   type ImageData,
 } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
@@ -67,7 +69,12 @@ function numpyStep(particles: number, options: InnerStepOptions): number[] {
   }
 }
 
-function makeTask(data: ImageData, options: InnerStepOptions, horizon: number) {
+function makeTask(
+  data: ImageData,
+  options: InnerStepOptions,
+  horizon: number,
+  formulation: Formulation = 'auto',
+) {
   return imageClassificationTask({
     name: 'bench',
     data,
@@ -77,13 +84,18 @@ function makeTask(data: ImageData, options: InnerStepOptions, horizon: number) {
     horizon,
     rule: constantLearningRateRule(momentumTensor(0.9), 0.01),
     objective: 'train-loss',
+    formulation,
   });
 }
 
+/** The two formulations timed side by side, each step of one followed by a step of the other. */
+const FORMULATIONS = ['per-particle', 'batched'] as const;
+
 /**
  * `pes bench inner-step`: median milliseconds of one inner step of every particle's network
- * (forward, backward, update), GFLOP/s, and the same step in numpy side by side; then PES's
- * memory at two horizons.
+ * (forward, backward, update) in both formulations (a loop of per-particle networks, and one
+ * batched network), GFLOP/s of the one this backend runs by default, and the same step in numpy
+ * side by side; then PES's memory at two horizons.
  */
 export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise<number> {
   if (!options.particles.every((p) => Number.isInteger(p) && p > 0)) {
@@ -100,31 +112,37 @@ export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise
     dataset: options.dataset,
     ...(options.dataDir ? { dir: options.dataDir } : {}),
   });
+  const formulation = resolveFormulation('auto');
   const rows = [];
   for (const particles of options.particles) {
-    const task = makeTask(data, options, 1_000_000);
-    let state = task.init(makeKey(0), particles);
+    const runs = FORMULATIONS.map((f) => {
+      const task = makeTask(data, options, 1_000_000, f);
+      return { task, state: task.init(makeKey(0), particles), times: [] as number[] };
+    });
     const thetas = new Float64Array(particles).fill(Math.log(0.01));
-    const ours: number[] = [];
     const numpy: number[] = [];
     for (let r = 0; r < WARM_UP + options.repeats; r++) {
-      const started = performance.now();
-      const next = task.unroll(state, thetas, 1, foldIn(makeKey(1), r));
-      const elapsed = performance.now() - started;
-      task.dispose!(state);
-      state = next.state;
-      if (r < WARM_UP) continue;
-      ours.push(elapsed);
-      if (options.compareNumpy) numpy.push(...numpyStep(particles, options));
+      for (const run of runs) {
+        const started = performance.now();
+        const next = run.task.unroll(run.state, thetas, 1, foldIn(makeKey(1), r));
+        const elapsed = performance.now() - started;
+        run.task.dispose!(run.state);
+        run.state = next.state;
+        if (r >= WARM_UP) run.times.push(elapsed);
+      }
+      if (r >= WARM_UP && options.compareNumpy) numpy.push(...numpyStep(particles, options));
     }
-    task.dispose!(state);
-    const ms = median(ours);
+    for (const run of runs) run.task.dispose!(run.state);
+    const [perParticleMs, batchedMs] = runs.map((run) => median(run.times)) as [number, number];
+    const ms = formulation === 'batched' ? batchedMs : perParticleMs;
     const flops = particles * flopsPerNetworkStep(sizes, options.batch);
     const numpyMs = options.compareNumpy ? median(numpy) : undefined;
     rows.push({
       particles,
       ms,
       gflops: flops / ms / 1e6,
+      perParticleMs,
+      batchedMs,
       ...(numpyMs !== undefined
         ? { numpyMs, numpyGflops: flops / numpyMs / 1e6, ratio: ms / numpyMs }
         : {}),
@@ -135,6 +153,7 @@ export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise
     io.out(
       JSON.stringify({
         backend,
+        formulation,
         dataset: options.dataset,
         arch: options.arch,
         batch: options.batch,
@@ -148,13 +167,16 @@ export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise
   io.out(
     `inner step (forward + backward + momentum update) of ${options.arch}, batch ${options.batch}, ${options.dataset}; backend ${backend}; median of ${options.repeats} after ${WARM_UP} warm-up`,
   );
+  io.out(
+    `per-particle networks vs one batched network for all particles; GFLOP/s of ${formulation}, the formulation runs get here`,
+  );
   for (const row of rows) {
     const numpyPart =
       row.numpyMs !== undefined
         ? `   numpy ${row.numpyMs.toFixed(1)} ms (${row.numpyGflops!.toFixed(1)} GFLOP/s)   ×${row.ratio!.toFixed(2)} numpy's time`
         : '';
     io.out(
-      `  N = ${String(row.particles).padStart(4)}: ${row.ms.toFixed(1)} ms   ${row.gflops.toFixed(1)} GFLOP/s${numpyPart}`,
+      `  N = ${String(row.particles).padStart(4)}: per-particle ${row.perParticleMs.toFixed(1)} ms   batched ${row.batchedMs.toFixed(1)} ms (×${(row.batchedMs / row.perParticleMs).toFixed(2)} the loop’s time)   ${row.gflops.toFixed(1)} GFLOP/s${numpyPart}`,
     );
   }
   if (memory) {

@@ -72,5 +72,6 @@ export function lrScheduleTask(
       'val-loss',
       'val-accuracy',
     ]),
+    ...(options.formulation ? { formulation: options.formulation } : {}),
   });
 }

@@ -20,7 +20,14 @@ import {
   type Batch,
 } from './network.js';
 import { applyTensorUpdates } from './tensor-optimizers.js';
-import type { InnerUpdateRule } from './update-rule.js';
+import type { BatchedUpdate, InnerUpdateRule } from './update-rule.js';
+import {
+  batchedEvaluateBatch,
+  batchedLossAndGradients,
+  stackParticles,
+  unstackParticles,
+} from './batched-network.js';
+import { resolveFormulation, type Formulation } from './formulation.js';
 import { datasetFigures } from './dataset-figures.js';
 
 export type Objective = 'train-loss' | 'val-loss' | 'val-accuracy';
@@ -41,6 +48,11 @@ export interface ImageClassificationOptions {
   objective: Objective;
   /** Validation records used for the figures of `evaluate` (default: all). */
   evaluationRecords?: number;
+  /**
+   * Per-particle networks or one batched network for all particles (formulation.ts); `auto`
+   * (the default) picks by the tfjs backend active at each unroll.
+   */
+  formulation?: Formulation;
 }
 
 /**
@@ -94,6 +106,25 @@ export function imageClassificationTask(
   };
   const disposeBatch = (b: Batch) => tf.dispose([b.x, b.xT, b.y]);
 
+  /** A rule without a batched step steps each particle on its slices of the stacked tensors. */
+  const slicedUpdate =
+    (paramShapes: number[][], stateShapes: number[][]): BatchedUpdate =>
+    (thetas, grads, state, params, steps) => {
+      const n = steps.length;
+      const [g, s, w] = [
+        unstackParticles(grads, paramShapes, n),
+        unstackParticles(state, stateShapes, n),
+        unstackParticles(params, paramShapes, n),
+      ];
+      const each = Array.from(steps, (t, p) =>
+        rule.optimizer(thetas.subarray(p * dim, (p + 1) * dim)).update(g[p]!, s[p]!, w[p]!, t),
+      );
+      return {
+        updates: stackParticles(each.map((u) => u.updates)),
+        state: stackParticles(each.map((u) => u.state)),
+      };
+    };
+
   /** A fresh network and rule state for each particle in `which`, all from one draw of `key`. */
   const freshNetworks = (key: Key, count: number) => {
     const template = initialParameters(key, architecture, activation);
@@ -122,15 +153,64 @@ export function imageClassificationTask(
     const optimizer = [...state.optimizer];
     const owned = new Uint8Array(particles);
     const episodes = schedule.unroll(state.t, steps);
-    const lossTensors: tf.Scalar[] = [];
+    // Scalars per particle and step, or (batched) one [N] tensor per step: step-major both.
+    const lossTensors: tf.Tensor[] = [];
     // The training loss of each step, kept only for evaluate's figures (resetAtEnd false).
-    const trainTensors: tf.Scalar[] = [];
+    const trainTensors: tf.Tensor[] = [];
+    const batched = resolveFormulation(options.formulation) === 'batched';
+    const shapes = {
+      params: state.params[0]?.map((w) => w.shape) ?? [],
+      optimizer: state.optimizer[0]?.map((w) => w.shape) ?? [],
+    };
+    const update = rule.batchedUpdate ?? slicedUpdate(shapes.params, shapes.optimizer);
+    // The batched formulation's networks, stacked at its first step and unstacked for resets.
+    let stacked: { params: tf.Tensor[]; optimizer: tf.Tensor[] } | undefined;
+    const unstack = () => {
+      if (!stacked) return;
+      const ps = unstackParticles(stacked.params, shapes.params, particles);
+      const os = unstackParticles(stacked.optimizer, shapes.optimizer, particles);
+      tf.dispose([...stacked.params, ...stacked.optimizer]);
+      stacked = undefined;
+      for (let p = 0; p < particles; p++) {
+        params[p] = ps[p]!;
+        optimizer[p] = os[p]!;
+        owned[p] = 1;
+      }
+    };
     for (let k = 0; k < steps; k++) {
       const [batchKey, heldOutKey, initKey] = split(foldIn(key, k), 3) as [Key, Key, Key];
       const batch = makeBatch(data.train, batchKey);
       const heldOut =
         objective === 'train-loss' ? undefined : makeBatch(data.validation, heldOutKey);
-      for (let p = 0; p < particles; p++) {
+      if (batched) {
+        if (!stacked) {
+          stacked = { params: stackParticles(params), optimizer: stackParticles(optimizer) };
+          for (let p = 0; p < particles; p++) {
+            if (owned[p]) tf.dispose([...params[p]!, ...optimizer[p]!]);
+            owned[p] = 0;
+          }
+        }
+        const current = stacked;
+        const t = episodes.t.slice();
+        const next = tf.tidy(() => {
+          const { loss, grads } = batchedLossAndGradients(current.params, batch, activation);
+          const step = update(thetas, grads, current.optimizer, current.params, t);
+          const updated = applyTensorUpdates(current.params, step.updates);
+          let reported: tf.Tensor = loss;
+          const kept = !resetAtEnd && heldOut ? tf.keep(loss.clone()) : undefined;
+          if (heldOut) {
+            const evaluation = batchedEvaluateBatch(updated, heldOut, activation);
+            reported = objective === 'val-loss' ? evaluation.loss : tf.neg(evaluation.accuracy);
+          }
+          return { params: updated, state: step.state, reported, kept };
+        });
+        if (next.kept) trainTensors.push(next.kept);
+        tf.dispose([...current.params, ...current.optimizer]);
+        stacked = { params: next.params, optimizer: next.state };
+        lossTensors.push(next.reported);
+        for (let p = 0; p < particles; p++) episodes.step(p, k);
+      }
+      for (let p = 0; p < particles && !batched; p++) {
         const next = tf.tidy(() => {
           const { loss, grads } = lossAndGradients(params[p]!, batch, activation);
           const theta = thetas.subarray(p * dim, (p + 1) * dim);
@@ -161,6 +241,7 @@ export function imageClassificationTask(
       if (heldOut) disposeBatch(heldOut);
       const ended = episodes.endedAt(k);
       if (ended.length > 0 && (resetAtEnd || k < steps - 1)) {
+        unstack();
         const fresh = freshNetworks(initKey, ended.length);
         ended.forEach((p, i) => {
           tf.dispose([...params[p]!, ...optimizer[p]!]);
@@ -169,6 +250,7 @@ export function imageClassificationTask(
         });
       }
     }
+    unstack();
     // Particles never stepped still share tensors with the input state: give them their own.
     for (let p = 0; p < particles; p++) {
       if (!owned[p]) {
@@ -177,12 +259,14 @@ export function imageClassificationTask(
       }
     }
     // One read for the whole unroll; step-major order → particles × steps.
+    const flat = (ts: tf.Tensor[]) =>
+      batched ? tf.concat(ts.map((l) => l.reshape([-1]))) : tf.stack(ts);
     const stepMajor =
-      lossTensors.length > 0 ? tf.tidy(() => tf.stack(lossTensors).dataSync()) : new Float32Array();
+      lossTensors.length > 0 ? tf.tidy(() => flat(lossTensors).dataSync()) : new Float32Array();
     tf.dispose(lossTensors);
     const trainLosses =
       trainTensors.length > 0
-        ? Float64Array.from(tf.tidy(() => tf.stack(trainTensors).dataSync()))
+        ? Float64Array.from(tf.tidy(() => flat(trainTensors).dataSync()))
         : undefined;
     tf.dispose(trainTensors);
     const losses = new Float64Array(particles * steps);

@@ -16,6 +16,8 @@ export const objectiveRegistry = [
 ] as const;
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+/** formulation.ts's choices; written out so that these options load without tfjs. */
+export const FORMULATION_CHOICES = ['auto', 'per-particle', 'batched'] as const;
 export const DATASETS = ['mnist', 'cifar10'] as const;
 
 const objective = z
@@ -53,6 +55,12 @@ export const imageTaskOptions = z.strictObject({
     .optional(),
   activation: z.enum(ACTIVATIONS).describe('hidden activation').optional(),
   objective: objective.optional(),
+  formulation: z
+    .enum(FORMULATION_CHOICES)
+    .describe(
+      'per-particle networks, or all particles batched in rank-3 matMuls; auto: batched on tfjs-node, WebGL and WebGPU',
+    )
+    .optional(),
 });
 
 export type ImageTaskOptions = z.infer<typeof imageTaskOptions>;

@@ -47,35 +47,60 @@ export function learningRateAt(learningRate: LearningRate, step: number): number
 export interface LearningRateFamily {
   readonly name: string;
   withLearningRate(learningRate: LearningRate): TensorOptimizer;
+  /**
+   * The same optimizer over stacked tensors (particle axis first, as the batched formulation of
+   * the image tasks holds them), particle p at learning rate `rates[p]`: `rates` broadcasts
+   * against every parameter (shape [N, 1, 1]). Families without it step particle by particle.
+   */
+  withLearningRates?(rates: tf.Tensor): TensorOptimizer;
 }
 
+/**
+ * −lr for an update: a number's negation as before, or a tensor's. Negation is exact, so
+ * float32(−lr) from the number and −float32(lr) from the tensor are the same float.
+ */
+type MinusRate = (step: number) => number | tf.Tensor;
+
+const minusRateOf =
+  (learningRate: LearningRate): MinusRate =>
+  (step) =>
+    -learningRateAt(learningRate, step);
+const minusRates =
+  (rates: tf.Tensor): MinusRate =>
+  () =>
+    tf.neg(rates);
+
 export function sgdTensor(): LearningRateFamily {
+  const sgd = (minusRate: MinusRate): TensorOptimizer => ({
+    name: 'sgd',
+    init: () => [],
+    update: (grads, state, _params, step) => {
+      const minusLr = minusRate(step);
+      return { updates: grads.map((g) => tf.mul(g, minusLr)), state: [...state] };
+    },
+  });
   return {
     name: 'sgd',
-    withLearningRate: (learningRate) => ({
-      name: 'sgd',
-      init: () => [],
-      update: (grads, state, _params, step) => {
-        const lr = learningRateAt(learningRate, step);
-        return { updates: grads.map((g) => tf.mul(g, -lr)), state: [...state] };
-      },
-    }),
+    withLearningRate: (learningRate) => sgd(minusRateOf(learningRate)),
+    withLearningRates: (rates) => sgd(minusRates(rates)),
   };
 }
 
 /** Heavy-ball momentum: v ← βv + g, p ← p − lr v (the paper's inner optimizer, β = 0.9). */
 export function momentumTensor(beta = 0.9): LearningRateFamily {
+  const momentum = (minusRate: MinusRate): TensorOptimizer => ({
+    name: 'momentum',
+    init: (params) => params.map((p) => tf.zerosLike(p)),
+    update(grads, state, _params, step) {
+      const minusLr = minusRate(step);
+      const velocity = state.map((v, i) => tf.add(tf.mul(v, beta), grads[i]!));
+      return { updates: velocity.map((v) => tf.mul(v, minusLr)), state: velocity };
+    },
+  });
   return {
     name: 'momentum',
-    withLearningRate: (learningRate) => ({
-      name: 'momentum',
-      init: (params) => params.map((p) => tf.zerosLike(p)),
-      update(grads, state, _params, step) {
-        const lr = learningRateAt(learningRate, step);
-        const velocity = state.map((v, i) => tf.add(tf.mul(v, beta), grads[i]!));
-        return { updates: velocity.map((v) => tf.mul(v, -lr)), state: velocity };
-      },
-    }),
+    withLearningRate: (learningRate) => momentum(minusRateOf(learningRate)),
+    withLearningRates: (rates) => momentum(minusRates(rates)),
   };
 }
 
@@ -84,30 +109,32 @@ export function momentumTensor(beta = 0.9): LearningRateFamily {
  * the bias corrections are computed from it on the device, so nothing is read back.
  */
 export function adamTensor(b1 = 0.9, b2 = 0.999, eps = 1e-8): LearningRateFamily {
+  const adam = (minusRate: MinusRate): TensorOptimizer => ({
+    name: 'adam',
+    init: (params) => [
+      ...params.map((p) => tf.zerosLike(p)),
+      ...params.map((p) => tf.zerosLike(p)),
+      tf.scalar(0),
+    ],
+    update(grads, state, _params, step) {
+      const minusLr = minusRate(step);
+      const n = grads.length;
+      const count = tf.add(state[2 * n]!, 1);
+      const c1 = tf.sub(1, tf.pow(tf.scalar(b1), count));
+      const c2 = tf.sub(1, tf.pow(tf.scalar(b2), count));
+      const mu = grads.map((g, i) => tf.add(tf.mul(state[i]!, b1), tf.mul(g, 1 - b1)));
+      const nu = grads.map((g, i) =>
+        tf.add(tf.mul(state[n + i]!, b2), tf.mul(tf.square(g), 1 - b2)),
+      );
+      const updates = mu.map((m, i) =>
+        tf.div(tf.mul(tf.div(m, c1), minusLr), tf.add(tf.sqrt(tf.div(nu[i]!, c2)), eps)),
+      );
+      return { updates, state: [...mu, ...nu, count] };
+    },
+  });
   return {
     name: 'adam',
-    withLearningRate: (learningRate) => ({
-      name: 'adam',
-      init: (params) => [
-        ...params.map((p) => tf.zerosLike(p)),
-        ...params.map((p) => tf.zerosLike(p)),
-        tf.scalar(0),
-      ],
-      update(grads, state, _params, step) {
-        const lr = learningRateAt(learningRate, step);
-        const n = grads.length;
-        const count = tf.add(state[2 * n]!, 1);
-        const c1 = tf.sub(1, tf.pow(tf.scalar(b1), count));
-        const c2 = tf.sub(1, tf.pow(tf.scalar(b2), count));
-        const mu = grads.map((g, i) => tf.add(tf.mul(state[i]!, b1), tf.mul(g, 1 - b1)));
-        const nu = grads.map((g, i) =>
-          tf.add(tf.mul(state[n + i]!, b2), tf.mul(tf.square(g), 1 - b2)),
-        );
-        const updates = mu.map((m, i) =>
-          tf.div(tf.mul(tf.div(m, c1), -lr), tf.add(tf.sqrt(tf.div(nu[i]!, c2)), eps)),
-        );
-        return { updates, state: [...mu, ...nu, count] };
-      },
-    }),
+    withLearningRate: (learningRate) => adam(minusRateOf(learningRate)),
+    withLearningRates: (rates) => adam(minusRates(rates)),
   };
 }

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { LearningRateFamily, TensorOptimizer } from './tensor-optimizers.js';
 
 /**
@@ -25,7 +25,21 @@ export interface InnerUpdateRule extends TensorOptimizerFamily {
    * re-initialises networks without one.
    */
   init(params: readonly tf.Tensor[]): tf.Tensor[];
+  /**
+   * Every particle's step at once, for the batched formulation of the image tasks: tensors
+   * stacked with the particle axis first (rank ≥ 3, see batched-network.ts), particle p at
+   * θ row p and step `steps[p]`. Rules without it step particle by particle on slices.
+   */
+  batchedUpdate?: BatchedUpdate;
 }
+
+export type BatchedUpdate = (
+  thetas: Float64Array,
+  grads: readonly tf.Tensor[],
+  state: readonly tf.Tensor[],
+  params: readonly tf.Tensor[],
+  steps: Int32Array,
+) => { updates: tf.Tensor[]; state: tf.Tensor[] };
 
 /** A family as a task's rule, meta-training from `initialTheta`. */
 export function innerUpdateRule(
@@ -56,7 +70,7 @@ export function learningRateRule(options: {
   rate: (theta: Float64Array, t: number) => number;
 }): InnerUpdateRule {
   const { name, optimizer, dim, rate } = options;
-  return innerUpdateRule(
+  const rule = innerUpdateRule(
     {
       name,
       dim,
@@ -64,6 +78,17 @@ export function learningRateRule(options: {
     },
     options.initialTheta,
   );
+  if (!optimizer.withLearningRates) return rule;
+  const withLearningRates = optimizer.withLearningRates.bind(optimizer);
+  const batchedUpdate: BatchedUpdate = (thetas, grads, state, params, steps) => {
+    const particles = steps.length;
+    // rate(θ_p, t_p) in float64 as the per-particle step computes it, rounded to float32 once.
+    const rates = Float32Array.from({ length: particles }, (_, p) =>
+      rate(thetas.subarray(p * dim, (p + 1) * dim), steps[p]!),
+    );
+    return withLearningRates(tf.tensor3d(rates, [particles, 1, 1])).update(grads, state, params, 0);
+  };
+  return { ...rule, batchedUpdate };
 }
 
 /** θ = [log learning rate], constant over the run. */

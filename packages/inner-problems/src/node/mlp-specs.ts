@@ -33,6 +33,7 @@ export async function createImageTask(
     horizon: options.horizon,
     rule: await rule(data.train.features),
     objective: options.objective ?? 'train-loss',
+    ...(options.formulation ? { formulation: options.formulation } : {}),
   });
 }
 
