@@ -41,12 +41,12 @@ export async function buildRun(
   config: RunConfig,
   {
     workers = 1,
-    isolation = 'threads',
+    isolation = 'auto',
     cluster,
   }: {
     workers?: number;
-    /** Shards as worker threads of this process (data shared) or as child processes. */
-    isolation?: Isolation;
+    /** Shards as worker threads of this process (data shared), child processes, or `auto`. */
+    isolation?: Isolation | 'auto';
     /** Shards held by `pes worker`s attached through Redis rather than by threads here. */
     cluster?: ClusterSettings;
   } = {},
@@ -65,29 +65,9 @@ export async function buildRun(
           pool: (await import('./cluster/redis-pool.js')).redisPool({ ...cluster, shards }),
           group: config.antithetic ? 2 : 1,
         })
-      : shards > 1 && isolation === 'processes'
-        ? await shardedTask({
-            // Each process reads its own data: memory does not cross processes.
-            factory: {
-              module: SHARD_FACTORY_MODULE,
-              name: 'createTaskFromConfig',
-              options: { config },
-            },
-            pool: processPool(shards),
-            group: config.antithetic ? 2 : 1,
-          })
-        : shards > 1
-          ? await shardedTask({
-              factory: {
-                module: SHARD_FACTORY_MODULE,
-                name: 'createTaskFromConfig',
-                // The dataset's bytes are loaded here once and shared by every worker thread.
-                options: { config, shared: await spec.sharedData?.(taskOptionsOf(config)) },
-              },
-              workers: shards,
-              group: config.antithetic ? 2 : 1,
-            })
-          : await spec.create(taskOptionsOf(config));
+      : shards > 1
+        ? await shardsOnThisMachine(config, shards, isolation)
+        : await spec.create(taskOptionsOf(config));
     if (config.estimator === randomSearchMethod.name) {
       if (!spec.searchSpace)
         throw new UsageError(`task ${spec.name} defines no search space for random search`);
@@ -132,6 +112,52 @@ export async function buildRun(
 /** What a shard on this machine is: a worker thread of this process or a child process. */
 export type Isolation = 'threads' | 'processes';
 export const ISOLATIONS: readonly Isolation[] = ['threads', 'processes'];
+
+/**
+ * A data set shared by threads above this size makes threads the automatic choice: processes
+ * would each hold a copy (CIFAR-10's 150 MB of pixels); below it, processes, which run side by
+ * side better (separate heaps and garbage collectors: ×1.71–1.77 against ×1.61–1.63 for two
+ * threads on mnist-lr-schedule, N = 8, docs/scaling.md).
+ */
+const SHARED_DATA_FOR_THREADS = 64 * 2 ** 20;
+
+/** The task split over `shards` threads or processes of this machine. */
+async function shardsOnThisMachine(
+  config: RunConfig,
+  shards: number,
+  isolation: Isolation | 'auto',
+): Promise<Task> {
+  const spec = findTaskSpec(config.task);
+  const group = config.antithetic ? 2 : 1;
+  // The dataset's bytes are loaded here once and shared by every worker thread.
+  const shared =
+    isolation === 'processes' ? undefined : await spec.sharedData?.(taskOptionsOf(config));
+  const chosen =
+    isolation === 'auto'
+      ? byteSize(shared) > SHARED_DATA_FOR_THREADS
+        ? 'threads'
+        : 'processes'
+      : isolation;
+  const factory = { module: SHARD_FACTORY_MODULE, name: 'createTaskFromConfig' };
+  return chosen === 'processes'
+    ? // Each process reads its own data: memory does not cross processes.
+      shardedTask({
+        factory: { ...factory, options: { config } },
+        pool: processPool(shards),
+        group,
+      })
+    : shardedTask({ factory: { ...factory, options: { config, shared } }, workers: shards, group });
+}
+
+/** The bytes of the buffers in a value (typed arrays, SharedArrayBuffers), walked recursively. */
+function byteSize(value: unknown): number {
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value.byteLength;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((sum: number, v) => sum + byteSize(v), 0);
+  if (typeof value === 'object' && value !== null)
+    return Object.values(value).reduce((sum: number, v) => sum + byteSize(v), 0);
+  return 0;
+}
 
 /** Where the workers of a run over Redis are, and how long to wait for them. */
 export interface ClusterSettings {

@@ -27,12 +27,12 @@ const integer = (value: string): number => {
 const numberList = (value: string): number[] => value.split(',').map((v) => number(v.trim()));
 
 /** A comma-separated list of shard isolations (threads, processes). */
-function isolationList(value: string): ('threads' | 'processes')[] {
+function isolationList(value: string): ('threads' | 'processes' | 'auto')[] {
   const list = value.split(',').map((v) => v.trim());
   for (const v of list)
-    if (v !== 'threads' && v !== 'processes')
-      throw new UsageError(`--isolation: '${v}' is neither threads nor processes`);
-  return list as ('threads' | 'processes')[];
+    if (v !== 'threads' && v !== 'processes' && v !== 'auto')
+      throw new UsageError(`--isolation: '${v}' is not threads, processes or auto`);
+  return list as ('threads' | 'processes' | 'auto')[];
 }
 
 /** Parses a flag's value by the kind its schema declares. */
@@ -141,8 +141,8 @@ function buildProgram(io: Io, run: (action: () => Promise<number> | number) => v
     .addOption(
       new Option(
         '--isolation <kind>',
-        'what a worker is on this machine: a thread of this process (the data shared) or a process of its own (its own heap; more memory)',
-      ).choices(['threads', 'processes']),
+        'what a worker is on this machine: a thread of this process (the data shared), a process of its own (its own heap and data: faster, more memory), or auto (default: processes unless the data set is over 64 MiB)',
+      ).choices(['auto', 'threads', 'processes']),
     )
     .option(
       '--redis <URL>',
@@ -451,7 +451,7 @@ Example:
     .option('--json', 'inner-step, scaling: print one JSON object')
     .option(
       '--isolation <list>',
-      'scaling: threads, processes or threads,processes (each worker count with each, interleaved; default threads)',
+      'scaling: threads, processes, auto or a list (each worker count with each, interleaved; default auto, as meta-train)',
     )
     .option(
       '--redis <URL>',

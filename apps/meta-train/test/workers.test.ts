@@ -112,6 +112,24 @@ describe('particles sharded over child processes (--isolation processes): the sa
   );
 });
 
+describe('the automatic isolation', () => {
+  it('puts a task whose shared data set is small (embedded MNIST) in worker processes', async () => {
+    const config = resolveConfig({
+      task: 'mnist-lr-schedule',
+      particles: 4,
+      ...TINY['mnist-lr-schedule'],
+    });
+    const built = await buildRun(config, { workers: 2 });
+    try {
+      expect((built.task as unknown as { pool: { kind: string } }).pool.kind).toBe(
+        'worker processes',
+      );
+    } finally {
+      built.task.close?.();
+    }
+  }, 120_000);
+});
+
 describe('pes meta-train --workers', () => {
   it('a run checkpointed with 2 workers resumes with 1 and ends at the θ of a straight run', async () => {
     const dir = temporaryDirectory();
@@ -150,7 +168,7 @@ describe('pes meta-train --workers', () => {
       '--out',
       join(dir, 'split'),
     );
-    expect(first.out).toContain('pes: particles split over 2 worker threads');
+    expect(first.out).toContain('pes: particles split over 2 worker processes');
     const resumed = await pes(
       'meta-train',
       '--resume',

@@ -48,6 +48,7 @@ export function redisPool(
   };
   return {
     size: options.shards,
+    kind: 'pes workers through Redis',
     async create(factory) {
       const config = (factory.options as { config: unknown }).config;
       return (await relay.callAsync({ op: 'create', config })) as unknown[];

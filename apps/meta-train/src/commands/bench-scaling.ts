@@ -20,7 +20,7 @@ export interface ScalingOptions {
   particles?: number;
   horizon?: number;
   /** Threads, processes or both, each with every worker count, interleaved. */
-  isolations?: Isolation[];
+  isolations?: (Isolation | 'auto')[];
   /** Shard over `pes worker`s attached through this Redis instead of threads. */
   redis?: string;
   /** With `redis`: start the workers here, as many as the variants need together. */
@@ -30,7 +30,7 @@ export interface ScalingOptions {
 
 interface Variant {
   workers: number;
-  isolation: Isolation;
+  isolation: Isolation | 'auto';
   task: Task;
   /** Redis's cost of the timed iterations: milliseconds not spent computing, bytes moved. */
   redis?: { overheadMs: number; bytes: number };
@@ -73,7 +73,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
         )
       : undefined;
   try {
-    const isolations = options.isolations ?? ['threads'];
+    const isolations = options.isolations ?? ['auto'];
     for (const [workers, isolation] of options.workers.flatMap((w) =>
       // One worker is the in-process path whatever the isolation: measured once.
       w === 1 ? [[w, isolations[0]!] as const] : isolations.map((i) => [w, i] as const),
@@ -115,7 +115,8 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
   const base = median(variants[0]!.times);
   const rows = variants.map((v) => ({
     workers: v.workers,
-    ...(options.redis ? {} : { isolation: v.isolation }),
+    // What `auto` chose shows as what it is.
+    ...(options.redis ? {} : { isolation: isolationOf(v) }),
     threads: (v.task as { workers?: number }).workers ?? 1,
     secondsPerIteration: median(v.times),
     speedup: base / median(v.times),
@@ -180,4 +181,16 @@ async function spawnWorkers(url: string, count: number) {
       await Promise.all(exits);
     },
   };
+}
+
+/** threads or processes: what a variant's shards are (threads for the unsharded one). */
+function isolationOf(v: Variant): Isolation {
+  const kind = (v.task as Partial<ShardedTask>).pool?.kind;
+  return kind === 'worker processes'
+    ? 'processes'
+    : kind === 'worker threads'
+      ? 'threads'
+      : v.isolation === 'processes'
+        ? 'processes'
+        : 'threads';
 }

@@ -34,7 +34,7 @@ export type MetaTrainFlags = Partial<RunSettings> &
     config?: string;
     printConfig?: boolean;
     workers?: number;
-    isolation?: 'threads' | 'processes';
+    isolation?: 'threads' | 'processes' | 'auto';
     redis?: string;
     lease?: number;
     wait?: number;
@@ -81,7 +81,7 @@ export async function metaTrain(
   await prepareBackend(config, io.out);
   // every setting is checked before anything is written
   const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
-  sayWorkers(task, flags, io);
+  sayWorkers(task, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   try {
     // The directory is this process's alone from here (a second process is refused).
@@ -154,7 +154,7 @@ async function resumeOwned(
   await prepareBackend(config, io.out);
   const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
   try {
-    sayWorkers(task, flags, io);
+    sayWorkers(task, io);
     if (!existsSync(run.checkpoint)) {
       if (config.iterations !== stored.iterations) run.writeConfig(config);
       // Stopped before the first checkpoint (during the initial evaluation): start over, which
@@ -410,16 +410,11 @@ function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig,
   };
 }
 
-function sayWorkers(task: object, flags: MetaTrainFlags, io: Io): void {
-  const workers = (task as { workers?: number }).workers;
-  if (workers === undefined) return;
-  io.out(
-    flags.redis !== undefined
-      ? `pes: particles split over ${workers} pes workers through Redis`
-      : `pes: particles split over ${workers} worker ${flags.isolation ?? 'threads'}`,
-  );
+function sayWorkers(task: object, io: Io): void {
+  const sharded = task as { workers?: number; pool?: { kind: string } };
+  if (sharded.workers !== undefined && sharded.pool)
+    io.out(`pes: particles split over ${sharded.workers} ${sharded.pool.kind}`);
 }
-
 /** One worker thread per core for tasks where that pays (`TaskSpec.parallel`), else none. */
 function defaultWorkers(config: RunConfig): number {
   return findTaskSpec(config.task).parallel ? availableParallelism() : 1;

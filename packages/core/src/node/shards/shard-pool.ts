@@ -18,6 +18,8 @@ export interface TaskFactory {
 export interface ShardPool {
   /** The number of shards. */
   readonly size: number;
+  /** What holds the shards, in words ("worker threads", "worker processes", …). */
+  readonly kind: string;
   /** Builds the task in every shard; resolves to what each shard says about it (its meta). */
   create(factory: TaskFactory): Promise<unknown[]>;
   /**
@@ -37,6 +39,7 @@ export function threadPool(workers: number): ShardPool {
   const threads = Array.from({ length: workers }, () => new SyncWorker());
   return {
     size: workers,
+    kind: 'worker threads',
     create: (factory) => Promise.all(threads.map((t) => t.callAsync({ op: 'create', factory }))),
     exchange(requests) {
       const sent = threads.map((t, i) => {
@@ -93,6 +96,7 @@ export function processPool(workers: number): ShardPool {
   const relay = new SyncWorker({ entry: PROCESS_RELAY, data: { workers } });
   return {
     size: workers,
+    kind: 'worker processes',
     async create(factory) {
       return valuesOf((await relay.callAsync({ op: 'create', factory })) as ShardReply[]);
     },
