@@ -7,7 +7,11 @@ import { EXIT_USAGE, UsageError } from './errors.js';
 /** proper-lockfile's lock: a directory made atomically, its mtime refreshed while its owner lives. */
 export const LOCK_NAME = 'run.lock';
 /** Inside the lock: who holds it, so that a second process can name them. */
-const OWNER_NAME = 'owner.json';
+/**
+ * The owner's record, beside the lock directory and not inside it: a file written into the
+ * lock directory changes its mtime, which proper-lockfile reads as its lock compromised.
+ */
+const OWNER_NAME = 'run.owner.json';
 
 /**
  * A lock whose mtime has not moved for this long belongs to a process that died on another
@@ -34,7 +38,7 @@ export type ReleaseLock = () => Promise<void>;
 export async function lockRunDirectory(dir: string): Promise<ReleaseLock> {
   const lockfile = await loadLockfile();
   const lockPath = join(dir, LOCK_NAME);
-  const ownerPath = join(lockPath, OWNER_NAME);
+  const ownerPath = join(dir, OWNER_NAME);
   const previous = readOwner(ownerPath);
   // A live owner here keeps its lock even if busy past STALE_MS (a long synchronous evaluation).
   if (previous?.host === hostname() && isRunning(previous.pid) && existsSync(lockPath))
@@ -46,6 +50,9 @@ export async function lockRunDirectory(dir: string): Promise<ReleaseLock> {
       lockfilePath: lockPath,
       realpath: false,
       stale: STALE_MS,
+      // The lock's mtime is refreshed this often (proper-lockfile's default is stale / 2);
+      // PES_LOCK_UPDATE_MS shortens it for the test that a run outlives several refreshes.
+      update: Number(process.env.PES_LOCK_UPDATE_MS) || STALE_MS / 2,
       // Another process took the directory over (this one stalled past STALE_MS): writing on
       // would interleave two runs, so stop; the last checkpoint stands.
       onCompromised: (error) => {
@@ -65,7 +72,7 @@ export async function lockRunDirectory(dir: string): Promise<ReleaseLock> {
     await release(); // not held past a failure (a full disk): the directory stays usable
     throw error;
   }
-  // proper-lockfile removes its lock on exit with rmdir, which needs the directory empty.
+  // The record goes with the lock (proper-lockfile removes the lock itself on exit).
   const forgetOwner = () => ignoreErrors(() => unlinkSync(ownerPath));
   process.on('exit', forgetOwner);
   let released = false;

@@ -20,6 +20,30 @@ const long = [
 ];
 
 describe('one owner per run directory', () => {
+  it('the owner keeps its lock through many refreshes of it (a run longer than the refresh interval)', async () => {
+    const dir = join(temporaryDirectory('pes-lock-'), 'run');
+    // Refreshed every 200 ms: a run of a few seconds outlives a dozen refreshes, as a real run
+    // outlives the default 60 s. Before the owner's record moved out of the lock directory,
+    // the first refresh found the lock's mtime changed and stopped the run.
+    const child = spawnBuilt(
+      [
+        'meta-train',
+        '--task',
+        'quadratic',
+        '--iterations',
+        '400',
+        '--eval-every',
+        '0',
+        '--out',
+        dir,
+      ],
+      { env: { ...process.env, PES_LOCK_UPDATE_MS: '200' } },
+    );
+    const { code } = await exited(child);
+    expect(code, child.output().stderr).toBe(0);
+    expect(child.output().stderr).not.toContain('lost the lock');
+  }, 60_000);
+
   it('a second process on the directory, plain, --overwrite or --resume, is refused naming the owner', async () => {
     const dir = join(temporaryDirectory('pes-lock-'), 'run');
     const owner = spawnBuilt([...long, '--out', dir]);
@@ -69,7 +93,7 @@ function leftLock(pid: number, age: number): string {
   const dir = temporaryDirectory('pes-lock-');
   mkdirSync(join(dir, 'run.lock'));
   writeFileSync(
-    join(dir, 'run.lock/owner.json'),
+    join(dir, 'run.owner.json'),
     JSON.stringify({ pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' }),
   );
   const then = (Date.now() - age) / 1000;
@@ -89,9 +113,7 @@ describe('the lock, in this process', () => {
     const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
     const dir = leftLock(gone, 0);
     const release = await lockRunDirectory(dir);
-    expect(JSON.parse(readFileSync(join(dir, 'run.lock/owner.json'), 'utf8')).pid).toBe(
-      process.pid,
-    );
+    expect(JSON.parse(readFileSync(join(dir, 'run.owner.json'), 'utf8')).pid).toBe(process.pid);
     await release();
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   });
