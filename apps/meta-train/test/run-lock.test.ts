@@ -22,7 +22,7 @@ const long = [
 describe('one owner per run directory', () => {
   it('the owner keeps its lock through many refreshes of it (a run longer than the refresh interval)', async () => {
     const dir = join(temporaryDirectory('pes-lock-'), 'run');
-    // Refreshed every 200 ms: a run of a few seconds outlives a dozen refreshes, as a real run
+    // Refreshed every second (proper-lockfile's least): a run of about 4 s outlives several, as a real run
     // outlives the default 60 s. Before the owner's record moved out of the lock directory,
     // the first refresh found the lock's mtime changed and stopped the run.
     const child = spawnBuilt(
@@ -31,13 +31,13 @@ describe('one owner per run directory', () => {
         '--task',
         'quadratic',
         '--iterations',
-        '400',
+        '8000',
         '--eval-every',
         '0',
         '--out',
         dir,
       ],
-      { env: { ...process.env, PES_LOCK_UPDATE_MS: '200' } },
+      { env: { ...process.env, PES_LOCK_UPDATE_MS: '1000' } },
     );
     const { code } = await exited(child);
     expect(code, child.output().stderr).toBe(0);
