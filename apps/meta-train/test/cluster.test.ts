@@ -50,7 +50,7 @@ async function startWorkers(
   flags: string[] = [],
 ): Promise<Running[]> {
   const started = Array.from({ length: count }, () =>
-    start(['worker', '--redis', url, '--lease', '1', ...flags], env),
+    start(['worker', '--redis', url, '--lease', '3', ...flags], env),
   );
   workers.push(...started);
   for (const w of started) await until(() => w.stdout().includes('joined'), 'a worker to join');
@@ -97,6 +97,11 @@ describe.skipIf(!redis)('meta-training over pes workers attached through Redis',
     expect(await run.exited, run.stderr()).toBe(0);
     expect(run.stderr()).toContain('3 workers attached');
     expect(run.stdout()).toContain('split over 3 pes workers through Redis');
+    // Progress names the workers attached, the shards and each worker's speed (a worker given
+    // up on a loaded machine moves its shard: then fewer workers and a count of takeovers).
+    expect(run.stdout()).toMatch(
+      /iter 4\/4 .* [1-3] workers, 3 shards(?: · \d+ taken over)? · \S+:\d+ \d+ ms/,
+    );
     expect(thetaOf(out)).toEqual(await inProcess(MNIST));
     await stopWorkers(pool);
   }, 120_000);
@@ -110,7 +115,7 @@ describe.skipIf(!redis)('meta-training over pes workers attached through Redis',
     // Small shard logs: shards are snapshotted every few iterations, so the takeover restores a
     // snapshot and replays the requests since.
     const run = start(
-      ['meta-train', ...QUADRATIC, '--redis', url, '--workers', '3', '--lease', '1', '--out', out],
+      ['meta-train', ...QUADRATIC, '--redis', url, '--workers', '3', '--lease', '3', '--out', out],
       { ...process.env, PES_SHARD_LOG_BYTES: '20000' },
     ); // prettier-ignore
     await until(() => metricsLines(out) >= 200, 'the run to reach iteration 200');
@@ -133,7 +138,7 @@ describe.skipIf(!redis)('meta-training over pes workers attached through Redis',
     const url = redis!.url(3);
     const pool = await startWorkers(url, 2);
     const out = join(temporaryDirectory(), 'run');
-    const flags = ['--redis', url, '--workers', '2', '--lease', '1'];
+    const flags = ['--redis', url, '--workers', '2', '--lease', '3'];
     const first = start(['meta-train', ...QUADRATIC, ...flags, '--out', out]);
     await until(() => metricsLines(out) >= 300, 'the run to reach iteration 300');
     first.child.kill('SIGKILL');
