@@ -116,7 +116,12 @@ async function runPage(url: string, result: Promise<string>) {
   } finally {
     child.kill();
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    // Best effort: Chromium's helper processes can still be writing into the profile.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch {
+      // A temporary profile left behind is no test failure.
+    }
   }
 }
 
