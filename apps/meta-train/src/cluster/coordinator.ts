@@ -177,7 +177,9 @@ export class Coordinator {
     });
     this.stats.exchanges++;
     this.stats.overheadMs += Math.max(0, performance.now() - started - slowest);
-    await this.snapshotLongLogs();
+    await this.snapshotLongLogs().catch((error: unknown) => {
+      throw this.redisFailure(error);
+    });
     return replies;
   }
 
