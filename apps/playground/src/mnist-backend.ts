@@ -11,15 +11,18 @@ import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wa
  */
 export const BACKEND_PREFERENCE = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-/** The first backend of `BACKEND_PREFERENCE` this browser can start; it is then active. */
-export async function chooseBackend(): Promise<string> {
+/**
+ * The first backend of `BACKEND_PREFERENCE` this browser can start (of `only`, when given:
+ * the test mode's `backend=wasm`); it is then active.
+ */
+export async function chooseBackend(only?: string): Promise<string> {
   // Vite serves the WebAssembly binaries as assets of the build, under hashed names.
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasm,
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
   });
-  for (const name of BACKEND_PREFERENCE) {
+  for (const name of only ? [only] : BACKEND_PREFERENCE) {
     if (!tf.findBackendFactory(name)) continue;
     try {
       if (await tf.setBackend(name)) return name;
@@ -27,5 +30,5 @@ export async function chooseBackend(): Promise<string> {
       // A backend that cannot start here (no WebGL context in this worker): try the next.
     }
   }
-  throw new Error(`no tfjs backend of ${BACKEND_PREFERENCE.join(', ')} starts here`);
+  throw new Error(`no tfjs backend of ${only ?? BACKEND_PREFERENCE.join(', ')} starts here`);
 }

@@ -16,7 +16,7 @@ export interface MnistResult {
 
 /** The MNIST section, as the test mode drives it. */
 export interface MnistPanel {
-  configure(settings: { iterations?: number; seed?: number }): void;
+  configure(settings: { iterations?: number; seed?: number; backend?: string }): void;
   start(): void;
   /** Called each time the run reaches its last iteration. */
   onFinished(listener: (result: MnistResult) => void): void;
@@ -89,6 +89,7 @@ export function createMnistPanel(parent: HTMLElement): MnistPanel {
   let iterations = MNIST_PAGE_SETTINGS.iterations;
   let started = false;
   let about = { backend: '', formulation: '' };
+  let backendChoice: string | undefined;
   const listeners: ((result: MnistResult) => void)[] = [];
   const before = () => points[0]?.valAccuracy;
   const after = () => (points.length > 1 ? points.at(-1)!.valAccuracy : undefined);
@@ -145,6 +146,7 @@ export function createMnistPanel(parent: HTMLElement): MnistPanel {
     digitsUrl: new URL(MNIST_ASSET, document.baseURI).href,
     iterations: number(inputs.iterations),
     seed: number(inputs.seed),
+    ...(backendChoice ? { backend: backendChoice } : {}),
   });
   // The digits and the backend load on the first start, not with the page.
   const start = () => {
@@ -169,7 +171,8 @@ export function createMnistPanel(parent: HTMLElement): MnistPanel {
     };
 
   return {
-    configure({ iterations: n, seed }) {
+    configure({ iterations: n, seed, backend: only }) {
+      backendChoice = only;
       inputs.iterations.value = n?.toString() ?? '';
       inputs.seed.value = seed?.toString() ?? '';
       started = true;
@@ -187,7 +190,8 @@ export function createMnistPanel(parent: HTMLElement): MnistPanel {
 /**
  * The MNIST section's test mode: `?mnist-autorun=1&iterations=8&seed=0` trains to the end and
  * writes the result (backend, θ, validation accuracy before and after) into `result` as JSON;
- * `report=PATH` POSTs it to PATH, `image=1` adds the schedule plot as a PNG data URL.
+ * `report=PATH` POSTs it to PATH, `image=1` adds the schedule plot as a PNG data URL, and
+ * `backend=wasm` (or webgl, cpu) asks for that tfjs backend rather than the fastest.
  */
 export function runMnistAutorun(params: URLSearchParams, panel: MnistPanel, result: HTMLElement) {
   if (!params.has('mnist-autorun')) return;
@@ -200,6 +204,10 @@ export function runMnistAutorun(params: URLSearchParams, panel: MnistPanel, resu
     const report = params.get('report');
     if (report) void fetch(report, { method: 'POST', body: result.textContent });
   });
-  panel.configure({ iterations: number('iterations'), seed: number('seed') });
+  panel.configure({
+    iterations: number('iterations'),
+    seed: number('seed'),
+    ...(params.has('backend') ? { backend: params.get('backend')! } : {}),
+  });
   panel.start();
 }

@@ -9,6 +9,8 @@ export type MnistRequest =
       digitsUrl: string;
       iterations?: number;
       seed?: number;
+      /** This tfjs backend rather than the fastest that starts (read on the first settings). */
+      backend?: string;
     }
   | { type: 'start' }
   | { type: 'pause' };

@@ -43,7 +43,7 @@ const handle = async (request: MnistRequest) => {
       generation++;
       running = false;
       if (!data) {
-        const backend = await chooseBackend();
+        const backend = await chooseBackend(request.backend);
         const response = await fetch(request.digitsUrl);
         if (!response.ok) throw new Error(`${request.digitsUrl}: HTTP ${response.status}`);
         data = await decodeDigits(new Uint8Array(await response.arrayBuffer()));

@@ -76,53 +76,84 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
+  /** The first test's run, on the backend Chromium offers (WebGL here). */
+  let offered: MnistResult | undefined;
+
+  /**
+   * The page in test mode with `query`, until the run has finished: its result, its backend line,
+   * the console's errors and the requests that failed. Keeps the plot and a screenshot.
+   */
+  async function trainPage(query: string, artifact: string) {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The page has no icon; Chromium asks for one anyway.
+    const missing: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') missing.push(r.url());
+    });
+    await page.goto(`${site.url}?mnist-autorun=1&seed=0&image=1&${query}`);
+    await page.waitForSelector('#result[data-done="true"]', {
+      state: 'attached',
+      timeout: PAGE_TIMEOUT_MS,
+    });
+    const text = (await page.locator('#result').textContent()) ?? '{}';
+    const result = JSON.parse(text) as MnistResult & { image: string };
+    const backendLine = await page.locator('#mnist-lr-schedule .backend').textContent();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(
+      join(ARTIFACTS, `${artifact}-schedule.png`),
+      Buffer.from(result.image.replace(/^data:image\/png;base64,/, ''), 'base64'),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, `${artifact}-page.png`), fullPage: true });
+    await page.close();
+    console.log(
+      `MNIST panel in Chromium (${query}): ${backendLine}; θ = [${result.theta.join(', ')}]; ` +
+        `validation accuracy ` +
+        `${result.accuracyBefore} → ${result.accuracyAfter} after ${result.iterations} iterations`,
+    );
+    return { result, backendLine, errors, missing };
+  }
+
+  /** Trained without errors on `backend` in the formulation `auto` picks there, and better. */
+  function expectTrained(trained: Awaited<ReturnType<typeof trainPage>>) {
+    const { result, backendLine, errors, missing } = trained;
+    expect(missing).toEqual([]);
+    expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(backendLine).toContain(`tfjs ${result.backend}`);
+    expect(result.formulation).toBe(
+      ['webgpu', 'webgl'].includes(result.backend) ? 'batched' : 'per-particle',
+    );
+    expect(result.iterations).toBe(ITERATIONS);
+    expect(Number.isFinite(result.accuracyBefore)).toBe(true);
+    expect(result.accuracyAfter!).toBeGreaterThan(result.accuracyBefore!);
+  }
+
   it(
     'trains on the backend Chromium offers, and the validation accuracy rises',
     async () => {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      // The page has no icon; Chromium asks for one anyway.
-      const missing: string[] = [];
-      page.on('response', (r) => {
-        if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico')
-          missing.push(r.url());
-      });
-      await page.goto(`${site.url}?mnist-autorun=1&iterations=${ITERATIONS}&seed=0&image=1`);
-      await page.waitForSelector('#result[data-done="true"]', {
-        state: 'attached',
-        timeout: PAGE_TIMEOUT_MS,
-      });
-      const result = JSON.parse(
-        (await page.locator('#result').textContent()) ?? '{}',
-      ) as MnistResult & {
-        image: string;
-      };
-      const backendLine = await page.locator('#mnist-lr-schedule .backend').textContent();
-      mkdirSync(ARTIFACTS, { recursive: true });
-      writeFileSync(
-        join(ARTIFACTS, 'mnist-schedule.png'),
-        Buffer.from(result.image.replace(/^data:image\/png;base64,/, ''), 'base64'),
-      );
-      await page.screenshot({ path: join(ARTIFACTS, 'mnist-page.png'), fullPage: true });
-      console.log(
-        `MNIST panel in Chromium: ${backendLine}; validation accuracy ` +
-          `${result.accuracyBefore} → ${result.accuracyAfter} after ${result.iterations} iterations`,
-      );
+      const trained = await trainPage(`iterations=${ITERATIONS}`, 'mnist');
+      offered = trained.result;
+      expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(trained.result.backend);
+      expectTrained(trained);
+    },
+    PAGE_TIMEOUT_MS + 60_000,
+  );
 
-      expect(missing).toEqual([]);
-      expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
-      expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(result.backend);
-      expect(backendLine).toContain(`tfjs ${result.backend}`);
-      expect(result.formulation).toBe(
-        ['webgpu', 'webgl'].includes(result.backend) ? 'batched' : 'per-particle',
-      );
-      expect(result.iterations).toBe(ITERATIONS);
-      expect(Number.isFinite(result.accuracyBefore)).toBe(true);
-      expect(result.accuracyAfter!).toBeGreaterThan(result.accuracyBefore!);
+  it(
+    'trains on WebAssembly, the fallback where WebGL does not start, per particle',
+    async () => {
+      const trained = await trainPage(`iterations=${ITERATIONS}&backend=wasm`, 'mnist-wasm');
+      expect(trained.result.backend).toBe('wasm');
+      expectTrained(trained);
+      // Batched on WebGL and per particle on wasm are one computation, summed in other orders.
+      if (offered && offered.backend !== 'wasm') {
+        trained.result.theta.forEach((t, i) => expect(t).toBeCloseTo(offered!.theta[i]!, 5));
+        expect(trained.result.accuracyAfter).toBeCloseTo(offered.accuracyAfter!, 2);
+      }
     },
     PAGE_TIMEOUT_MS + 60_000,
   );
