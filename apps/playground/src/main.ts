@@ -1,5 +1,6 @@
 import { runAutorun } from './autorun.js';
 import { influenceView } from './influence-view.js';
+import { createMnistPanel, runMnistAutorun } from './mnist-panel.js';
 import { createPanel } from './panel.js';
 import { toyView } from './toy-view.js';
 
@@ -28,4 +29,8 @@ const panels = [
   }),
 ];
 
-runAutorun(new URLSearchParams(location.search), panels, document.getElementById('result')!);
+const mnist = createMnistPanel(parent);
+
+const params = new URLSearchParams(location.search);
+runAutorun(params, panels, document.getElementById('result')!);
+runMnistAutorun(params, mnist, document.getElementById('result')!);

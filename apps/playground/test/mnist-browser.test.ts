@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MnistResult } from '../src/mnist-panel.js';
+
+/**
+ * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
+ * `chromium` package; without it this test is skipped, and says so.
+ */
+const CHROMIUM = ['chromium', 'chromium-browser']
+  .map((name) => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim())
+  .find(Boolean);
+if (!CHROMIUM) console.warn('chromium not found: the MNIST panel browser test is skipped');
+
+/** Enough outer iterations for the schedule's learning rate to climb (outer Adam, 0.1). */
+const ITERATIONS = 12;
+/** Chromium's software WebGL on a shared CPU trains slowly: room for it. */
+const PAGE_TIMEOUT_MS = 300_000;
+
+const appRoot = join(import.meta.dirname, '..');
+const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.wasm': 'application/wasm',
+};
+
+/** A static server of `root` on a free loopback port. */
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    response.end(readFileSync(file));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
+    ),
+  );
+}
+
+describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
+  let site: { server: Server; url: string };
+  let browser: Browser;
+  const outDir = mkdtempSync(join(tmpdir(), 'pes-playground-mnist-'));
+
+  beforeAll(async () => {
+    await build({
+      configFile: join(appRoot, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir },
+    });
+    site = await serve(outDir);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM!,
+      // WebGL on SwiftShader, Chromium's software renderer, where no GPU is.
+      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    site?.server.close();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** The first test's run, on the backend Chromium offers (WebGL here). */
+  let offered: MnistResult | undefined;
+
+  /**
+   * The page in test mode with `query`, until the run has finished: its result, its backend line,
+   * the console's errors and the requests that failed. Keeps the plot and a screenshot.
+   */
+  async function trainPage(query: string, artifact: string) {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The page has no icon; Chromium asks for one anyway.
+    const missing: string[] = [];
+    page.on('response', (r) => {
+      if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') missing.push(r.url());
+    });
+    await page.goto(`${site.url}?mnist-autorun=1&seed=0&image=1&${query}`);
+    await page.waitForSelector('#result[data-done="true"]', {
+      state: 'attached',
+      timeout: PAGE_TIMEOUT_MS,
+    });
+    const text = (await page.locator('#result').textContent()) ?? '{}';
+    const result = JSON.parse(text) as MnistResult & { image: string };
+    const backendLine = await page.locator('#mnist-lr-schedule .backend').textContent();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(
+      join(ARTIFACTS, `${artifact}-schedule.png`),
+      Buffer.from(result.image.replace(/^data:image\/png;base64,/, ''), 'base64'),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, `${artifact}-page.png`), fullPage: true });
+    await page.close();
+    console.log(
+      `MNIST panel in Chromium (${query}): ${backendLine}; θ = [${result.theta.join(', ')}]; ` +
+        `validation accuracy ` +
+        `${result.accuracyBefore} → ${result.accuracyAfter} after ${result.iterations} iterations`,
+    );
+    return { result, backendLine, errors, missing };
+  }
+
+  /** Trained without errors on `backend` in the formulation `auto` picks there, and better. */
+  function expectTrained(trained: Awaited<ReturnType<typeof trainPage>>) {
+    const { result, backendLine, errors, missing } = trained;
+    expect(missing).toEqual([]);
+    expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(backendLine).toContain(`tfjs ${result.backend}`);
+    expect(result.formulation).toBe(
+      ['webgpu', 'webgl'].includes(result.backend) ? 'batched' : 'per-particle',
+    );
+    expect(result.iterations).toBe(ITERATIONS);
+    expect(Number.isFinite(result.accuracyBefore)).toBe(true);
+    expect(result.accuracyAfter!).toBeGreaterThan(result.accuracyBefore!);
+  }
+
+  it(
+    'trains on the backend Chromium offers, and the validation accuracy rises',
+    async () => {
+      const trained = await trainPage(`iterations=${ITERATIONS}`, 'mnist');
+      offered = trained.result;
+      expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(trained.result.backend);
+      expectTrained(trained);
+    },
+    PAGE_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'trains on WebAssembly, the fallback where WebGL does not start, per particle',
+    async () => {
+      const trained = await trainPage(`iterations=${ITERATIONS}&backend=wasm`, 'mnist-wasm');
+      expect(trained.result.backend).toBe('wasm');
+      expectTrained(trained);
+      // Batched on WebGL and per particle on wasm are one computation, summed in other orders.
+      if (offered && offered.backend !== 'wasm') {
+        trained.result.theta.forEach((t, i) => expect(t).toBeCloseTo(offered!.theta[i]!, 5));
+        expect(trained.result.accuracyAfter).toBeCloseTo(offered.accuracyAfter!, 2);
+      }
+    },
+    PAGE_TIMEOUT_MS + 60_000,
+  );
+});
