@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { appRoot, exited, temporaryDirectory } from './helpers.js';
 
 /**
- * Debian's Chromium, driven headless (no npm dependency, no browser download). CI needs the
+ * Debian's Chromium, driven by playwright-core (which downloads no browser). CI needs the
  * `chromium` package; without it these tests are skipped, and say so.
  */
 const CHROMIUM = ['chromium', 'chromium-browser']
@@ -15,34 +16,35 @@ const CHROMIUM = ['chromium', 'chromium-browser']
 if (!CHROMIUM) console.warn('chromium not found: the dashboard browser tests are skipped');
 
 const bin = join(appRoot, 'bin/pes.js');
-const profile = temporaryDirectory('pes-chromium-');
+/** Where the screenshots are kept: beside the test reports CI collects. */
+const ARTIFACTS = join(appRoot, '../../reports/apps/meta-train/browser');
 
 /**
- * The DOM Chromium built from `url` once its scripts ran, and its console's lines. Asynchronous:
- * the server answering Chromium runs in this process.
+ * The DOM Chromium built from `url` once its scripts ran, its console's messages and uncaught
+ * errors, and a screenshot of the whole page kept as `screenshot` when given.
  */
-async function dumpDom(url: string): Promise<{ dom: string; console: string[] }> {
-  const child = spawn(
-    CHROMIUM!,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      `--user-data-dir=${profile}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      '--dump-dom',
-      url,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const { code } = await exited(child);
-  expect(code, stderr).toBe(0);
-  return { dom: stdout, console: stderr.split('\n').filter((l) => l.includes(':CONSOLE')) };
+async function dumpDom(
+  browser: Browser,
+  url: string,
+  screenshot?: string,
+): Promise<{ dom: string; console: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const console: string[] = [];
+  page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
+  // The dashboard has no icon: Chromium's request for one would put a 404 on the console.
+  await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
+  try {
+    const response = await page.goto(url, { waitUntil: 'load' });
+    expect(response?.status(), url).toBe(200);
+    if (screenshot) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, screenshot), fullPage: true });
+    }
+    return { dom: await page.content(), console };
+  } finally {
+    await page.close();
+  }
 }
 
 /** Points of the meta-loss curve as the browser drew it (its line's path commands). */
@@ -56,7 +58,11 @@ const lines = (file: string) =>
 
 describe.skipIf(!CHROMIUM)('pes dashboard in Chromium', () => {
   let server: Dashboard | undefined;
-  afterAll(() => server?.close());
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    server?.close();
+    await browser?.close();
+  });
 
   it('shows a running pes meta-train, its curve growing between two reads, and a finished run', async () => {
     const root = temporaryDirectory('pes-dashboard-browser-');
@@ -99,11 +105,12 @@ describe.skipIf(!CHROMIUM)('pes dashboard in Chromium', () => {
     );
     try {
       server = await startDashboard({ root, host: '127.0.0.1', port: 0 });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
       for (let waited = 0; lines(join(root, 'live/metrics.jsonl')) < 3; waited += 100) {
         if (waited > 60_000) throw new Error('the run wrote no metrics');
         await new Promise((r) => setTimeout(r, 100));
       }
-      const list = await dumpDom(server.url);
+      const list = await dumpDom(browser, server.url, 'dashboard-runs.png');
       expect(list.dom).toMatch(
         /href="\/run\/live">live<\/a><\/td><td>toy-regression<\/td><td>pes<\/td><td class="running">running/,
       );
@@ -111,15 +118,15 @@ describe.skipIf(!CHROMIUM)('pes dashboard in Chromium', () => {
         /href="\/run\/done">done<\/a><\/td><td>quadratic<\/td><td>pes<\/td><td class="finished">finished<\/td><td>20 \/ 20<\/td><td>\d/,
       );
 
-      const first = await dumpDom(`${server.url}run/live`);
+      const first = await dumpDom(browser, `${server.url}run/live`);
       await new Promise((r) => setTimeout(r, 1500));
-      const second = await dumpDom(`${server.url}run/live`);
+      const second = await dumpDom(browser, `${server.url}run/live`, 'dashboard-live.png');
       expect(metaLossPoints(first.dom)).toBeGreaterThan(2);
       expect(metaLossPoints(second.dom)).toBeGreaterThan(metaLossPoints(first.dom));
       // The page holds the live part the server-sent events refresh.
       expect(second.dom).toMatch(/<div id="live" data-events="\/events\?run=live"/);
 
-      const finished = await dumpDom(`${server.url}run/done`);
+      const finished = await dumpDom(browser, `${server.url}run/done`, 'dashboard-done.png');
       expect(finished.dom).toMatch(/<th>full-run objective \(initial → final\)<\/th>/);
       expect(finished.dom).toMatch(
         /<td>done<\/td><td>pes<\/td><td>finished \(20 of 20 iterations\)<\/td><td>\[[^\]]*\] → \[[^\]]*\]<\/td><td>112\.5\d* → \d/,

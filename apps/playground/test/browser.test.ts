@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../src/protocol.js';
@@ -12,7 +13,7 @@ import { thetaBits } from '../src/training.js';
 import { cliTheta } from './cli-theta.js';
 
 /**
- * Debian's Chromium, driven headless (no npm dependency, no browser download). CI installs the
+ * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
  * `chromium` package; without it these tests are skipped, and say so.
  */
 const CHROMIUM = ['chromium', 'chromium-browser']
@@ -29,7 +30,7 @@ const PAGE_TIMEOUT_MS = 120_000;
 const ADAM_TOLERANCE = 1e-4;
 
 const appRoot = join(import.meta.dirname, '..');
-/** Where the plots the page drew are kept: beside the test reports CI collects. */
+/** Where the plots the page drew and its screenshots are kept: beside the reports CI collects. */
 const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -57,6 +58,11 @@ function serve(
       });
       return;
     }
+    // The site has no icon; Chromium's request for one would be a 404 on the page's console.
+    if (path === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
     if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
       response.writeHead(404).end();
@@ -76,34 +82,22 @@ function serve(
   );
 }
 
-/** Chromium, headless, on `url`, until the page posts its result; its console's lines too. */
-async function runPage(url: string, result: Promise<string>) {
-  const profile = mkdtempSync(join(tmpdir(), 'pes-playground-chromium-'));
-  const child: ChildProcess = spawn(
-    CHROMIUM!,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      `--user-data-dir=${profile}`,
-      '--enable-logging=stderr',
-      '--v=0',
-      url,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<string>((resolve) =>
-    child.on('exit', (code) => resolve(`chromium exited (${code}) before the page reported`)),
-  );
+/**
+ * `url` in a new page of `browser` until the page posts its result; its console's messages and
+ * uncaught errors too, and a screenshot of the whole page as it stands then.
+ */
+async function runPage(browser: Browser, url: string, result: Promise<string>) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const console: string[] = [];
+  page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
   const timeout = new Promise<string>((resolve) =>
     setTimeout(() => resolve('the page did not report in time'), PAGE_TIMEOUT_MS),
   );
   try {
-    const body = await Promise.race([result, exited, timeout]);
-    const console = stderr.split('\n').filter((l) => l.includes(':CONSOLE'));
-    if (!body.startsWith('{')) throw new Error(`${body}\n${stderr}`);
+    await page.goto(url);
+    const body = await Promise.race([result, timeout]);
+    if (!body.startsWith('{')) throw new Error(`${body}\n${console.join('\n')}`);
     return {
       report: JSON.parse(body) as {
         task: string;
@@ -112,22 +106,20 @@ async function runPage(url: string, result: Promise<string>) {
         image: string;
       },
       console,
+      // Without the result's text (the plot inline as a data URL, a page too tall to capture).
+      screenshot: await page
+        .evaluate(() => (document.getElementById('result')!.hidden = true))
+        .then(() => page.screenshot({ fullPage: true })),
     };
   } finally {
-    child.kill();
-    await exited;
-    // Best effort: Chromium's helper processes can still be writing into the profile.
-    try {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    } catch {
-      // A temporary profile left behind is no test failure.
-    }
+    await page.close();
   }
 }
 
 describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'pes-playground-dist-'));
   let site: Awaited<ReturnType<typeof serve>>;
+  let browser: Browser;
 
   beforeAll(async () => {
     await build({
@@ -136,8 +128,10 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
       logLevel: 'warn',
     });
     site = await serve(outDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 300_000);
-  afterAll(() => {
+  afterAll(async () => {
+    await browser?.close();
     site?.server.close();
     rmSync(outDir, { recursive: true, force: true });
   });
@@ -153,7 +147,11 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
     });
     if (overrides.seed !== undefined) query.set('seed', String(overrides.seed));
     if (overrides.outerOptimizer) query.set('outer-optimizer', overrides.outerOptimizer);
-    const { report, console } = await runPage(`${site.url}?${query}`, site.result());
+    const { report, console, screenshot } = await runPage(
+      browser,
+      `${site.url}?${query}`,
+      site.result(),
+    );
     expect(console).toEqual([]);
     expect(report.task).toBe(task);
     // The plot as the page drew it, kept beside the test report for a person to look at.
@@ -161,6 +159,7 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const name = `${task}-${overrides.outerOptimizer ?? 'default'}.png`;
     writeFileSync(join(ARTIFACTS, name), Buffer.from(report.image.split(',')[1]!, 'base64'));
+    writeFileSync(join(ARTIFACTS, name.replace(/\.png$/, '-page.png')), screenshot);
     expect(report.runs.map((r) => [r.estimator, r.iteration, r.finished])).toEqual(
       estimators.map((e) => [e, ITERATIONS, true]),
     );
