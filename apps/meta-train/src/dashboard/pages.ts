@@ -43,7 +43,7 @@ source.addEventListener('state', refresh);
 
 function page(title: string, body: string, events: string, fragment: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title><style>${STYLE}
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escape(title)}</title><style>${STYLE}
 .running{color:#1a7f37}.interrupted{color:#b35900}</style></head>
 <body><p><a href="/">all runs</a></p><h1>${escape(title)}</h1>
 <div id="live" data-events="${escape(events)}" data-fragment="${escape(fragment)}">
