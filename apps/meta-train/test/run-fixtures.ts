@@ -64,7 +64,15 @@ export function writeRun(
     const { iteration: _c, metaLoss: _d, ...final } = history.at(-1)!;
     writeFileSync(
       join(dir, 'result.json'),
-      JSON.stringify({ ...config, config, history, initial, final, iterations }),
+      JSON.stringify({
+        ...config,
+        config,
+        theta: [0.5, -0.25],
+        history,
+        initial,
+        final,
+        iterations,
+      }),
     );
   }
   return dir;
