@@ -1,15 +1,8 @@
 import {
-  adam,
   createRandomSearch,
-  randomSearchMethod,
-  chain,
-  clipByGlobalNorm,
-  createMetaTrainer,
-  estimatorUnsupportedReason,
   findEstimator,
-  momentum,
-  sgd,
-  type GradientTransformation,
+  randomSearchMethod,
+  runTrainer,
   type MetaTrainer,
   type Task,
 } from '@pes/core';
@@ -20,20 +13,9 @@ import { processPool, shardedTask } from '@pes/core/node';
 import { findTaskSpec } from './registry.js';
 import { SHARD_FACTORY_MODULE } from './shard-factory.js';
 
-export function buildOptimizer(config: RunConfig): GradientTransformation {
-  const base =
-    config.outerOptimizer === 'adam'
-      ? adam(config.outerLr, { b1: config.adamB1, b2: config.adamB2 })
-      : config.outerOptimizer === 'momentum'
-        ? momentum(config.outerLr, config.momentum)
-        : sgd(config.outerLr);
-  return (
-    config.clipNorm > 0 ? chain(clipByGlobalNorm(config.clipNorm), base) : base
-  ) as GradientTransformation;
-}
-
 /**
- * Task, estimator, optimizer and trainer from a validated config. Library errors about
+ * Task, estimator, optimizer and trainer from a validated config (`runTrainer`, shared with the
+ * playground). Library errors about
  * settings (an odd particle count for antithetic pairs, an estimator the task cannot serve)
  * become usage errors: they are the user's to fix.
  */
@@ -79,25 +61,7 @@ export async function buildRun(
         }),
       };
     }
-    const entry = findEstimator(config.estimator);
-    if (!entry) throw new UsageError(`unknown estimator '${config.estimator}'`);
-    const reason = estimatorUnsupportedReason(entry, task);
-    if (reason) throw new UsageError(reason);
-    const estimator = entry.create(task, {
-      particles: config.particles,
-      sigma: config.sigma,
-      unrollLength: config.unrollLength,
-      antithetic: config.antithetic,
-      stagger: config.stagger,
-      fitnessShaping: config.fitnessShaping,
-    });
-    const trainer = createMetaTrainer({
-      task,
-      estimator,
-      optimizer: buildOptimizer(config),
-      settings: { iterations: config.iterations, evalEvery: config.evalEvery, seed: config.seed },
-    });
-    return { task, trainer };
+    return { task, trainer: runTrainer(task, config) };
   } catch (error) {
     // Errors from a shard worker keep their names: a user's bad setting or data is still theirs.
     if (

@@ -1,8 +1,7 @@
 import {
   baseRunSettings,
-  createMetaTrainer,
-  findEstimator,
   runSettingsSchema,
+  runTrainer,
   type MetaTrainer,
   type MetaTrainState,
   type RunSettings,
@@ -11,7 +10,6 @@ import type { Schedule } from '@pes/hpo';
 import type { ImageData } from '@pes/inner-problems';
 import { resolveFormulation } from '@pes/inner-problems';
 import { mnistScheduleTask, MNIST_PAGE_OPTIONS, type MnistPageOptions } from './mnist-task.js';
-import { outerOptimizer } from './run-config.js';
 
 /** The outer loop at the page's scale: N = 8, K = 10, 40 iterations of outer Adam. */
 export const MNIST_PAGE_SETTINGS: RunSettings = runSettingsSchema.parse({
@@ -57,26 +55,8 @@ export function createMnistRun(
   options: MnistPageOptions = MNIST_PAGE_OPTIONS,
 ): MnistRun {
   const { task, schedule } = mnistScheduleTask(data, options);
-  const entry = findEstimator(settings.estimator);
-  if (!entry) throw new RangeError(`unknown estimator '${settings.estimator}'`);
-  const estimator = entry.create(task, {
-    particles: settings.particles,
-    sigma: settings.sigma,
-    unrollLength: settings.unrollLength,
-    antithetic: settings.antithetic,
-    stagger: settings.stagger,
-    fitnessShaping: settings.fitnessShaping,
-  });
-  const trainer = createMetaTrainer({
-    task,
-    estimator,
-    optimizer: outerOptimizer(settings),
-    settings: {
-      iterations: settings.iterations,
-      evalEvery: settings.evalEvery,
-      seed: settings.seed,
-    },
-  });
+  // The command line's own construction: the same settings give the same run.
+  const trainer = runTrainer(task, settings);
   return {
     trainer,
     state: trainer.init(),

@@ -1,14 +1,8 @@
 import {
-  adam,
   baseRunSettings,
-  chain,
-  clipByGlobalNorm,
   estimatorRegistry,
   estimatorUnsupportedReason,
-  momentum,
   runSettingsSchema,
-  sgd,
-  type GradientTransformation,
   type RunSettings,
   type Task,
   type TaskSpec,
@@ -81,19 +75,6 @@ export function resolvePlaygroundConfig(
     settings: runSettingsSchema.parse(pick(runSettingsSchema.shape)),
     options: spec.options.parse(pick(spec.options.shape)) as Record<string, unknown>,
   };
-}
-
-/** The outer optimizer of a run, as the command line's `buildOptimizer` builds it. */
-export function outerOptimizer(settings: RunSettings): GradientTransformation {
-  const base =
-    settings.outerOptimizer === 'adam'
-      ? adam(settings.outerLr, { b1: settings.adamB1, b2: settings.adamB2 })
-      : settings.outerOptimizer === 'momentum'
-        ? momentum(settings.outerLr, settings.momentum)
-        : sgd(settings.outerLr);
-  return (
-    settings.clipNorm > 0 ? chain(clipByGlobalNorm(settings.clipNorm), base) : base
-  ) as GradientTransformation;
 }
 
 /** The estimators of the registry that can run on `task` (the page offers these). */

@@ -1,12 +1,5 @@
-import {
-  createMetaTrainer,
-  estimatorUnsupportedReason,
-  findEstimator,
-  type IterationRecord,
-  type MetaTrainer,
-  type MetaTrainState,
-} from '@pes/core';
-import { findPlaygroundTask, outerOptimizer, type PlaygroundConfig } from './run-config.js';
+import { runTrainer, type IterationRecord, type MetaTrainer, type MetaTrainState } from '@pes/core';
+import { findPlaygroundTask, type PlaygroundConfig } from './run-config.js';
 
 /** One meta-training run of the page: its config, its trainer and where it has got to. */
 export interface PlaygroundRun {
@@ -22,28 +15,8 @@ export interface PlaygroundRun {
 export async function createRun(config: PlaygroundConfig): Promise<PlaygroundRun> {
   const { settings } = config;
   const task = await findPlaygroundTask(config.task).create(config.options);
-  const entry = findEstimator(settings.estimator);
-  if (!entry) throw new RangeError(`unknown estimator '${settings.estimator}'`);
-  const reason = estimatorUnsupportedReason(entry, task);
-  if (reason) throw new RangeError(reason);
-  const estimator = entry.create(task, {
-    particles: settings.particles,
-    sigma: settings.sigma,
-    unrollLength: settings.unrollLength,
-    antithetic: settings.antithetic,
-    stagger: settings.stagger,
-    fitnessShaping: settings.fitnessShaping,
-  });
-  const trainer = createMetaTrainer({
-    task,
-    estimator,
-    optimizer: outerOptimizer(settings),
-    settings: {
-      iterations: settings.iterations,
-      evalEvery: settings.evalEvery,
-      seed: settings.seed,
-    },
-  });
+  // The command line's own construction: the same settings give the same run.
+  const trainer = runTrainer(task, settings);
   return { config, trainer, state: trainer.init() };
 }
 

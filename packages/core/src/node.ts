@@ -14,7 +14,8 @@ export {
 // Particles sharded over worker threads, or over any other pool of shards
 export { shardedTask } from './node/shards/sharded-task.js';
 export type { ShardedState, ShardedTask } from './node/shards/sharded-task.js';
-export { processPool, threadPool } from './node/shards/shard-pool.js';
-export type { ShardPool, TaskFactory } from './node/shards/shard-pool.js';
+export { processPool, threadPool, valuesOf } from './node/shards/shard-pool.js';
+export type { ShardPool, ShardReply, TaskFactory } from './node/shards/shard-pool.js';
 export { SHARD_WORKER, ShardError, SyncWorker } from './node/shards/sync-worker.js';
+export { errorReply, serveSyncCalls } from './node/shards/serve-sync-calls.js';
 export type { ShardRequest } from './node/shards/sync-worker.js';

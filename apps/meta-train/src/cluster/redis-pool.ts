@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { ShardError, SyncWorker, type ShardPool, type ShardRequest } from '@pes/core/node';
+import { SyncWorker, valuesOf, type ShardPool, type ShardRequest } from '@pes/core/node';
 import type { CoordinatorOptions, CoordinatorStats } from './coordinator.js';
 import type { Reply } from './protocol.js';
 
@@ -54,10 +54,7 @@ export function redisPool(
       return (await relay.callAsync({ op: 'create', config })) as unknown[];
     },
     exchange(requests) {
-      const replies = call({ op: 'exchange', requests }) as (Reply | undefined)[];
-      const failed = replies.find((r) => r && !r.ok);
-      if (failed) throw new ShardError(failed.error!.name, failed.error!.message);
-      return replies.map((r) => r?.value);
+      return valuesOf(call({ op: 'exchange', requests }) as (Reply | undefined)[]);
     },
     status: () => call({ op: 'status' }) as string,
     measured: () => call({ op: 'measured' }) as CoordinatorStats,

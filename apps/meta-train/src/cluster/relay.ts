@@ -5,6 +5,7 @@
  * while the main thread waits for an iteration's answers.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { serveSyncCalls } from '@pes/core/node';
 import { Coordinator, type CoordinatorOptions } from './coordinator.js';
 
 const { port, flag, options, said } = workerData as {
@@ -33,22 +34,4 @@ async function handle(request: { op: string; [field: string]: unknown }): Promis
   }
 }
 
-port.on('message', (request: { op: string }) => {
-  void handle(request).then(
-    (value) => answer({ ok: true, value }),
-    (error: unknown) =>
-      answer({
-        ok: false,
-        error: {
-          name: error instanceof Error ? error.name : 'Error',
-          message: error instanceof Error ? error.message : String(error),
-        },
-      }),
-  );
-});
-
-function answer(reply: unknown): void {
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
+serveSyncCalls(port, flag, handle);

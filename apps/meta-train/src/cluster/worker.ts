@@ -1,4 +1,4 @@
-import { SyncWorker } from '@pes/core/node';
+import { errorReply, SyncWorker } from '@pes/core/node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { selectBackend } from '../backend.js';
@@ -106,11 +106,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         shard: envelope.shard,
         seq: envelope.seq,
         worker: id,
-        ok: false,
-        error: {
-          name: error instanceof Error ? error.name : 'Error',
-          message: error instanceof Error ? error.message : String(error),
-        },
+        ...errorReply(error),
       };
       if (envelope.request.op === 'create')
         options.err(

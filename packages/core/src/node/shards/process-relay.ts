@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { workerData, type MessagePort } from 'node:worker_threads';
+import { serveSyncCalls } from './serve-sync-calls.js';
 import type { ShardRequest } from './sync-worker.js';
 
 const { port, flag, workers } = workerData as {
@@ -76,22 +77,4 @@ async function handle(request: {
   }
 }
 
-port.on('message', (request: { op: string }) => {
-  void handle(request).then(
-    (value) => answer({ ok: true, value }),
-    (error: unknown) =>
-      answer({
-        ok: false,
-        error: {
-          name: error instanceof Error ? error.name : 'Error',
-          message: error instanceof Error ? error.message : String(error),
-        },
-      }),
-  );
-});
-
-function answer(reply: unknown): void {
-  port.postMessage(reply);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
-}
+serveSyncCalls(port, flag, (request) => handle(request));

@@ -73,14 +73,14 @@ const PROCESS_RELAY = new URL(
   import.meta.url,
 );
 
-interface ShardReply {
+export interface ShardReply {
   ok: boolean;
   value?: unknown;
   error?: { name: string; message: string };
 }
 
 /** The first failure among shard replies, rethrown under the shard's error name; else the values. */
-function valuesOf(replies: (ShardReply | undefined)[]): unknown[] {
+export function valuesOf(replies: (ShardReply | undefined)[]): unknown[] {
   const failed = replies.find((r) => r && !r.ok);
   if (failed) throw new ShardError(failed.error!.name, failed.error!.message);
   return replies.map((r) => r?.value);

@@ -3,6 +3,7 @@
  * channel of `child_process.fork`. A process has its own heap and garbage collector, which is
  * what lets two shards on two cores run side by side without slowing each other down.
  */
+import { errorReply } from './serve-sync-calls.js';
 import { createShardHost } from './shard-host.js';
 import type { ShardRequest } from './sync-worker.js';
 
@@ -11,14 +12,7 @@ const host = createShardHost();
 process.on('message', (request: ShardRequest) => {
   void host.handle(request).then(
     (value) => process.send!({ ok: true, value }),
-    (error: unknown) =>
-      process.send!({
-        ok: false,
-        error: {
-          name: error instanceof Error ? error.name : 'Error',
-          message: error instanceof Error ? error.message : String(error),
-        },
-      }),
+    (error: unknown) => process.send!(errorReply(error)),
   );
 });
 // The coordinating process is gone: nothing is left to compute for.
