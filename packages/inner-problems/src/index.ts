@@ -70,8 +70,17 @@ export {
 export { imageClassificationTask } from './mlp/image-classification.js';
 export { datasetFigures, evaluationFigures, evaluationSet } from './mlp/dataset-figures.js';
 export type { EvaluationSet } from './mlp/dataset-figures.js';
-export { trainNetwork } from './mlp/train-network.js';
-export type { CurvePoint, TrainNetworkOptions, TrainNetworkResult } from './mlp/train-network.js';
+export { classifierOf, trainNetwork } from './mlp/train-network.js';
+export type {
+  CurvePoint,
+  NetworkChoice,
+  TrainNetworkOptions,
+  TrainNetworkResult,
+} from './mlp/train-network.js';
+export { mlpClassifier } from './mlp/classifier.js';
+export type { Classifier } from './mlp/classifier.js';
+export { convNetwork } from './conv/conv-network.js';
+export type { ConvNetworkOptions } from './conv/conv-network.js';
 export {
   BEST_ADAM_SELECTION,
   compareOptimizers,

@@ -1,9 +1,9 @@
 import { foldIn, makeKey, meanAndStd, type MeanAndStd } from '@pes/core';
 import type { ImageData } from '../data/dataset.js';
 import { evaluationSet } from './dataset-figures.js';
-import type { Activation, Architecture } from './network.js';
+
 import { adamTensor, type TensorOptimizer } from './tensor-optimizers.js';
-import { trainNetwork, type CurvePoint } from './train-network.js';
+import { trainNetwork, type CurvePoint, type NetworkChoice } from './train-network.js';
 import { constantLearningRateRule } from './update-rule.js';
 
 /**
@@ -17,14 +17,14 @@ export const EVALUATION_KEY = makeKey(0x65_76_61_6c); // "eval"
 export const BEST_ADAM_SELECTION =
   'best Adam = lowest mean final validation loss over the grid, diverged rates excluded';
 
-export interface CompareOptimizersOptions<K extends string> {
+export type CompareOptimizersOptions<K extends string> = NetworkChoice & Comparison<K>;
+
+interface Comparison<K extends string> {
   /** The optimizers compared, by name (e.g. a learned optimizer at its θ and at its start). */
   optimizers: Record<K, TensorOptimizer>;
   /** Adam's learning rates, each trained like the named optimizers; the best is picked. */
   adamLearningRates: readonly number[];
   data: ImageData;
-  architecture: Architecture;
-  activation: Activation;
   batchSize: number;
   /** Inner steps per network. */
   steps: number;
@@ -96,9 +96,10 @@ export function compareOptimizers<K extends string>(
     const runs = seeds.map((seed) => ({
       seed,
       ...trainNetwork({
+        ...(options.network
+          ? { network: options.network }
+          : { architecture: options.architecture, activation: options.activation }),
         data,
-        architecture: options.architecture,
-        activation: options.activation,
         batchSize: options.batchSize,
         steps: options.steps,
         optimizer,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fillBatch, recordCount, type ImageDataset } from '../data/dataset.js';
+import type { Classifier } from './classifier.js';
 import { evaluateBatch, oneHotLabels, type Activation } from './network.js';
 
 /** Records per forward pass: bounds the activations held at once. */
@@ -45,17 +46,23 @@ export function evaluationSet(
   };
 }
 
-/** Mean loss and accuracy of one network over an evaluation set, one read-back per chunk. */
+/**
+ * Mean loss and accuracy of one network over an evaluation set, one read-back per chunk: an MLP
+ * of network.ts with this activation, or any `Classifier`.
+ */
 export function evaluationFigures(
   params: readonly tf.Tensor[],
   set: EvaluationSet,
-  activation: Activation,
+  network: Activation | Classifier,
 ): { loss: number; accuracy: number } {
   let loss = 0;
   let correct = 0;
   for (const chunk of set.chunks) {
     const [l, a] = tf.tidy(() => {
-      const r = evaluateBatch(params, chunk, activation);
+      const r =
+        typeof network === 'string'
+          ? evaluateBatch(params, chunk, network)
+          : network.evaluate(params, chunk);
       return [r.loss.dataSync()[0]!, r.accuracy.dataSync()[0]!];
     });
     loss += l! * chunk.count;

@@ -3,19 +3,24 @@ import { foldIn, split, type Key } from '@pes/core';
 import { fillBatch, sampleBatch } from '../data/dataset.js';
 import type { ImageData } from '../data/dataset.js';
 import { evaluationFigures, evaluationSet, type EvaluationSet } from './dataset-figures.js';
-import {
-  initialParameters,
-  lossAndGradients,
-  toBatch,
-  type Activation,
-  type Architecture,
-} from './network.js';
+import { mlpClassifier, type Classifier } from './classifier.js';
+import { toBatch, type Activation, type Architecture } from './network.js';
 import { applyTensorUpdates, type TensorOptimizer } from './tensor-optimizers.js';
 
-export interface TrainNetworkOptions {
+/** The network an evaluation trains: an MLP of network.ts, or any `Classifier` (a conv net). */
+export type NetworkChoice =
+  | { architecture: Architecture; activation: Activation; network?: undefined }
+  | { network: Classifier; architecture?: undefined; activation?: undefined };
+
+/** The classifier a choice names. */
+export function classifierOf(choice: NetworkChoice): Classifier {
+  return choice.network ?? mlpClassifier(choice.architecture, choice.activation);
+}
+
+export type TrainNetworkOptions = NetworkChoice & TrainingRun;
+
+interface TrainingRun {
   data: ImageData;
-  architecture: Architecture;
-  activation: Activation;
   batchSize: number;
   steps: number;
   /** The optimizer that trains it (a θ-indexed family's, e.g. a learned optimizer at its θ). */
@@ -55,7 +60,8 @@ export interface TrainNetworkResult {
  * minibatches, so optimizers compared on one key differ only by their updates.
  */
 export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
-  const { data, architecture, activation, batchSize, steps, optimizer, evalEvery } = options;
+  const { data, batchSize, steps, optimizer, evalEvery } = options;
+  const network = classifierOf(options);
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isInteger(evalEvery) || evalEvery < 1)
@@ -63,7 +69,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
   const [initKey, dataKey] = split(options.key, 2) as [Key, Key];
   const features = data.train.features;
   const classes = data.train.classNames.length;
-  let params = initialParameters(initKey, architecture, activation);
+  let params = network.init(initKey);
   let state = optimizer.init(params);
   const curve: CurvePoint[] = [];
   const sets = options.evaluation ?? {
@@ -73,8 +79,8 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
   let divergedAt: number | undefined;
   try {
     const measure = (step: number) => {
-      const train = evaluationFigures(params, sets.train, activation);
-      const validation = evaluationFigures(params, sets.validation, activation);
+      const train = evaluationFigures(params, sets.train, network);
+      const validation = evaluationFigures(params, sets.validation, network);
       const point = {
         step,
         trainLoss: train.loss,
@@ -91,7 +97,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
       fillBatch(data.train, sampleBatch(foldIn(dataKey, step), data.train, batchSize), x, labels);
       const next = tf.tidy(() => {
         const batch = toBatch(x, labels, features, classes);
-        const { loss, grads } = lossAndGradients(params, batch, activation);
+        const { loss, grads } = network.lossAndGradients(params, batch);
         const update = optimizer.update(grads, state, params, step - 1);
         return { loss, params: applyTensorUpdates(params, update.updates), state: update.state };
       });
