@@ -11,15 +11,7 @@ import { UsageError } from './errors.js';
  * valid field name.
  */
 export function loadConfigFile(file: string): Partial<RunConfig> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read config file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
-  }
-  const value = file.endsWith('.json') ? parseJson(file, text) : parseYaml(file, text);
+  const value = readStructuredFile(file, 'config file');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${file} must hold a mapping of settings (field: value)`);
   }
@@ -36,6 +28,22 @@ export function loadConfigFile(file: string): Partial<RunConfig> {
   const parsed = z.strictObject(schemas).partial().safeParse(value);
   if (!parsed.success) throw new UsageError(`${file}: ${describeIssues(parsed.error, value)}`);
   return parsed.data as Partial<RunConfig>;
+}
+
+/**
+ * The value a JSON or YAML file holds (`.json` is read as strict JSON, anything else as YAML);
+ * a file that cannot be read or parsed is a UsageError naming it, and where in it.
+ */
+export function readStructuredFile(file: string, what = 'file'): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  return file.endsWith('.json') ? parseJson(file, text) : parseYaml(file, text);
 }
 
 function parseYaml(file: string, text: string): unknown {

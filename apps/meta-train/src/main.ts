@@ -4,6 +4,7 @@ import type { EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js'
 import type { Io, MetaTrainFlags } from './commands/meta-train.js';
 import type { VarianceCommandOptions } from './commands/variance.js';
 import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { readStructuredFile } from './config-file.js';
 import { experimentRegistry } from './experiments/registry.js';
 import { baseRunSettings, describeOptions } from '@pes/core';
 import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
@@ -43,7 +44,9 @@ const parserOf = (kind: OptionDescription['kind']) =>
       ? number
       : kind === 'number-list'
         ? numberList
-        : undefined;
+        : kind === 'object'
+          ? (file: string) => readStructuredFile(file)
+          : undefined;
 
 /** The help line of a setting: its description, its choices, the tasks that read it. */
 function helpOf(option: OptionDescription & { tasks?: readonly string[] }): string {

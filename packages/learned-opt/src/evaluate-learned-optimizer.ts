@@ -6,6 +6,9 @@ import {
 import { initialLoptTheta } from './lopt-theta.js';
 import { mlpLearnedOptimizer } from './mlp-lopt.js';
 
+/** `Omit<T, 'optimizers'>` of each member of a union (the network choice is one). */
+type WithoutOptimizers<T> = T extends unknown ? Omit<T, 'optimizers'> : never;
+
 /** The two learned optimizers of an evaluation: the meta-trained θ and the θ it started from. */
 export type LearnedOptimizerRole = 'learned' | 'untrained';
 
@@ -16,13 +19,13 @@ export type LearnedOptimizerRole = 'learned' | 'untrained';
  */
 export function evaluateLearnedOptimizer(
   theta: Float64Array,
-  options: Omit<CompareOptimizersOptions<LearnedOptimizerRole>, 'optimizers'>,
+  options: WithoutOptimizers<CompareOptimizersOptions<LearnedOptimizerRole>>,
 ): OptimizerComparison<LearnedOptimizerRole> {
   if (theta.length !== mlpLearnedOptimizer.dim)
     throw new RangeError(
       `${mlpLearnedOptimizer.name} θ has ${mlpLearnedOptimizer.dim} numbers, got ${theta.length}`,
     );
-  return compareOptimizers({
+  return compareOptimizers<LearnedOptimizerRole>({
     ...options,
     optimizers: {
       learned: mlpLearnedOptimizer.optimizer(theta),

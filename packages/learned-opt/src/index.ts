@@ -32,6 +32,15 @@ export {
   WEIGHTS_VERSION,
   WeightsError,
 } from './weights-json.js';
+export { familyTask } from './family/family-task.js';
+export type { FamilyState, FamilyTaskOptions } from './family/family-task.js';
+export {
+  DEFAULT_TASK_FAMILY,
+  describeMember,
+  sampleMember,
+  taskFamilySchema,
+} from './family/task-family.js';
+export type { FamilyMember, TaskFamily } from './family/task-family.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';
 // Reading and writing weights files, and the tasks that load a dataset from files, are exported

@@ -2,6 +2,7 @@
 // that load a dataset from files, and the registry of every task. The learned optimizers
 // themselves are in '@pes/learned-opt', which runs in browsers too.
 export { loptTask } from './node/lopt-task.js';
+export { loadFamilyData, loptFamilyTask } from './node/lopt-family-task.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,
@@ -14,6 +15,7 @@ export {
 export {
   learnedOptTasks,
   loptCifar10TaskSpec,
+  loptFamilyTaskSpec,
   loptMnistTaskSpec,
   loptTaskOptions,
 } from './node/tasks.js';

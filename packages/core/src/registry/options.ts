@@ -8,7 +8,11 @@ export interface OptionDescription {
   readonly flag: string;
   /** Other flags that set the same field (`meta-loss` for `objective`). */
   readonly aliases: readonly string[];
-  readonly kind: 'integer' | 'number' | 'string' | 'boolean' | 'number-list';
+  /**
+   * `object`: a structured value (a task family, say), written in a config file, or on the
+   * command line as the name of a JSON or YAML file that holds it.
+   */
+  readonly kind: 'integer' | 'number' | 'string' | 'boolean' | 'number-list' | 'object';
   readonly description: string;
   /** The placeholder shown in help (`<K>`). */
   readonly valueName: string;
@@ -58,7 +62,9 @@ export function describeOptions(schema: z.ZodObject): OptionDescription[] {
             ? 'boolean'
             : f.type === 'array'
               ? 'number-list'
-              : 'string';
+              : f.type === 'object'
+                ? 'object'
+                : 'string';
     const flag = f.flag ?? kebab(field);
     return {
       field,
@@ -66,7 +72,9 @@ export function describeOptions(schema: z.ZodObject): OptionDescription[] {
       aliases: f.aliases ?? [],
       kind,
       description: f.description ?? '',
-      valueName: f.valueName ?? (f.enum ? 'name' : kind === 'number-list' ? 'list' : 'value'),
+      valueName:
+        f.valueName ??
+        (f.enum ? 'name' : kind === 'number-list' ? 'list' : kind === 'object' ? 'FILE' : 'value'),
       ...(f.enum ? { choices: f.enum } : {}),
       negate: f.negate === true,
     } satisfies OptionDescription;

@@ -1,8 +1,15 @@
 /** The tasks this package provides, as registry entries (implementations load when a run builds them). */
 import type { TaskSpec } from '@pes/core';
+import { loptFamilyTaskSpec } from './lopt-family-spec.js';
 import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-spec.js';
 
 export { loptCifar10TaskSpec, loptMnistTaskSpec, loptTaskOptions } from './lopt-spec.js';
 export type { LoptTaskOptions } from './lopt-spec.js';
+export { loptFamilyTaskOptions, loptFamilyTaskSpec } from './lopt-family-spec.js';
+export type { LoptFamilyTaskOptions } from './lopt-family-spec.js';
 
-export const learnedOptTasks: readonly TaskSpec[] = [loptMnistTaskSpec, loptCifar10TaskSpec];
+export const learnedOptTasks: readonly TaskSpec[] = [
+  loptMnistTaskSpec,
+  loptCifar10TaskSpec,
+  loptFamilyTaskSpec,
+];

@@ -1,0 +1,64 @@
+import { defineTask } from '@pes/core';
+import { imageTaskFigures, imageTaskMemory } from '@pes/inner-problems/tasks';
+import { z } from 'zod';
+import { DEFAULT_TASK_FAMILY, taskFamilySchema, type TaskFamily } from '../family/task-family.js';
+
+export const loptFamilyTaskOptions = z.strictObject({
+  family: taskFamilySchema
+    .describe(
+      'the task family (datasets, depths, widths, activations, batchSizes, horizon {min, max}, evaluation): in a config file, or a JSON/YAML file',
+    )
+    .optional(),
+});
+export type LoptFamilyTaskOptions = z.infer<typeof loptFamilyTaskOptions>;
+
+const familyOf = (options: LoptFamilyTaskOptions): TaskFamily =>
+  options.family ?? DEFAULT_TASK_FAMILY;
+
+/**
+ * The MLP learned optimizer meta-trained over a task family (docs/using-learned-optimizers.md):
+ * every particle trains networks drawn from the family, a new one each episode.
+ */
+export const loptFamilyTaskSpec = defineTask({
+  name: 'lopt-family',
+  description:
+    'MLP learned optimizer (θ: 1,762 numbers) meta-trained over a family of MLPs (widths, depths, activations, datasets, batch sizes, horizons); meta-loss on held-out data',
+  options: loptFamilyTaskOptions,
+  defaults: { sigma: 0.01, outerLr: 1e-3, particles: 16 },
+  figures: imageTaskFigures,
+  usesTensors: true,
+  parallel: true,
+  memory(settings) {
+    // The largest network the family can draw, on its largest dataset and minibatch.
+    const family = familyOf(settings);
+    const widest = Math.max(...family.widths);
+    const datasets = family.datasets.map((d) => d.name);
+    const per = datasets.map((dataset) =>
+      imageTaskMemory({
+        dataset,
+        arch: [
+          dataset === 'mnist' ? 784 : 3072,
+          ...Array<number>(Math.max(...family.depths)).fill(widest),
+          10,
+        ].join('-'),
+        batchSize: Math.max(...family.batchSizes),
+      }),
+    );
+    return {
+      perParticle: Math.max(...per.map((m) => m.perParticle)),
+      shared: per.reduce((a, m) => a + m.shared, 0),
+    };
+  },
+  async sharedData(options) {
+    const { loadFamilyData } = await import('./lopt-family-task.js');
+    return loadFamilyData(familyOf(options), true);
+  },
+  async create(options, shared) {
+    const { loptFamilyTask } = await import('./lopt-family-task.js');
+    return loptFamilyTask(familyOf(options), shared);
+  },
+  async artifacts(theta) {
+    const { learnedOptimizerJson } = await import('./weights-file.js');
+    return [{ file: 'learned-optimizer.json', contents: learnedOptimizerJson(theta) }];
+  },
+});
