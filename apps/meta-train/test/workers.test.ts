@@ -18,6 +18,18 @@ const TINY: Record<string, Partial<RunConfig>> = {
   'lopt-mnist': { arch: '784-8-10', batchSize: 8, horizon: 10, unrollLength: 5 },
   swimmer: { horizon: 10, unrollLength: 5 },
   'char-lstm': { horizon: 20, unrollLength: 5 },
+  'lopt-family': {
+    family: {
+      datasets: [{ name: 'mnist' }],
+      depths: [1, 2],
+      widths: [4, 8],
+      activations: ['relu', 'tanh'],
+      batchSizes: [4, 8],
+      horizon: { min: 3, max: 12 },
+      evaluation: [{ dataset: 'mnist', hidden: [4], activation: 'relu', batchSize: 4, horizon: 5 }],
+    },
+    unrollLength: 5,
+  },
 };
 
 function bits(x: Float64Array): string {
@@ -86,7 +98,7 @@ describe('particles sharded over worker threads: the same θ, bit for bit, for 1
 });
 
 describe('particles sharded over child processes (--isolation processes): the same θ, bit for bit', () => {
-  it.each(['mnist-lr-schedule', 'lopt-mnist', 'swimmer'])(
+  it.each(['mnist-lr-schedule', 'lopt-mnist', 'lopt-family', 'swimmer'])(
     '%s with pes and tes, 2 processes',
     async (task) => {
       await selectBackend();

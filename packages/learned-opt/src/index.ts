@@ -20,6 +20,8 @@ export { initialLoptTheta } from './lopt-theta.js';
 export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
 export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
+export { withStepKnobs } from './step-knobs.js';
+export type { StepKnobs } from './step-knobs.js';
 export type { LearnedTfOptimizerOptions } from './tf-optimizer.js';
 export { DEFAULT_BLOW_UP_FACTOR, UNWATCHED, watchLoss } from './loss-watch.js';
 export type { LossWatch } from './loss-watch.js';

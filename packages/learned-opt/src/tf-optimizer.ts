@@ -16,9 +16,10 @@ import {
   type NamedTensor,
   type Slot,
 } from './tf-optimizer-weights.js';
+import { checkStepKnobs, withStepKnobs, type StepKnobs } from './step-knobs.js';
 
-/** How `LearnedTfOptimizer` is built beyond θ. */
-export interface LearnedTfOptimizerOptions {
+/** How `LearnedTfOptimizer` is built beyond θ (and its step knobs, step-knobs.ts). */
+export interface LearnedTfOptimizerOptions extends StepKnobs {
   /** The optimizer that θ describes; by default the MLP learned optimizer (the only one `fromConfig` rebuilds). */
   learnedOptimizer?: TensorLearnedOptimizer;
   /**
@@ -54,6 +55,7 @@ export class LearnedTfOptimizer extends tf.Optimizer {
 
   private readonly optimizer: TensorOptimizer;
   private readonly theta: Float64Array;
+  private readonly knobs: Required<StepKnobs>;
   private slots: Slot[] = [];
   private readonly blowUpFactor: number | null;
   private readonly fallback: 'adam' | null;
@@ -73,7 +75,8 @@ export class LearnedTfOptimizer extends tf.Optimizer {
     if (theta.length !== lopt.dim)
       throw new RangeError(`${lopt.name} θ has ${lopt.dim} numbers, got ${theta.length}`);
     this.theta = theta.slice();
-    this.optimizer = lopt.optimizer(this.theta);
+    this.knobs = checkStepKnobs(options);
+    this.optimizer = withStepKnobs(lopt.optimizer(this.theta), this.knobs);
   }
 
   /** tf.Optimizer's `minimize`, reading the loss for the watch between gradients and update. */
@@ -213,6 +216,11 @@ export class LearnedTfOptimizer extends tf.Optimizer {
       blowUpFactor: this.blowUpFactor,
       fallback: this.fallback,
       fallbackLearningRate: this.fallbackLearningRate,
+      stepScale: this.knobs.stepScale,
+      // JSON has no Infinity: null is "never held".
+      stepFeatureLimit: Number.isFinite(this.knobs.stepFeatureLimit)
+        ? this.knobs.stepFeatureLimit
+        : null,
     };
   }
 
@@ -229,6 +237,10 @@ export class LearnedTfOptimizer extends tf.Optimizer {
     if (config['fallback'] === 'adam') options.fallback = 'adam';
     const rate = config['fallbackLearningRate'];
     if (typeof rate === 'number') options.fallbackLearningRate = rate;
+    const scale = config['stepScale'];
+    if (typeof scale === 'number') options.stepScale = scale;
+    const limit = config['stepFeatureLimit'];
+    if (typeof limit === 'number') options.stepFeatureLimit = limit;
     return new cls(Float64Array.from(theta as number[]), options);
   }
 }

@@ -1,5 +1,6 @@
 import { uniform, type Key } from '@pes/core';
-import { ACTIVATIONS, DATASETS } from '@pes/inner-problems';
+// The registry entry: the choices without loading tfjs (the command line lists tasks from here).
+import { ACTIVATIONS, DATASETS } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 
 /**
