@@ -42,6 +42,15 @@ function editCheckpoint(
   };
 }
 
+/** Deletes the running β^t products from every Adam state in an optimizer's (nested) state. */
+function withoutAdamPowers(state: unknown): void {
+  if (Array.isArray(state)) state.forEach(withoutAdamPowers);
+  else if (state && typeof state === 'object' && 'b1Power' in state) {
+    delete (state as { b1Power?: number }).b1Power;
+    delete (state as { b2Power?: number }).b2Power;
+  }
+}
+
 function editJson(name: string, change: (json: Record<string, unknown>) => unknown) {
   return (dir: string) => {
     const file = join(dir, name);
@@ -81,6 +90,11 @@ describe('files that parse (and pass their checksum) but do not fit their schema
       'no state at all',
       editCheckpoint((c) => (c.trainer = null as never)),
       /checkpoint\.json does not hold what a run writes: trainer: /,
+    ],
+    [
+      'an Adam state of an older @pes (β^t by `**`, no running products)',
+      editCheckpoint((c) => withoutAdamPowers(c.trainer.optimizer)),
+      /cannot resume .*checkpoint\.json: the Adam state has no running β1\^t, β2\^t .*: start the run again$/,
     ],
     [
       'a config.json with a sigma that is a string',

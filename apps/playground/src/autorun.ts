@@ -1,7 +1,6 @@
 import { runSettingsSchema } from '@pes/core';
 import type { Panel } from './panel.js';
-import { resolvePlaygroundConfig, type PlaygroundOverrides } from './run-config.js';
-import { thetaBits } from './training.js';
+import type { PlaygroundOverrides } from './run-config.js';
 
 /**
  * The page's test mode: `?autorun=TASK&estimators=pes,tes&iterations=20&seed=0` trains those runs
@@ -9,10 +8,6 @@ import { thetaBits } from './training.js';
  * hexadecimal, and the shortest decimal that reads back the same). With `report=PATH` it also
  * POSTs that text to PATH, so a test serving the page learns when it is done; with `image=1`
  * the text holds the plot too, as a PNG data URL.
- *
- * Beside θ it writes this engine's β1^t and β2^t for t = 1 … iterations, as Adam's bias
- * correction computes them (`**`): JavaScript engines may round `**` differently in the last
- * bit, and a test comparing θ across engines needs to know whether they did.
  */
 export function runAutorun(params: URLSearchParams, panels: readonly Panel[], result: HTMLElement) {
   const task = params.get('autorun');
@@ -35,16 +30,9 @@ export function runAutorun(params: URLSearchParams, panels: readonly Panel[], re
       : undefined,
   };
   const estimators = (params.get('estimators') ?? 'pes').split(',');
-  const { adamB1, adamB2, iterations } = resolvePlaygroundConfig(
-    task,
-    estimators[0]!,
-    overrides,
-  ).settings;
-  const steps = Array.from({ length: iterations }, (_, i) => i + 1);
-  const adamPowers = thetaBits(steps.flatMap((t) => [adamB1 ** t, adamB2 ** t]));
   panel.onFinished((runs) => {
     const image = params.get('image') === '1' ? panel.image() : undefined;
-    result.textContent = JSON.stringify({ task, runs, adamPowers, image });
+    result.textContent = JSON.stringify({ task, runs, image });
     result.hidden = false;
     result.dataset.done = 'true';
     const report = params.get('report');

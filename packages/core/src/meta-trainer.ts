@@ -214,6 +214,7 @@ export function createMetaTrainer<E>(options: {
         ...(s as MetaTrainState<unknown>),
         loopKey: assertKey(s.loopKey, 'loop key'),
         evalKey: assertKey(s.evalKey, 'evaluation key'),
+        optimizer: optimizer.restore ? optimizer.restore(s.optimizer) : s.optimizer,
         estimator: estimator.restore(s.estimator),
       };
     },

@@ -61,6 +61,21 @@ describe('resume from a checkpoint file', () => {
   );
 });
 
+describe('resume from a checkpoint of an older @pes', () => {
+  it('refuses an Adam state without the running β^t products, saying why', async () => {
+    const first = await runMetaTraining({ trainer: trainer(quadratic, 'pes', 3) });
+    const snapshot = trainer(quadratic, 'pes', 3).snapshot(first.state) as MetaTrainState;
+    const [adamState, scaleState] = snapshot.optimizer as [Record<string, unknown>, unknown];
+    const { b1Power: _b1, b2Power: _b2, ...older } = adamState;
+    const restore = (optimizer: unknown) =>
+      trainer(quadratic, 'pes', 6).restore({ ...snapshot, optimizer });
+    expect(restore([adamState, scaleState]).iteration).toBe(3);
+    expect(() => restore([older, scaleState])).toThrow(
+      /Adam state has no running β1\^t, β2\^t .*: start the run again$/,
+    );
+  });
+});
+
 describe('checkpoint files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pes-ckpt-'));
   const file = join(dir, 'c.json');

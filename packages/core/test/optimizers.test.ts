@@ -10,6 +10,13 @@ import {
   type GradientTransformation,
 } from '../src/index.js';
 
+/** β^t as t multiplications, the way Adam's state keeps it. */
+function productPower(beta: number, t: number): number {
+  let power = 1;
+  for (let i = 0; i < t; i++) power *= beta;
+  return power;
+}
+
 const table: [string, GradientTransformation][] = [
   ['sgd', sgd(0.1)],
   ['momentum', momentum(0.05, 0.9)],
@@ -62,6 +69,51 @@ describe('individual transforms', () => {
     );
     expect(u[0]).toBeCloseTo(-0.1, 6);
     expect(u[1]).toBeCloseTo(0.1, 6);
+  });
+
+  it("adam's bias correction uses β^t as a running product, the same in every engine", () => {
+    // Node's `**` differs from the product in the last bit from t = 5 on for β = 0.9 (checked
+    // below), so an optimizer that used `**` would fail the bit comparison.
+    const [b1, b2, lr, eps] = [0.9, 0.999, 0.1, 1e-8];
+    const steps = 12;
+    expect(Array.from({ length: steps }, (_, t) => 0.9 ** (t + 1))).not.toEqual(
+      Array.from({ length: steps }, (_, t) => productPower(0.9, t + 1)),
+    );
+    const g = Float64Array.of(0.3, -2);
+    const opt = adam(lr, { b1, b2, eps });
+    let state = opt.init(new Float64Array(2));
+    let mu = [0, 0];
+    let nu = [0, 0];
+    for (let t = 1; t <= steps; t++) {
+      const [u, next] = opt.update(g, state, new Float64Array(2));
+      state = next;
+      mu = mu.map((m, i) => b1 * m + (1 - b1) * g[i]!);
+      nu = nu.map((v, i) => b2 * v + (1 - b2) * g[i]! * g[i]!);
+      const c1 = 1 - productPower(b1, t);
+      const c2 = 1 - productPower(b2, t);
+      const expected = mu.map((m, i) => -lr * (m / c1 / (Math.sqrt(nu[i]! / c2) + eps)));
+      expect(Array.from(u)).toEqual(expected);
+    }
+    const [adamState] = state as [{ count: number; b1Power: number; b2Power: number }];
+    expect(adamState).toMatchObject({
+      count: steps,
+      b1Power: productPower(b1, steps),
+      b2Power: productPower(b2, steps),
+    });
+  });
+
+  it("adam's restore takes back what it wrote and refuses a state without the running products", () => {
+    const opt = adam(0.1);
+    const x = Float64Array.of(1, 2);
+    const [, state] = opt.update(x, opt.init(x), x);
+    expect(opt.restore!(state)).toEqual(state);
+    const [adamState, scaleState] = state as [Record<string, unknown>, unknown];
+    const { b1Power: _b1, b2Power: _b2, ...older } = adamState;
+    expect(() => opt.restore!([older, scaleState])).toThrow(
+      /no running β1\^t, β2\^t .*start the run again/,
+    );
+    expect(() => opt.restore!([{}, scaleState])).toThrow(/not an Adam state/);
+    expect(() => opt.restore!([adamState])).toThrow(/states of 2 optimizer transforms/);
   });
 
   it('momentum accumulates: the second update is −lr (g + β g)', () => {

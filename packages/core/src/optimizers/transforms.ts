@@ -37,6 +37,13 @@ export function traceMomentum(decay: number): GradientTransformation<MomentumSta
 
 export interface AdamState {
   count: number;
+  /**
+   * β1^count and β2^count as running products, one multiplication per step: IEEE
+   * multiplication rounds the same in every engine, while `**` does not (V8 versions differ in
+   * the last bit), and the bias correction would carry that difference into θ.
+   */
+  b1Power: number;
+  b2Power: number;
   mu: Float64Array;
   nu: Float64Array;
 }
@@ -59,23 +66,44 @@ export function scaleByAdam({
   return {
     init: (params) => ({
       count: 0,
+      b1Power: 1,
+      b2Power: 1,
       mu: new Float64Array(params.length),
       nu: new Float64Array(params.length),
     }),
     update(grads, state) {
       const count = state.count + 1;
+      const b1Power = state.b1Power * b1;
+      const b2Power = state.b2Power * b2;
       const mu = new Float64Array(grads.length);
       const nu = new Float64Array(grads.length);
       const updates = new Float64Array(grads.length);
-      const c1 = 1 - b1 ** count;
-      const c2 = 1 - b2 ** count;
+      const c1 = 1 - b1Power;
+      const c2 = 1 - b2Power;
       for (let i = 0; i < grads.length; i++) {
         const g = grads[i]!;
         mu[i] = b1 * state.mu[i]! + (1 - b1) * g;
         nu[i] = b2 * state.nu[i]! + (1 - b2) * g * g;
         updates[i] = mu[i]! / c1 / (Math.sqrt(nu[i]! / c2) + eps);
       }
-      return [updates, { count, mu, nu }];
+      return [updates, { count, b1Power, b2Power, mu, nu }];
+    },
+    restore(snapshot) {
+      const s = snapshot as Partial<AdamState> | null;
+      if (
+        !s ||
+        !Number.isInteger(s.count) ||
+        !(s.mu instanceof Float64Array) ||
+        !(s.nu instanceof Float64Array)
+      )
+        throw new TypeError('the outer optimizer state is not an Adam state');
+      // Checkpoints of @pes before the running products hold only the count. Their β^t came
+      // from `**`; continuing with products would be neither that run nor a fresh one.
+      if (typeof s.b1Power !== 'number' || typeof s.b2Power !== 'number')
+        throw new TypeError(
+          'the Adam state has no running β1^t, β2^t (a checkpoint of an older @pes, which computed β^t otherwise): start the run again',
+        );
+      return s as AdamState;
     },
   };
 }
@@ -101,6 +129,11 @@ export function chain(
 ): GradientTransformation<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
+    restore(snapshot) {
+      if (!Array.isArray(snapshot) || snapshot.length !== transforms.length)
+        throw new TypeError(`expected the states of ${transforms.length} optimizer transforms`);
+      return transforms.map((t, i) => (t.restore ? t.restore(snapshot[i]) : snapshot[i]));
+    },
     update(grads, states, params) {
       let updates = grads;
       const next: unknown[] = [];

@@ -7,6 +7,11 @@
 export interface GradientTransformation<S = unknown> {
   init(params: Float64Array): S;
   update(grads: Float64Array, state: S, params: Float64Array): [Float64Array, S];
+  /**
+   * A state read back from a checkpoint, checked: throws a one-line message naming what is
+   * missing. Absent where any state the transform wrote is good as it is.
+   */
+  restore?(snapshot: unknown): S;
 }
 
 /** params + updates, as a new array. */
