@@ -344,14 +344,23 @@ ${taskDefaultsTable()}`,
     .description(
       'train fresh networks with a learned optimizer, its untrained initialisation and Adam over a learning-rate grid; compare them',
     )
-    .option('--weights <FILE>', 'learned-optimizer.json written by meta-train --task lopt-*')
-    .option('--task <name>', 'inner problem: mnist-mlp or cifar10-mlp', 'mnist-mlp')
-    .option('--out <DIR>', 'where evaluation.json, table.md and loss-curves.svg/png go')
     .option(
-      '--steps <T>',
-      'inner steps per network (default: the meta-training horizon, 200)',
-      integer,
+      '--weights <FILE>',
+      "learned-optimizer.json written by meta-train --task lopt-*, or 'shipped' (the family-trained weights of @pes/learned-opt)",
     )
+    .option(
+      '--task <name>',
+      'inner problem: mnist-mlp, cifar10-mlp, mnist-conv or cifar10-conv',
+      'mnist-mlp',
+    )
+    .option(
+      '--suite <name>',
+      "a suite of problems instead of one task: 'held-out' (problems the shipped family never drew); writes summary.md",
+    )
+    .option('--problems <list>', "the suite's problems to run, comma-separated (default: all)")
+    .option('--out <DIR>', 'where evaluation.json, table.md and loss-curves.svg/png go')
+    .option('--steps <T>', 'inner steps per network (default 200)', integer)
+    .option('--no-untrained', "leave out the learned optimizer's untrained start")
     .option('--seeds <S>', 'fresh initialisations per optimizer', integer, 5)
     .option(
       '--seed <S>',
@@ -359,7 +368,7 @@ ${taskDefaultsTable()}`,
       integer,
       0,
     )
-    .option('--arch <sizes>', "MLP layer sizes (default: the lopt task's, 784-32-10 / 3072-32-10)")
+    .option('--arch <sizes>', 'MLP layer sizes (default 784-32-10 / 3072-32-10)')
     .option('--batch <B>', 'minibatch size (default 32, as meta-training)', integer)
     .option('--data-dir <DIR>', 'directory of the official dataset files')
     .option(
@@ -380,7 +389,8 @@ ${taskDefaultsTable()}`,
       `
 Example:
   npx pes meta-train --task lopt-mnist --out runs/lopt
-  npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval`,
+  npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval
+  npx pes evaluate-optimizer --weights shipped --suite held-out --out runs/held-out`,
     )
     .action((options: EvaluateOptimizerOptions) =>
       run(async () =>

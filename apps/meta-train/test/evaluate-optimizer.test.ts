@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeKey } from '@pes/core';
-import { initialMlpLoptTheta, mlpLoptLayout } from '@pes/learned-opt';
+import { FAMILY_WEIGHTS, initialMlpLoptTheta, mlpLoptLayout } from '@pes/learned-opt';
 import { saveLearnedOptimizer } from '@pes/learned-opt/node';
 import { describe, expect, it } from 'vitest';
 import { pes, temporaryDirectory } from './helpers.js';
@@ -125,7 +125,17 @@ describe('pes evaluate-optimizer', () => {
   it.each([
     [
       ['--task', 'lopt-mnist'],
-      /unknown task 'lopt-mnist'; evaluate-optimizer trains mnist-mlp or cifar10-mlp/,
+      /unknown task 'lopt-mnist'; evaluate-optimizer trains mnist-mlp, cifar10-mlp, mnist-conv, cifar10-conv/,
+    ],
+    [
+      ['--task', 'mnist-conv', '--arch', '784-8-10'],
+      /--arch sets an MLP's layers; mnist-conv is a conv net/,
+    ],
+    [['--suite', 'unseen'], /unknown suite 'unseen'; known suites: held-out/],
+    [['--suite', 'held-out', '--batch', '8'], /--batch is set by each problem of a suite/],
+    [
+      ['--suite', 'held-out', '--problems', 'wide-mlp,nope'],
+      /--problems: 'nope' is not in suite held-out/,
     ],
     [['--seeds', '0'], /--seeds must be a positive integer, got 0/],
     [['--adam-lrs', '1e-3,-1'], /--adam-lrs must be positive numbers/],
@@ -148,6 +158,84 @@ describe('pes evaluate-optimizer', () => {
     expect(err).toEqual([expect.stringMatching(message)]);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('trains a conv net (mnist-conv) with the shipped weights: every optimizer from the same network', async () => {
+    const out = join(temporaryDirectory(), 'evaluation');
+    const { status } = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      'shipped',
+      '--task',
+      'mnist-conv',
+      '--steps',
+      '4',
+      '--eval-every',
+      '2',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--train-records',
+      '200',
+      '--out',
+      out,
+    );
+    expect(status).toBe(0);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+    expect(evaluation.network).toMatch(/^conv 8-16/);
+    expect(evaluation.weights).toBe('the shipped family-trained weights');
+    expect(evaluation.stepFeatureLimit).toBe(FAMILY_WEIGHTS.stepFeatureLimit);
+    const starts = (Object.values(evaluation.curves) as { valLoss: number }[][][]).map(
+      (c) => c[0]![0]!.valLoss,
+    );
+    expect(starts).toHaveLength(3);
+    expect(new Set(starts).size).toBe(1);
+    for (const o of evaluation.optimizers)
+      expect(Number.isFinite(o.finalTrainLoss.mean)).toBe(true);
+  }, 120_000);
+
+  it('runs a suite problem and sets the learned optimizer against the tuned Adam in summary.md', async () => {
+    const out = join(temporaryDirectory(), 'held-out');
+    const { status, out: lines } = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      'shipped',
+      '--suite',
+      'held-out',
+      '--problems',
+      'large-batch',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3,1e-2',
+      '--no-untrained',
+      '--eval-every',
+      '250',
+      '--out',
+      out,
+    );
+    expect(status).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['large-batch', 'summary.json', 'summary.md']);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const [row] = summary.rows;
+    expect(row.problem).toBe('large-batch');
+    // The tuned Adam is the grid's lowest final training loss, and the ratio is the learned
+    // optimizer's over it.
+    const evaluation = JSON.parse(
+      readFileSync(join(out, 'large-batch', 'evaluation.json'), 'utf8'),
+    );
+    expect(evaluation.batchSize).toBe(256);
+    expect(evaluation.steps).toBe(500);
+    const grid = evaluation.adamGrid as { finalTrainLoss: { mean: number } }[];
+    expect(row.tunedAdam.mean).toBe(Math.min(...grid.map((g) => g.finalTrainLoss.mean)));
+    expect(row.ratio).toBeCloseTo(row.learned.mean / row.tunedAdam.mean, 12);
+    expect(row.within).toBe(row.ratio <= 2);
+    expect(evaluation.optimizers.map((o: { name: string }) => o.name)).not.toContain(
+      'learned optimizer, untrained',
+    );
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| large-batch \| batch 256/);
+    expect(lines.join('\n')).toMatch(/within 2× of the tuned Adam|Not within 2×/);
+  }, 180_000);
 
   it('needs --weights and --out', async () => {
     expect((await pes('evaluate-optimizer', '--out', temporaryDirectory())).err).toEqual([

@@ -44,8 +44,11 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
   create(options: O, shared?: unknown): Promise<Task>;
   /** Per θ component, the [low, high] box random search samples from. */
   searchSpace?(options: O): [number, number][];
-  /** Files worth keeping θ as (a learned optimizer's weights), by name, for the run directory. */
-  artifacts?(theta: Float64Array): Promise<TaskArtifact[]>;
+  /**
+   * Files worth keeping θ as (a learned optimizer's weights), by name, for the run directory;
+   * `options` are the run's task options (what the file may record beside θ).
+   */
+  artifacts?(theta: Float64Array, options: O): Promise<TaskArtifact[]>;
   /**
    * The memory a run holds beyond the unroll's losses, from its settings (its own options
    * merged over the run settings), so that a run too large for the machine is refused before it

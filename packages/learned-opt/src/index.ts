@@ -18,9 +18,14 @@ export {
 } from './mlp-lopt.js';
 export { initialLoptTheta } from './lopt-theta.js';
 export { evaluateLearnedOptimizer } from './evaluate-learned-optimizer.js';
-export type { LearnedOptimizerRole } from './evaluate-learned-optimizer.js';
+export type {
+  EvaluateLearnedOptimizerOptions,
+  LearnedOptimizerRole,
+} from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export { withStepKnobs } from './step-knobs.js';
+export { familyLearnedOptimizer, familyTheta } from './family-optimizer.js';
+export { FAMILY_WEIGHTS, FAMILY_WEIGHTS_PROVENANCE } from './family-weights.js';
 export type { StepKnobs } from './step-knobs.js';
 export type { LearnedTfOptimizerOptions } from './tf-optimizer.js';
 export { DEFAULT_BLOW_UP_FACTOR, UNWATCHED, watchLoss } from './loss-watch.js';
@@ -29,6 +34,7 @@ export {
   learnedOptimizerJson,
   learnedOptimizerWeights,
   mlpLoptArchitecture,
+  stepKnobsFromWeights,
   thetaFromWeights,
   WEIGHTS_FORMAT,
   WEIGHTS_VERSION,

@@ -6,6 +6,7 @@ export { loadFamilyData, loptFamilyTask } from './node/lopt-family-task.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,
+  loadLearnedOptimizerWeights,
   mlpLoptArchitecture,
   saveLearnedOptimizer,
   WEIGHTS_FORMAT,

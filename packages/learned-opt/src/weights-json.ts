@@ -1,4 +1,5 @@
 import { LOPT_HIDDEN, LOPT_INPUTS, mlpLoptLayout } from './mlp-lopt.js';
+import type { StepKnobs } from './step-knobs.js';
 
 /**
  * A learned optimizer's weights as JSON: θ with the architecture it belongs to and a format
@@ -18,19 +19,41 @@ export class WeightsError extends Error {
   override readonly name = 'WeightsError';
 }
 
-/** The weights object of θ: with its architecture and format version. */
-export function learnedOptimizerWeights(theta: ArrayLike<number>) {
+/**
+ * The weights object of θ: with its architecture and format version, and the step knobs it is
+ * meant to be used with (optional: a file without them uses the defaults).
+ */
+export function learnedOptimizerWeights(
+  theta: ArrayLike<number>,
+  knobs: Pick<StepKnobs, 'stepFeatureLimit'> = {},
+) {
   return {
     format: WEIGHTS_FORMAT,
     version: WEIGHTS_VERSION,
     architecture: mlpLoptArchitecture(),
     theta: Array.from(theta),
+    ...(knobs.stepFeatureLimit !== undefined ? { stepFeatureLimit: knobs.stepFeatureLimit } : {}),
   };
 }
 
 /** θ as a weights file's text. */
-export function learnedOptimizerJson(theta: ArrayLike<number>): string {
-  return `${JSON.stringify(learnedOptimizerWeights(theta))}\n`;
+export function learnedOptimizerJson(
+  theta: ArrayLike<number>,
+  knobs: Pick<StepKnobs, 'stepFeatureLimit'> = {},
+): string {
+  return `${JSON.stringify(learnedOptimizerWeights(theta, knobs))}\n`;
+}
+
+/**
+ * The step knobs a weights object records (its step-feature limit), checked; none for a file
+ * that records none. Throws WeightsError naming `source` for a limit that is not a number ≥ 1.
+ */
+export function stepKnobsFromWeights(body: unknown, source = 'the weights'): StepKnobs {
+  const limit = (body as { stepFeatureLimit?: unknown } | null)?.stepFeatureLimit;
+  if (limit === undefined) return {};
+  if (typeof limit !== 'number' || !(limit >= 1))
+    throw new WeightsError(`${source}: stepFeatureLimit must be a number of steps ≥ 1`);
+  return { stepFeatureLimit: limit };
 }
 
 /**

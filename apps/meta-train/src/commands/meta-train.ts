@@ -271,7 +271,10 @@ async function execute(
     }
     run.writeResult(result(config, state));
     const artifacts = [];
-    for (const artifact of (await findTaskSpec(config.task).artifacts?.(state.theta)) ?? [])
+    for (const artifact of (await findTaskSpec(config.task).artifacts?.(
+      state.theta,
+      taskOptionsOf(config),
+    )) ?? [])
       artifacts.push(run.writeArtifact(artifact.file, artifact.contents));
     const reportFile = await writeReport(run.dir);
     for (const line of summary(config, state, run, (performance.now() - started) / 1000)) {

@@ -57,8 +57,10 @@ export const loptFamilyTaskSpec = defineTask({
     const { loptFamilyTask } = await import('./lopt-family-task.js');
     return loptFamilyTask(familyOf(options), shared);
   },
-  async artifacts(theta) {
+  async artifacts(theta, options) {
     const { learnedOptimizerJson } = await import('./weights-file.js');
-    return [{ file: 'learned-optimizer.json', contents: learnedOptimizerJson(theta) }];
+    // Episodes never ran past the family's longest horizon: its step features are held there.
+    const knobs = { stepFeatureLimit: familyOf(options).horizon.max };
+    return [{ file: 'learned-optimizer.json', contents: learnedOptimizerJson(theta, knobs) }];
   },
 });

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '@pes/core/node';
-import { learnedOptimizerJson, thetaFromWeights, WeightsError } from '../weights-json.js';
+import type { StepKnobs } from '../step-knobs.js';
+import {
+  learnedOptimizerJson,
+  stepKnobsFromWeights,
+  thetaFromWeights,
+  WeightsError,
+} from '../weights-json.js';
 
 export {
   learnedOptimizerJson,
@@ -17,6 +23,19 @@ export function saveLearnedOptimizer(file: string, theta: ArrayLike<number>): vo
 
 /** Reads θ back; throws WeightsError naming what does not match. */
 export function loadLearnedOptimizer(file: string): Float64Array {
+  return thetaFromWeights(readWeightsFile(file), file);
+}
+
+/** θ and the step knobs a weights file records (`stepKnobsFromWeights`). */
+export function loadLearnedOptimizerWeights(file: string): {
+  theta: Float64Array;
+  knobs: StepKnobs;
+} {
+  const body = readWeightsFile(file);
+  return { theta: thetaFromWeights(body, file), knobs: stepKnobsFromWeights(body, file) };
+}
+
+function readWeightsFile(file: string): unknown {
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(file, 'utf8'));
@@ -24,5 +43,5 @@ export function loadLearnedOptimizer(file: string): Float64Array {
     const code = (error as NodeJS.ErrnoException).code;
     throw new WeightsError(code ? `cannot read ${file}: ${code}` : `${file} is not valid JSON`);
   }
-  return thetaFromWeights(body, file);
+  return body;
 }
