@@ -63,6 +63,8 @@ export class LearnedTfOptimizer extends tf.Optimizer {
   private readonly onWarning: (message: string) => void;
   private watch: LossWatch = UNWATCHED;
   private fallbackOptimizer: tf.AdamOptimizer | undefined;
+  /** Tensors the last `getWeights` made (see there). */
+  private madeForSave: tf.Tensor[] = [];
 
   constructor(theta: Float64Array, options: LearnedTfOptimizerOptions = {}) {
     super();
@@ -180,10 +182,20 @@ export class LearnedTfOptimizer extends tf.Optimizer {
    * state and the fallback's weights (tf-optimizer-weights.ts).
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    return [
+    // `model.save` never disposes what this hands it. The tensors made here (the step count, the
+    // watch's scalars, the fallback's count and β powers) are kept until the next call or
+    // `dispose`, so that saving leaves no tensor behind; slot states and Adam's variables are
+    // this optimizer's own and are handed over as they are.
+    tf.dispose(this.madeForSave);
+    const weights = [
       await this.saveIterations(),
       ...(await savedState(this.watch, this.slots, this.fallbackOptimizer)),
     ];
+    const own = new Set(this.slots.flatMap((s) => s.state.map((t) => t.id)));
+    this.madeForSave = weights
+      .map((w) => w.tensor)
+      .filter((t) => !own.has(t.id) && !(t instanceof tf.Variable));
+    return weights;
   }
 
   /** Restores what `getWeights` gave; slots bind to the variables on the next update. */
@@ -197,6 +209,8 @@ export class LearnedTfOptimizer extends tf.Optimizer {
   }
 
   override dispose(): void {
+    tf.dispose(this.madeForSave);
+    this.madeForSave = [];
     this.disposeSlots();
     this.fallbackOptimizer?.dispose();
   }

@@ -90,6 +90,30 @@ describe('a learned optimizer saved and loaded the tfjs way', () => {
     loaded.dispose();
   });
 
+  it('saving leaves no tensor behind, with the fallback state too', async () => {
+    /** Tensors left once a model trained 3 steps (falling back at step 2), saved `saves` times, and both disposed. */
+    const residue = async (saves: number) => {
+      const start = tf.memory().numTensors;
+      const model = freshModel();
+      // The tiny factor makes step 2 a blow-up: the fallback's Adam state is saved too.
+      const optimizer = new LearnedTfOptimizer(theta, {
+        fallback: 'adam',
+        blowUpFactor: 1e-9,
+        onWarning: () => {},
+      });
+      model.compile({ optimizer, loss: 'meanSquaredError' });
+      await train(model, 3);
+      expect(optimizer.fellBack).toBe(true);
+      for (let i = 0; i < saves; i++) await saveToMemory(model);
+      optimizer.dispose();
+      model.dispose();
+      return tf.memory().numTensors - start;
+    };
+    const none = await residue(0);
+    expect(await residue(1)).toBe(none);
+    expect(await residue(3)).toBe(none);
+  });
+
   it('the test has power: a model loaded without the optimizer state continues differently', async () => {
     const first = freshModel();
     first.compile({ optimizer: new LearnedTfOptimizer(theta), loss: 'meanSquaredError' });
