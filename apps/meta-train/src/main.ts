@@ -557,7 +557,8 @@ function taskDefaultsTable(): string {
     .map((spec) => {
       const d = { ...baseRunSettings, ...spec.defaults };
       const horizon =
-        spec.defaults.horizon === undefined ? 'T = ∞' : `T = ${String(spec.defaults.horizon)}`;
+        spec.horizonInWords ??
+        (spec.defaults.horizon === undefined ? 'T = ∞' : `T = ${String(spec.defaults.horizon)}`);
       return `  ${spec.name.padEnd(20)}${d.estimator}, K = ${d.unrollLength}, N = ${d.particles}, σ = ${d.sigma}, ${horizon}, ${d.outerOptimizer} ${d.outerLr}, ${d.iterations} iterations`;
     })
     .join('\n');

@@ -25,6 +25,11 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
    * deterministic gradient-based methods), applied over `defaults` and under the user's settings.
    */
   readonly estimatorDefaults?: Readonly<Record<string, Partial<RunSettings> & Partial<O>>>;
+  /**
+   * The episode length in words, where no single default T says it (a task family draws T per
+   * episode); otherwise `defaults.horizon`, or never-ending without one.
+   */
+  readonly horizonInWords?: string;
   /** Evaluation figures beyond `evalLoss`, by key, with the words reports use for them. */
   readonly figures?: readonly TaskFigure[];
   /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */

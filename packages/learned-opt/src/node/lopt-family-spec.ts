@@ -25,6 +25,7 @@ export const loptFamilyTaskSpec = defineTask({
     'MLP learned optimizer (θ: 1,762 numbers) meta-trained over a family of MLPs (widths, depths, activations, datasets, batch sizes, horizons); meta-loss on held-out data',
   options: loptFamilyTaskOptions,
   defaults: { sigma: 0.01, outerLr: 1e-3, particles: 16 },
+  horizonInWords: `T drawn per episode (${DEFAULT_TASK_FAMILY.horizon.min}–${DEFAULT_TASK_FAMILY.horizon.max} by default)`,
   figures: imageTaskFigures,
   usesTensors: true,
   parallel: true,
