@@ -42,12 +42,7 @@ export {
 } from './weights-json.js';
 export { familyTask } from './family/family-task.js';
 export type { FamilyState, FamilyTaskOptions } from './family/family-task.js';
-export {
-  DEFAULT_TASK_FAMILY,
-  describeMember,
-  sampleMember,
-  taskFamilySchema,
-} from './family/task-family.js';
+export { DEFAULT_TASK_FAMILY, describeMember, sampleMember } from './family/task-family.js';
 export type { FamilyMember, TaskFamily } from './family/task-family.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';

@@ -17,6 +17,7 @@ export {
   learnedOptTasks,
   loptCifar10TaskSpec,
   loptFamilyTaskSpec,
+  taskFamilySchema,
   loptMnistTaskSpec,
   loptTaskOptions,
 } from './node/tasks.js';

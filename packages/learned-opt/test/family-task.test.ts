@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TASK_FAMILY,
   sampleMember,
-  taskFamilySchema,
   type FamilyState,
   type TaskFamily,
 } from '../src/index.js';
-import { loptFamilyTask } from '../src/node.js';
+import { loptFamilyTask, taskFamilySchema } from '../src/node.js';
 
 /** A family small enough for tests: networks of 4 or 8 units, episodes of 3 to 9 steps. */
 const TINY: TaskFamily = {
@@ -26,7 +25,7 @@ const thetasFor = (task: Task, particles: number) => {
   const out = new Float64Array(particles * task.dim);
   for (let p = 0; p < particles; p++) {
     out.set(theta, p * task.dim);
-    out[p * task.dim] += 1e-3 * p;
+    out[p * task.dim]! += 1e-3 * p;
   }
   return out;
 };

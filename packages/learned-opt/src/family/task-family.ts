@@ -1,55 +1,41 @@
 import { uniform, type Key } from '@pes/core';
-// The registry entry: the choices without loading tfjs (the command line lists tasks from here).
-import { ACTIVATIONS, DATASETS } from '@pes/inner-problems/tasks';
-import { z } from 'zod';
+import type { Activation } from '@pes/inner-problems';
 
 /**
  * A distribution over inner problems, after learned_optimization's task families: each draw is
  * an MLP classifier (dataset, depth, width, activation), a minibatch size and a horizon. A
  * learned optimizer meta-trained over draws of a family, rather than one task, has to train
- * networks in general: it cannot overfit one width, one loss scale or one T.
+ * networks in general: it cannot overfit one width, one loss scale or one T. (Checked, as a
+ * run's setting, by `taskFamilySchema` in '@pes/learned-opt/tasks'.)
  */
-const positiveIntegers = (what: string) =>
-  z.array(z.number().int().positive()).min(1, `${what}: at least one`);
+export interface TaskFamily {
+  /** Datasets, each with the directory of its official files (MNIST: embedded without one). */
+  datasets: { name: Dataset; dir?: string | undefined }[];
+  /** Hidden layers per network (an MLP of depth d has d hidden layers of one width). */
+  depths: number[];
+  widths: number[];
+  activations: Activation[];
+  batchSizes: number[];
+  /** Horizons T, drawn log-uniformly from [min, max] (rounded). */
+  horizon: { min: number; max: number };
+  /**
+   * Fixed problems on which the run's evaluations are made (its full-run objective): one full
+   * episode of each from a fresh network, the same every time.
+   */
+  evaluation: FamilyMember[];
+}
 
-const memberSchema = z.strictObject({
-  dataset: z.enum(DATASETS),
-  hidden: z.array(z.number().int().positive()).min(1).describe('hidden layer widths'),
-  activation: z.enum(ACTIVATIONS),
-  batchSize: z.number().int().positive(),
-  horizon: z.number().int().positive(),
-});
-
-export const taskFamilySchema = z
-  .strictObject({
-    /** Datasets, each with the directory of its official files (MNIST: embedded without one). */
-    datasets: z
-      .array(z.strictObject({ name: z.enum(DATASETS), dir: z.string().min(1).optional() }))
-      .min(1, 'datasets: at least one'),
-    /** Hidden layers per network (an MLP of depth d has d hidden layers of one width). */
-    depths: positiveIntegers('depths'),
-    widths: positiveIntegers('widths'),
-    activations: z.array(z.enum(ACTIVATIONS)).min(1, 'activations: at least one'),
-    batchSizes: positiveIntegers('batchSizes'),
-    /** Horizons T, drawn log-uniformly from [min, max] (rounded). */
-    horizon: z
-      .strictObject({ min: z.number().int().positive(), max: z.number().int().positive() })
-      .refine((h) => h.min <= h.max, 'horizon: min must not exceed max'),
-    /**
-     * Fixed problems on which the run's evaluations are made (its full-run objective): one
-     * full episode of each from a fresh network, the same every time.
-     */
-    evaluation: z.array(memberSchema).min(1, 'evaluation: at least one problem'),
-  })
-  .refine(
-    (f) =>
-      [...f.evaluation.map((m) => m.dataset)].every((d) => f.datasets.some((s) => s.name === d)),
-    'evaluation: every problem must use one of the family’s datasets',
-  );
-
-export type TaskFamily = z.infer<typeof taskFamilySchema>;
 /** One draw of a family: the inner problem of one particle for one episode. */
-export type FamilyMember = z.infer<typeof memberSchema>;
+export interface FamilyMember {
+  dataset: Dataset;
+  /** Hidden layer widths. */
+  hidden: number[];
+  activation: Activation;
+  batchSize: number;
+  horizon: number;
+}
+
+type Dataset = 'mnist' | 'cifar10';
 
 /** The family the shipped learned optimizer was meta-trained on (docs/results.md). */
 export const DEFAULT_TASK_FAMILY: TaskFamily = {

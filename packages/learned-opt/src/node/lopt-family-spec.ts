@@ -1,7 +1,8 @@
 import { defineTask } from '@pes/core';
 import { imageTaskFigures, imageTaskMemory } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
-import { DEFAULT_TASK_FAMILY, taskFamilySchema, type TaskFamily } from '../family/task-family.js';
+import { DEFAULT_TASK_FAMILY, type TaskFamily } from '../family/task-family.js';
+import { taskFamilySchema } from './task-family-schema.js';
 
 export const loptFamilyTaskOptions = z.strictObject({
   family: taskFamilySchema

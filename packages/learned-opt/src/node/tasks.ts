@@ -6,6 +6,7 @@ import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-spec.js';
 export { loptCifar10TaskSpec, loptMnistTaskSpec, loptTaskOptions } from './lopt-spec.js';
 export type { LoptTaskOptions } from './lopt-spec.js';
 export { loptFamilyTaskOptions, loptFamilyTaskSpec } from './lopt-family-spec.js';
+export { taskFamilySchema } from './task-family-schema.js';
 export type { LoptFamilyTaskOptions } from './lopt-family-spec.js';
 
 export const learnedOptTasks: readonly TaskSpec[] = [

@@ -1,0 +1,35 @@
+// The registry entry: the choices without loading tfjs (the command line lists tasks from here).
+import { ACTIVATIONS, DATASETS } from '@pes/inner-problems/tasks';
+import { z } from 'zod';
+import type { FamilyMember, TaskFamily } from '../family/task-family.js';
+
+/** A task family as a run's setting (family/task-family.ts): every choice non-empty. */
+const positiveIntegers = (what: string) =>
+  z.array(z.number().int().positive()).min(1, `${what}: at least one`);
+
+const memberSchema = z.strictObject({
+  dataset: z.enum(DATASETS),
+  hidden: z.array(z.number().int().positive()).min(1).describe('hidden layer widths'),
+  activation: z.enum(ACTIVATIONS),
+  batchSize: z.number().int().positive(),
+  horizon: z.number().int().positive(),
+}) satisfies z.ZodType<FamilyMember>;
+
+export const taskFamilySchema = z
+  .strictObject({
+    datasets: z
+      .array(z.strictObject({ name: z.enum(DATASETS), dir: z.string().min(1).optional() }))
+      .min(1, 'datasets: at least one'),
+    depths: positiveIntegers('depths'),
+    widths: positiveIntegers('widths'),
+    activations: z.array(z.enum(ACTIVATIONS)).min(1, 'activations: at least one'),
+    batchSizes: positiveIntegers('batchSizes'),
+    horizon: z
+      .strictObject({ min: z.number().int().positive(), max: z.number().int().positive() })
+      .refine((h) => h.min <= h.max, 'horizon: min must not exceed max'),
+    evaluation: z.array(memberSchema).min(1, 'evaluation: at least one problem'),
+  })
+  .refine(
+    (f) => f.evaluation.every((m) => f.datasets.some((s) => s.name === m.dataset)),
+    'evaluation: every problem must use one of the family’s datasets',
+  ) satisfies z.ZodType<TaskFamily>;
