@@ -41,6 +41,27 @@ const CASES: Case[] = [
   { x: [2, 28, 28, 1], filter: [5, 5, 1, 16], strides: 1, pad: 'same' },
 ];
 
+/** Filters [fh, fw, inC, M]: channel multiplier M = 1, 2 or 3, every stride and padding kind. */
+const DEPTHWISE_CASES: Case[] = [
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 1], strides: 1, pad: 'valid' },
+  { x: [2, 8, 9, 3], filter: [3, 3, 3, 2], strides: 2, pad: 'same' },
+  { x: [1, 9, 7, 2], filter: [2, 4, 2, 3], strides: [2, 1], pad: 'valid' },
+  { x: [3, 6, 6, 4], filter: [5, 5, 4, 2], strides: 1, pad: 2 },
+  {
+    x: [2, 10, 10, 3],
+    filter: [3, 3, 3, 2],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 1],
+      [0, 0],
+    ],
+  },
+  { x: [4, 5, 5, 6], filter: [1, 1, 6, 1], strides: 3, pad: 'same' },
+  { x: [2, 28, 28, 4], filter: [5, 5, 4, 2], strides: 1, pad: 'same' },
+];
+
 function values(seed: number, shape: number[]): tf.Tensor {
   const size = shape.reduce((a, n) => a * n, 1);
   return tf.tensor(Float32Array.from(normal(makeKey(seed), size)), shape);
@@ -56,6 +77,22 @@ async function convGradients(backend: string, c: Case): Promise<Float32Array[]> 
     const r = values(3, y.shape);
     const f = (a: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), r));
+    return tf
+      .grads(f)([x, w])
+      .map((g) => g.dataSync() as Float32Array);
+  });
+}
+
+/** ∂/∂x and ∂/∂filter of Σ r ⊙ depthwiseConv2d(x, filter) on a backend. */
+async function depthwiseGradients(backend: string, c: Case): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const x = values(6, c.x);
+    const w = values(7, c.filter);
+    const conv = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+    const r = values(8, conv(x, w).shape);
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), r));
     return tf
       .grads(f)([x, w])
       .map((g) => g.dataSync() as Float32Array);
@@ -116,6 +153,25 @@ describe('conv and pooling gradients on WebAssembly equal the cpu backend’s', 
     },
   );
 
+  it.each(DEPTHWISE_CASES.map((c) => [describeCase(c), c] as const))(
+    'depthwiseConv2d, %s',
+    async (_name, c) => {
+      const cpu = await depthwiseGradients('cpu', c);
+      const wasm = await depthwiseGradients('wasm', c);
+      expect(wasm.map((g) => g.length)).toEqual(cpu.map((g) => g.length));
+      for (const [i, g] of wasm.entries())
+        expect(relativeError(g, cpu[i]!)).toBeLessThan(FLOAT32_TOLERANCE);
+    },
+  );
+
+  it('the depthwise gradients leak neither tensors nor wasm buffers', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.engine().backend;
+    const [tensors, buffers] = [tf.memory().numTensors, backend.numDataIds()];
+    await depthwiseGradients('wasm', DEPTHWISE_CASES[1]!);
+    expect([tf.memory().numTensors, backend.numDataIds()]).toEqual([tensors, buffers]);
+  });
+
   it('the filter gradient leaks neither tensors nor wasm buffers', async () => {
     await tf.setBackend('wasm');
     const backend = tf.engine().backend;
@@ -134,6 +190,38 @@ describe('registering the wasm gradient kernels', () => {
     expect(registerWasmConvGradients()).toEqual([]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     await expect(convGradients('wasm', CASES[0]!)).resolves.toHaveLength(2);
+  });
+});
+
+describe('registering the wasm depthwise gradient kernels', () => {
+  const NAMES = ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
+
+  it('is needed (tfjs-backend-wasm has neither) and idempotent', async () => {
+    await tf.setBackend('wasm');
+    for (const name of NAMES) tf.unregisterKernel(name, 'wasm');
+    await expect(depthwiseGradients('wasm', DEPTHWISE_CASES[0]!)).rejects.toThrow(
+      /DepthwiseConv2dNativeBackprop/,
+    );
+    expect(registerWasmConvGradients()).toEqual(NAMES);
+    expect(registerWasmConvGradients()).toEqual([]);
+    await expect(depthwiseGradients('wasm', DEPTHWISE_CASES[0]!)).resolves.toHaveLength(2);
+  });
+
+  it('refuses dilations other than 1 by name', () => {
+    registerWasmConvGradients();
+    const kernel = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'wasm')!;
+    const x = tf.zeros([1, 7, 7, 2]);
+    const dy = tf.zeros([1, 3, 3, 2]);
+    const run = () =>
+      kernel.kernelFunc({
+        inputs: { x, dy },
+        backend: tf.engine().backend,
+        attrs: { strides: 1, pad: 'valid', dilations: 2, filterShape: [3, 3, 2, 1] },
+      });
+    const buffers = tf.engine().backend.numDataIds();
+    expect(run).toThrow(/dilations must be 1/);
+    expect(tf.engine().backend.numDataIds()).toBe(buffers);
+    tf.dispose([x, dy]);
   });
 });
 
@@ -201,6 +289,45 @@ describe('a conv training step on WebAssembly', () => {
     expect(timing.backend).toBe('wasm');
     expect(timing.ms).toHaveLength(2);
     expect(Number.isFinite(timing.loss)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a separable conv training step on WebAssembly', () => {
+  it('trains a tfjs-layers model with a separableConv2d layer: the loss falls, no tensor is left', async () => {
+    await tf.setBackend('wasm');
+    registerWasmConvGradients();
+    const before = tf.memory().numTensors;
+    const model = tf.sequential({
+      layers: [
+        tf.layers.separableConv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          depthMultiplier: 2,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          depthwiseInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+          pointwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({
+          units: 1,
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+        }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(1e-2), loss: 'meanSquaredError' });
+    const x = values(9, [8, 8, 8, 3]);
+    const y = values(10, [8, 1]);
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) losses.push((await model.trainOnBatch(x, y)) as number);
+    model.optimizer.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses[4]!).toBeLessThan(losses[0]!);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

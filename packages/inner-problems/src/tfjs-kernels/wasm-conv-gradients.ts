@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import {
+  assertUndilated,
+  depthwiseConvFilterGradient,
+  depthwiseConvInputGradient,
+} from './depthwise-conv-grad.js';
 import { im2colTransposed } from './im2col.js';
 import { maxPoolGradient } from './max-pool-grad.js';
 
 /**
  * Gradient kernels that tfjs's WebAssembly backend lacks or gets wrong (tfjs-backend-wasm 4.22):
- * without `Conv2DBackpropFilter` no conv layer trains on it, and its `MaxPoolGrad` drops the
- * gradient of windows whose maximum is negative (a 1×1 window at stride 3 loses every one; see
- * the test). Its `Conv2DBackpropInput` and `AvgPoolGrad` are tested equal to the cpu backend's
+ * without `Conv2DBackpropFilter` no conv layer trains on it, without
+ * `DepthwiseConv2dNativeBackpropFilter`/`Input` no depthwise or separable conv layer, and its
+ * `MaxPoolGrad` drops the gradient of windows whose maximum is negative (a 1×1 window at
+ * stride 3 loses every one; see the test). Its `Conv2DBackpropInput` and `AvgPoolGrad` are tested equal to the cpu backend's
  * beside these.
  */
 const WASM = 'wasm';
@@ -116,6 +122,82 @@ function maxPoolGrad({
   return dx;
 }
 
+/** The attributes of both depthwise gradient kernels (tfjs-core's gradient of depthwiseConv2d). */
+interface DepthwiseAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dilations: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** dW of a depthwise convolution, in plain loops over the heap (`depthwiseConvFilterGradient`). */
+function depthwiseConv2dNativeBackpropFilter({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, pad, dilations, dimRoundingMode, filterShape } =
+    attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] };
+  const g = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  assertUndilated(g); // before allocating, so a refusal leaves no buffer behind
+  const dw = wasm.makeOutput(filterShape, 'float32');
+  depthwiseConvFilterGradient(
+    wasm.typedArrayFromHeap(x),
+    wasm.typedArrayFromHeap(dy),
+    g,
+    wasm.typedArrayFromHeap(dw),
+  );
+  return dw;
+}
+
+/** dx of a depthwise convolution, in plain loops over the heap (`depthwiseConvInputGradient`). */
+function depthwiseConv2dNativeBackpropInput({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const { strides, pad, dilations, dimRoundingMode, inputShape } =
+    attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
+  const g = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  assertUndilated(g); // before allocating, so a refusal leaves no buffer behind
+  const dx = wasm.makeOutput(inputShape, 'float32');
+  depthwiseConvInputGradient(
+    wasm.typedArrayFromHeap(dy),
+    wasm.typedArrayFromHeap(filter),
+    g,
+    wasm.typedArrayFromHeap(dx),
+  );
+  return dx;
+}
+
 /** `replaces`: the backend has a kernel of that name, and it is wrong. */
 const KERNELS: (tf.KernelConfig & { replaces: boolean })[] = [
   {
@@ -129,6 +211,18 @@ const KERNELS: (tf.KernelConfig & { replaces: boolean })[] = [
     backendName: WASM,
     kernelFunc: maxPoolGrad as unknown as tf.KernelFunc,
     replaces: true,
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: WASM,
+    kernelFunc: depthwiseConv2dNativeBackpropFilter as unknown as tf.KernelFunc,
+    replaces: false,
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: WASM,
+    kernelFunc: depthwiseConv2dNativeBackpropInput as unknown as tf.KernelFunc,
+    replaces: false,
   },
 ];
 
