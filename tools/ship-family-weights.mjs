@@ -4,6 +4,7 @@
 // writes packages/learned-opt/src/family-weights.ts (θ, the step-feature limit and where they
 // came from) and packages/learned-opt/weights/lopt-family.json (the same weights as a file).
 // The run must be the one packages/learned-opt/weights/lopt-family.yaml describes.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,7 +26,21 @@ if (result.iterations !== result.config.iterations) {
 }
 const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map(JSON.parse);
 const seconds = metrics.at(-1)?.elapsedSeconds ?? metrics.at(-1)?.seconds ?? null;
+// θ after the first iterations, as a fingerprint a test can recompute in seconds (the whole run
+// takes most of an hour): the same command, cut short, must reach it bit for bit.
+const EARLY = 2;
+const early = metrics.find((m) => m.iteration === EARLY);
+if (!early) {
+  console.error(`${dir}/metrics.jsonl has no iteration ${EARLY}`);
+  process.exit(2);
+}
+const sha256 = (theta) =>
+  createHash('sha256')
+    .update(new Uint8Array(Float64Array.from(theta).buffer))
+    .digest('hex');
 const provenance = {
+  early: { iteration: EARLY, thetaSha256: sha256(early.theta) },
+  thetaSha256: sha256(weights.theta),
   command:
     'npx pes meta-train --config packages/learned-opt/weights/lopt-family.yaml --out runs/lopt-family',
   config: result.config,

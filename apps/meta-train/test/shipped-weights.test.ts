@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { makeKey, normal } from '@pes/core';
+import { makeKey, normal, runMetaTraining } from '@pes/core';
 import {
   FAMILY_WEIGHTS,
   FAMILY_WEIGHTS_PROVENANCE,
@@ -11,6 +12,7 @@ import {
 } from '@pes/learned-opt';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
+import { buildRun } from '../src/build.js';
 import { resolveConfig } from '../src/config.js';
 import { loadConfigFile } from '../src/config-file.js';
 
@@ -30,6 +32,31 @@ describe('the learned optimizer shipped in @pes/learned-opt', () => {
       FAMILY_WEIGHTS_PROVENANCE.initial.evalLoss,
     );
   });
+
+  it('the command reproduces them: its first iterations, on one worker, reach the run’s θ bit for bit', async () => {
+    await selectBackend();
+    const recipe = loadConfigFile(RECIPE) as Parameters<typeof resolveConfig>[0];
+    const { iteration, thetaSha256 } = FAMILY_WEIGHTS_PROVENANCE.early;
+    // The recipe's relative data directory is the repository root's, where the command runs.
+    const family = recipe.family as TaskFamily;
+    const config = resolveConfig({
+      ...recipe,
+      family: {
+        ...family,
+        datasets: family.datasets.map((d) => (d.dir ? { ...d, dir: join(ROOT, d.dir) } : d)),
+      },
+      iterations: iteration,
+    });
+    const built = await buildRun(config, { workers: 1 });
+    try {
+      const { state } = await runMetaTraining({ trainer: built.trainer });
+      const digest = createHash('sha256').update(new Uint8Array(state.theta.buffer)).digest('hex');
+      expect(digest).toBe(thetaSha256);
+      built.trainer.dispose(state);
+    } finally {
+      built.task.close?.();
+    }
+  }, 300_000);
 
   it('trains a tfjs-layers MLP of a size the family never drew, with one import and no files', async () => {
     await selectBackend();
