@@ -3,13 +3,27 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+// Registers 'webgpu' with tfjs where the browser has `navigator.gpu` (nowhere else).
+import '@tensorflow/tfjs-backend-webgpu';
+import { BACKEND_PREFERENCE, chooseBackendWith, type BackendProbe } from './backend-choice.js';
 
-/**
- * The tfjs backends the page tries, fastest first: WebGPU (registered only where a
- * `@tensorflow/tfjs-backend-webgpu` import has registered it; the page does not bundle it), WebGL,
- * WebAssembly, plain JavaScript.
- */
-export const BACKEND_PREFERENCE = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+/** `navigator.gpu`, as much of it as the choice uses (the page's lib has no WebGPU types). */
+type Gpu = { requestAdapter(): Promise<unknown> } | undefined;
+
+/** This worker's tfjs and browser, as the backend choice sees them. */
+const workerProbe: BackendProbe = {
+  registered: (name) => Boolean(tf.findBackendFactory(name)),
+  async webgpuAdapter() {
+    const gpu = (globalThis.navigator as { gpu?: Gpu } | undefined)?.gpu;
+    if (!gpu) return false;
+    try {
+      return (await gpu.requestAdapter()) !== null;
+    } catch {
+      return false;
+    }
+  },
+  start: (name) => tf.setBackend(name),
+};
 
 /**
  * The first backend of `BACKEND_PREFERENCE` this browser can start (of `only`, when given:
@@ -22,13 +36,5 @@ export async function chooseBackend(only?: string): Promise<string> {
     'tfjs-backend-wasm-simd.wasm': wasmSimd,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
   });
-  for (const name of only ? [only] : BACKEND_PREFERENCE) {
-    if (!tf.findBackendFactory(name)) continue;
-    try {
-      if (await tf.setBackend(name)) return name;
-    } catch {
-      // A backend that cannot start here (no WebGL context in this worker): try the next.
-    }
-  }
-  throw new Error(`no tfjs backend of ${only ?? BACKEND_PREFERENCE.join(', ')} starts here`);
+  return chooseBackendWith(workerProbe, only ? [only] : BACKEND_PREFERENCE);
 }

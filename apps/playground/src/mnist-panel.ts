@@ -1,7 +1,6 @@
 import { MNIST_ASSET } from './mnist-digits.js';
 import type { MnistReply, MnistRequest } from './mnist-protocol.js';
-import { MNIST_PAGE_OPTIONS } from './mnist-task.js';
-import { MNIST_PAGE_SETTINGS, type MnistPoint } from './mnist-training.js';
+import { MNIST_PAGE_OPTIONS, MNIST_PAGE_SETTINGS, type MnistPoint } from './mnist-training.js';
 import { scheduleView } from './schedule-view.js';
 
 /** Where a finished MNIST run ended, as the test mode reports it. */

@@ -6,10 +6,26 @@ import {
   type MetaTrainState,
   type RunSettings,
 } from '@pes/core';
-import type { Schedule } from '@pes/hpo';
-import type { ImageData } from '@pes/inner-problems';
+import { findSchedule, lrScheduleTaskFromData, type Schedule } from '@pes/hpo';
+import type { Formulation, ImageData } from '@pes/inner-problems';
 import { resolveFormulation } from '@pes/inner-problems';
-import { mnistScheduleTask, MNIST_PAGE_OPTIONS, type MnistPageOptions } from './mnist-task.js';
+
+/** The MNIST learning-rate-schedule task at the page's scale. */
+export interface MnistPageOptions {
+  arch: string;
+  horizon: number;
+  batchSize: number;
+  schedule: string;
+  formulation: Formulation;
+}
+
+export const MNIST_PAGE_OPTIONS: MnistPageOptions = {
+  arch: '784-32-10',
+  horizon: 300,
+  batchSize: 50,
+  schedule: 'inverse-time-decay',
+  formulation: 'auto',
+};
 
 /** The outer loop at the page's scale: N = 8, K = 10, 40 iterations of outer Adam. */
 export const MNIST_PAGE_SETTINGS: RunSettings = runSettingsSchema.parse({
@@ -54,13 +70,13 @@ export function createMnistRun(
   settings: RunSettings = MNIST_PAGE_SETTINGS,
   options: MnistPageOptions = MNIST_PAGE_OPTIONS,
 ): MnistRun {
-  const { task, schedule } = mnistScheduleTask(data, options);
-  // The command line's own construction: the same settings give the same run.
+  // The command line's own construction of task and trainer: the same settings give the same run.
+  const task = lrScheduleTaskFromData(options, data);
   const trainer = runTrainer(task, settings);
   return {
     trainer,
     state: trainer.init(),
-    schedule,
+    schedule: findSchedule(options.schedule).create(options.horizon),
     options,
     formulation: resolveFormulation(options.formulation),
   };

@@ -83,10 +83,13 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
    * The page in test mode with `query`, until the run has finished: its result, its backend line,
    * the console's errors and the requests that failed. Keeps the plot and a screenshot.
    */
-  async function trainPage(query: string, artifact: string) {
-    const page = await browser.newPage();
+  async function trainPage(query: string, artifact: string, on: Browser = browser) {
+    const page = await on.newPage();
     const errors: string[] = [];
+    const messages: string[] = [];
+    // The page's console has its workers' messages too (where the backend is chosen).
     page.on('console', (m) => {
+      messages.push(`${m.type()}: ${m.text()}`);
       if (m.type() === 'error') errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(e.message));
@@ -115,14 +118,19 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
         `validation accuracy ` +
         `${result.accuracyBefore} → ${result.accuracyAfter} after ${result.iterations} iterations`,
     );
-    return { result, backendLine, errors, missing };
+    console.log(`console of ${query}: ${JSON.stringify(messages)}`);
+    return { result, backendLine, errors, missing, messages };
   }
 
-  /** Trained without errors on `backend` in the formulation `auto` picks there, and better. */
+  /**
+   * Trained without errors on `backend` in the formulation `auto` picks there, and better; the
+   * console quiet, warnings too (tfjs warns of a backend it failed to start).
+   */
   function expectTrained(trained: Awaited<ReturnType<typeof trainPage>>) {
-    const { result, backendLine, errors, missing } = trained;
+    const { result, backendLine, errors, missing, messages } = trained;
     expect(missing).toEqual([]);
     expect(errors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+    expect(messages.filter((m) => !m.startsWith('error: Failed to load resource'))).toEqual([]);
     expect(backendLine).toContain(`tfjs ${result.backend}`);
     expect(result.formulation).toBe(
       ['webgpu', 'webgl'].includes(result.backend) ? 'batched' : 'per-particle',
@@ -138,6 +146,8 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
       const trained = await trainPage(`iterations=${ITERATIONS}`, 'mnist');
       offered = trained.result;
       expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(trained.result.backend);
+      // Headless Chromium without a GPU has navigator.gpu but grants no adapter: the page passes
+      // over WebGPU (expectTrained: without a word on the console) and takes SwiftShader's WebGL.
       expectTrained(trained);
     },
     PAGE_TIMEOUT_MS + 60_000,
@@ -157,4 +167,42 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
     },
     PAGE_TIMEOUT_MS + 60_000,
   );
+
+  /**
+   * With --enable-unsafe-webgpu this Chromium grants SwiftShader's adapter (WebGPU on the CPU):
+   * the page must then choose WebGPU, quietly. Only the choice is checked: training on
+   * SwiftShader's WebGPU fails here inside tfjs ("createBuffer failed, size (156800) is too large
+   * for the implementation when mappedAtCreation == true", during the first evaluation).
+   */
+  it('chooses WebGPU where Chromium grants an adapter (SwiftShader’s, with --enable-unsafe-webgpu)', async () => {
+    const gpuBrowser = await chromium.launch({
+      executablePath: CHROMIUM!,
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+      ],
+    });
+    try {
+      const page = await gpuBrowser.newPage();
+      const messages: string[] = [];
+      page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+      await page.goto(`${site.url}?mnist-autorun=1&seed=0&iterations=1`);
+      const line = page.locator('#mnist-lr-schedule .backend');
+      await page.waitForFunction(
+        () => /tfjs \w+/.test(document.querySelector('#mnist-lr-schedule .backend')!.textContent!),
+        undefined,
+        { timeout: 60_000 },
+      );
+      const backendLine = await line.textContent();
+      console.log(`MNIST panel in Chromium with WebGPU: ${backendLine}`);
+      expect(backendLine).toContain('tfjs webgpu (batched formulation)');
+      expect(messages).toEqual([]);
+      await page.close();
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 120_000);
 });

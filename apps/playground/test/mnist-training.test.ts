@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { runSettingsSchema } from '@pes/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDigits, MNIST_ASSET } from '../src/mnist-digits.js';
-import { MNIST_PAGE_OPTIONS } from '../src/mnist-task.js';
 import {
   createMnistRun,
   firstPoint,
+  MNIST_PAGE_OPTIONS,
   MNIST_PAGE_SETTINGS,
   mnistFinished,
   stepMnistRun,

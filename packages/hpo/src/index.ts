@@ -7,5 +7,7 @@ export {
 export type { Schedule } from './schedules.js';
 export { findSchedule, scheduleRegistry } from './schedule-registry.js';
 export type { ScheduleEntry } from './schedule-registry.js';
-// The learning-rate schedule task loads a dataset from files: it and the task registry are
+export { lrScheduleTaskFromData } from './lr-schedule-task.js';
+export type { LrScheduleTaskOptions } from './lr-schedule-task.js';
+// The learning-rate schedule task on a dataset loaded from files, and the task registry, are
 // exported from '@pes/hpo/node' (the registry alone: '@pes/hpo/tasks').

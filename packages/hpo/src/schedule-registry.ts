@@ -17,6 +17,9 @@ export interface ScheduleEntry {
   searchSpace(knots: number): [number, number][];
 }
 
+/** Knots of the piecewise schedule when θ's length does not say. */
+export const DEFAULT_KNOTS = 4;
+
 const LOG_LR_RANGE: [number, number] = [Math.log(1e-4), Math.log(1)];
 
 export const scheduleRegistry: readonly ScheduleEntry[] = [

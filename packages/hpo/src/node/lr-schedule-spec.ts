@@ -7,10 +7,7 @@ import {
   sharedImageData,
 } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
-import { findSchedule, scheduleRegistry } from '../schedule-registry.js';
-
-/** Knots of the piecewise schedule when θ's length does not say. */
-export const DEFAULT_KNOTS = 4;
+import { DEFAULT_KNOTS, findSchedule, scheduleRegistry } from '../schedule-registry.js';
 
 const scheduleNames = scheduleRegistry.map((s) => s.name) as [string, ...string[]];
 
