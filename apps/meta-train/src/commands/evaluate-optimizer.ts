@@ -133,7 +133,10 @@ interface Problem {
 }
 
 /** The network of a problem, checked against its data. */
-function networkOf(problem: Problem, data: ImageData): NetworkChoice & { description: string } {
+function networkOf(
+  problem: Problem,
+  data: ImageData,
+): NetworkChoice & { description: string; arch?: string } {
   const task = EVALUATION_TASKS[problem.task];
   const features = data.train.features;
   const classes = data.train.classNames.length;
@@ -155,7 +158,7 @@ function networkOf(problem: Problem, data: ImageData): NetworkChoice & { descrip
     throw new UsageError(
       `--arch ${arch} does not fit ${task.dataset}: it needs ${features} inputs and ${classes} outputs`,
     );
-  return { architecture, activation: 'relu', description: `${arch} relu MLP` };
+  return { architecture, activation: 'relu', description: `${arch} relu MLP`, arch };
 }
 
 /** What one problem's evaluation gives the suite's summary. */
@@ -183,7 +186,7 @@ function evaluateProblem(
     dataset: task.dataset,
     ...(options.dataDir ? { dir: options.dataDir } : {}),
   });
-  const { description, ...network } = networkOf(problem, data);
+  const { description, arch, ...network } = networkOf(problem, data);
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(problem.steps / 20));
   io.out(
     `pes: evaluating ${weights.source} on ${label}: ${task.dataset}, ${description}, batch ${problem.batch}, ${problem.steps} steps, ${options.seeds} seeds, ${backend} backend`,
@@ -250,9 +253,7 @@ function evaluateProblem(
     task: problem.task,
     dataset: task.dataset,
     network: description,
-    ...((problem.arch ?? ('arch' in task ? task.arch : undefined))
-      ? { arch: problem.arch ?? ('arch' in task ? task.arch : undefined) }
-      : {}),
+    ...(arch !== undefined ? { arch } : {}),
     batchSize: problem.batch,
     steps: problem.steps,
     seeds,
