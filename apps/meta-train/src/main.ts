@@ -361,6 +361,11 @@ ${taskDefaultsTable()}`,
     .option('--out <DIR>', 'where evaluation.json, table.md and loss-curves.svg/png go')
     .option('--steps <T>', 'inner steps per network (default 200)', integer)
     .option('--no-untrained', "leave out the learned optimizer's untrained start")
+    .option(
+      '--step-scale <S>',
+      "multiplies the learned optimizer's steps (its stepScale knob; default 1)",
+      number,
+    )
     .option('--seeds <S>', 'fresh initialisations per optimizer', integer, 5)
     .option(
       '--seed <S>',

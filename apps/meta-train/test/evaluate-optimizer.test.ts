@@ -132,6 +132,7 @@ describe('pes evaluate-optimizer', () => {
       /--arch sets an MLP's layers; mnist-conv is a conv net/,
     ],
     [['--suite', 'unseen'], /unknown suite 'unseen'; known suites: held-out/],
+    [['--step-scale', '0'], /--step-scale must be a positive number, got 0/],
     [['--suite', 'held-out', '--batch', '8'], /--batch is set by each problem of a suite/],
     [
       ['--suite', 'held-out', '--problems', 'wide-mlp,nope'],
@@ -185,6 +186,7 @@ describe('pes evaluate-optimizer', () => {
     expect(evaluation.network).toMatch(/^conv 8-16/);
     expect(evaluation.weights).toBe('the shipped family-trained weights');
     expect(evaluation.stepFeatureLimit).toBe(FAMILY_WEIGHTS.stepFeatureLimit);
+    expect(evaluation.stepScale).toBe(1);
     const starts = (Object.values(evaluation.curves) as { valLoss: number }[][][]).map(
       (c) => c[0]![0]!.valLoss,
     );

@@ -62,6 +62,8 @@ export interface EvaluateOptimizerOptions {
   trainRecords: number;
   /** Whether the learned optimizer's untrained start is trained too (`--no-untrained`). */
   untrained: boolean;
+  /** Multiplies the learned optimizer's steps (its `stepScale` knob); default 1. */
+  stepScale?: number;
 }
 
 /** An evaluated optimizer under the name the table, evaluation.json and the plot give it. */
@@ -117,6 +119,11 @@ function checkOptions(options: EvaluateOptimizerOptions) {
     throw new UsageError(
       `--adam-lrs must be positive numbers separated by commas, got ${options.adamLrs.join(',')}`,
     );
+  if (
+    options.stepScale !== undefined &&
+    !(options.stepScale > 0 && Number.isFinite(options.stepScale))
+  )
+    throw new UsageError(`--step-scale must be a positive number, got ${options.stepScale}`);
   const out = resolve(options.out);
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new UsageError(`--out ${options.out} is a file, not a directory`);
@@ -250,6 +257,7 @@ function evaluateProblem(
   const evaluation = {
     weights: weights.source,
     stepFeatureLimit: weights.knobs.stepFeatureLimit ?? null,
+    stepScale: weights.knobs.stepScale ?? 1,
     task: problem.task,
     dataset: task.dataset,
     network: description,
@@ -305,7 +313,11 @@ export async function evaluateOptimizer(
   io: Io,
 ): Promise<number> {
   const { weights: weightsName, out } = checkOptions(options);
-  const weights = loadWeights(weightsName);
+  const loaded = loadWeights(weightsName);
+  const weights =
+    options.stepScale === undefined
+      ? loaded
+      : { ...loaded, knobs: { ...loaded.knobs, stepScale: options.stepScale } };
   const backend = await selectBackend();
   if (options.suite === undefined) {
     const task = options.task as EvaluationTaskName;
