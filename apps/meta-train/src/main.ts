@@ -366,6 +366,10 @@ ${taskDefaultsTable()}`,
       "multiplies the learned optimizer's steps (its stepScale knob; default 1)",
       number,
     )
+    .option(
+      '--step-feature-limit <T>',
+      "holds the learned optimizer's step features at step T ('none': never; default: the weights')",
+    )
     .option('--seeds <S>', 'fresh initialisations per optimizer', integer, 5)
     .option(
       '--seed <S>',

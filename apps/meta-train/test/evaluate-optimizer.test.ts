@@ -133,6 +133,7 @@ describe('pes evaluate-optimizer', () => {
     ],
     [['--suite', 'unseen'], /unknown suite 'unseen'; known suites: held-out/],
     [['--step-scale', '0'], /--step-scale must be a positive number, got 0/],
+    [['--step-feature-limit', 'soon'], /--step-feature-limit must be a step count ≥ 1 or 'none'/],
     [['--suite', 'held-out', '--batch', '8'], /--batch is set by each problem of a suite/],
     [
       ['--suite', 'held-out', '--problems', 'wide-mlp,nope'],

@@ -64,6 +64,8 @@ export interface EvaluateOptimizerOptions {
   untrained: boolean;
   /** Multiplies the learned optimizer's steps (its `stepScale` knob); default 1. */
   stepScale?: number;
+  /** Replaces the weights' step-feature limit: a step count, or 'none' (never held). */
+  stepFeatureLimit?: string;
 }
 
 /** An evaluated optimizer under the name the table, evaluation.json and the plot give it. */
@@ -124,6 +126,9 @@ function checkOptions(options: EvaluateOptimizerOptions) {
     !(options.stepScale > 0 && Number.isFinite(options.stepScale))
   )
     throw new UsageError(`--step-scale must be a positive number, got ${options.stepScale}`);
+  const limit = options.stepFeatureLimit;
+  if (limit !== undefined && limit !== 'none' && !(Number(limit) >= 1))
+    throw new UsageError(`--step-feature-limit must be a step count ≥ 1 or 'none', got ${limit}`);
   const out = resolve(options.out);
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new UsageError(`--out ${options.out} is a file, not a directory`);
@@ -314,10 +319,12 @@ export async function evaluateOptimizer(
 ): Promise<number> {
   const { weights: weightsName, out } = checkOptions(options);
   const loaded = loadWeights(weightsName);
-  const weights =
-    options.stepScale === undefined
-      ? loaded
-      : { ...loaded, knobs: { ...loaded.knobs, stepScale: options.stepScale } };
+  const knobs = { ...loaded.knobs };
+  if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
+  if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;
+  else if (options.stepFeatureLimit !== undefined)
+    knobs.stepFeatureLimit = Number(options.stepFeatureLimit);
+  const weights = { ...loaded, knobs };
   const backend = await selectBackend();
   if (options.suite === undefined) {
     const task = options.task as EvaluationTaskName;
