@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeKey, normal, runMetaTraining } from '@pes/core';
 import {
@@ -33,30 +34,37 @@ describe('the learned optimizer shipped in @pes/learned-opt', () => {
     );
   });
 
-  it('the command reproduces them: its first iterations, on one worker, reach the run’s θ bit for bit', async () => {
-    await selectBackend();
-    const recipe = loadConfigFile(RECIPE) as Parameters<typeof resolveConfig>[0];
-    const { iteration, thetaSha256 } = FAMILY_WEIGHTS_PROVENANCE.early;
-    // The recipe's relative data directory is the repository root's, where the command runs.
-    const family = recipe.family as TaskFamily;
-    const config = resolveConfig({
-      ...recipe,
-      family: {
-        ...family,
-        datasets: family.datasets.map((d) => (d.dir ? { ...d, dir: join(ROOT, d.dir) } : d)),
-      },
-      iterations: iteration,
-    });
-    const built = await buildRun(config, { workers: 1 });
-    try {
-      const { state } = await runMetaTraining({ trainer: built.trainer });
-      const digest = createHash('sha256').update(new Uint8Array(state.theta.buffer)).digest('hex');
-      expect(digest).toBe(thetaSha256);
-      built.trainer.dispose(state);
-    } finally {
-      built.task.close?.();
-    }
-  }, 300_000);
+  // The recipe reads CIFAR-10 from ../shared/data: skipped, visibly, where it is absent.
+  it.skipIf(!existsSync(join(ROOT, '../shared/data/cifar-10-batches-bin')))(
+    'the command reproduces them: its first iterations, on one worker, reach the run’s θ bit for bit',
+    async () => {
+      await selectBackend();
+      const recipe = loadConfigFile(RECIPE) as Parameters<typeof resolveConfig>[0];
+      const { iteration, thetaSha256 } = FAMILY_WEIGHTS_PROVENANCE.early;
+      // The recipe's relative data directory is the repository root's, where the command runs.
+      const family = recipe.family as TaskFamily;
+      const config = resolveConfig({
+        ...recipe,
+        family: {
+          ...family,
+          datasets: family.datasets.map((d) => (d.dir ? { ...d, dir: join(ROOT, d.dir) } : d)),
+        },
+        iterations: iteration,
+      });
+      const built = await buildRun(config, { workers: 1 });
+      try {
+        const { state } = await runMetaTraining({ trainer: built.trainer });
+        const digest = createHash('sha256')
+          .update(new Uint8Array(state.theta.buffer))
+          .digest('hex');
+        expect(digest).toBe(thetaSha256);
+        built.trainer.dispose(state);
+      } finally {
+        built.task.close?.();
+      }
+    },
+    300_000,
+  );
 
   it('trains a tfjs-layers MLP of a size the family never drew, with one import and no files', async () => {
     await selectBackend();
