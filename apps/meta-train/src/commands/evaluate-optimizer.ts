@@ -184,7 +184,7 @@ interface ProblemSummary {
  * Trains one problem's fresh networks with every optimizer and writes evaluation.json,
  * table.md and the loss curves into `out`.
  */
-function evaluateProblem(
+async function evaluateProblem(
   problem: Problem,
   weights: Weights,
   options: EvaluateOptimizerOptions,
@@ -290,19 +290,18 @@ function evaluateProblem(
       (a, r) => (a === undefined || r.finalTrainLoss.mean! < a.finalTrainLoss.mean! ? r : a),
       undefined,
     );
-  return writePlot(
+  const plots = await writePlot(
     out,
     'loss-curves',
     curvesPlot(
       chosen.map((r) => ({ name: r.name, curves: r.runs.map((run) => run.curve) })),
       label,
     ),
-  ).then((plots) => {
-    io.out(
-      `pes: wrote ${join(out, 'evaluation.json')}, table.md, ${plots.map((p) => p.split('/').at(-1)).join(', ')}`,
-    );
-    return { learned, tunedAdam };
-  });
+  );
+  io.out(
+    `pes: wrote ${join(out, 'evaluation.json')}, table.md, ${plots.map((p) => p.split('/').at(-1)).join(', ')}`,
+  );
+  return { learned, tunedAdam };
 }
 
 /**

@@ -36,20 +36,19 @@ function wasmKernel(
   return kernel.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
 }
 
+/** What tfjs hands a kernel function. */
+interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
 /**
  * dW = im2col(x)ᵀ · dy as one [K, M] × [M, outC] matMul (K = fh·fw·inC, M = N·oh·ow),
  * reshaped to the filter's [fh, fw, inC, outC]: the same plain 2-D product the project's MLP
  * backward is made of, on XNNPACK's matMul.
  */
-function conv2DBackpropFilter({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
@@ -87,15 +86,7 @@ function conv2DBackpropFilter({
 }
 
 /** dx of max pooling, in plain loops over the heap (`maxPoolGradient`). */
-function maxPoolGrad({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as {
@@ -130,22 +121,17 @@ interface DepthwiseAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-/** dW of a depthwise convolution, in plain loops over the heap (`depthwiseConvFilterGradient`). */
-function depthwiseConv2dNativeBackpropFilter({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
-  const wasm = backend as WasmBackend;
-  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dilations, dimRoundingMode, filterShape } =
-    attrs as unknown as DepthwiseAttrs & { filterShape: [number, number, number, number] };
+type Shape4 = [number, number, number, number];
+
+/**
+ * The geometry both depthwise gradient kernels work in, from the forward pass's shapes and the
+ * kernel's attributes; dilations other than 1 are refused here, before any output is allocated,
+ * so a refusal leaves no buffer behind.
+ */
+function depthwiseGeometry(inputShape: Shape4, filterShape: Shape4, attrs?: tf.NamedAttrMap) {
+  const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as DepthwiseAttrs;
   const g = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+    inputShape,
     filterShape,
     strides,
     dilations,
@@ -153,7 +139,20 @@ function depthwiseConv2dNativeBackpropFilter({
     dimRoundingMode,
     true,
   );
-  assertUndilated(g); // before allocating, so a refusal leaves no buffer behind
+  assertUndilated(g);
+  return g;
+}
+
+/** dW of a depthwise convolution, in plain loops over the heap (`depthwiseConvFilterGradient`). */
+function depthwiseConv2dNativeBackpropFilter({
+  inputs,
+  backend,
+  attrs,
+}: KernelArgs): tf.TensorInfo {
+  const wasm = backend as WasmBackend;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { filterShape } = attrs as unknown as { filterShape: Shape4 };
+  const g = depthwiseGeometry(x.shape as Shape4, filterShape, attrs);
   const dw = wasm.makeOutput(filterShape, 'float32');
   depthwiseConvFilterGradient(
     wasm.typedArrayFromHeap(x),
@@ -165,29 +164,11 @@ function depthwiseConv2dNativeBackpropFilter({
 }
 
 /** dx of a depthwise convolution, in plain loops over the heap (`depthwiseConvInputGradient`). */
-function depthwiseConv2dNativeBackpropInput({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+function depthwiseConv2dNativeBackpropInput({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const wasm = backend as WasmBackend;
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dilations, dimRoundingMode, inputShape } =
-    attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
-  const g = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  assertUndilated(g); // before allocating, so a refusal leaves no buffer behind
+  const { inputShape } = attrs as unknown as { inputShape: Shape4 };
+  const g = depthwiseGeometry(inputShape, filter.shape as Shape4, attrs);
   const dx = wasm.makeOutput(inputShape, 'float32');
   depthwiseConvInputGradient(
     wasm.typedArrayFromHeap(dy),
