@@ -44,6 +44,61 @@ const browserSafe = {
   ],
 };
 
+/**
+ * Elementary functions that each JavaScript engine rounds its own way (Chromium and Node 20
+ * disagree in the last bit of all but `sqrt`; Node 24 and 20 on `pow`). A number that can reach
+ * θ takes them from @pes/core's elementary.ts instead, so that a seed gives the same θ in every
+ * engine. A value that cannot reach θ (a plot, a timing) may use them, behind
+ * `// eslint-disable-next-line no-restricted-properties -- <why it cannot reach θ>`.
+ */
+const ENGINE_DEPENDENT_MATH = [
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'log2',
+  'log10',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'atan2',
+  'sinh',
+  'cosh',
+  'tanh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'pow',
+  'cbrt',
+  'hypot',
+];
+const engineIndependentMath = {
+  files: ['packages/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+  rules: {
+    'no-restricted-properties': [
+      'error',
+      ...ENGINE_DEPENDENT_MATH.map((property) => ({
+        object: 'Math',
+        property,
+        message: `Math.${property} rounds differently in each JavaScript engine: where the value can reach θ, use @pes/core's elementary functions (elementary.ts).`,
+      })),
+    ],
+  },
+};
+
+/** `**` of two integer literals (2 ** 31) is exact everywhere; any other is `Math.pow`. */
+const ENGINE_DEPENDENT_POWER = [
+  {
+    selector:
+      "BinaryExpression[operator='**']:not([left.type='Literal'][right.type='Literal']), AssignmentExpression[operator='**=']",
+    message:
+      '`**` rounds differently in each JavaScript engine: use x * x, or pow from @pes/core (elementary.ts).',
+  },
+];
+
 /** Module boundaries, one pair of blocks per package (a later block replaces a rule's options). */
 const boundaries = LAYERS.flatMap((layer, index) =>
   layer.flatMap((pkg) => [
@@ -97,6 +152,24 @@ export default tseslint.config(
           selector: 'ExportDefaultDeclaration',
           message: 'Export by name: each package lists its exports in index.ts.',
         },
+      ],
+    },
+  },
+  {
+    files: engineIndependentMath.files,
+    rules: {
+      ...engineIndependentMath.rules,
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Libraries draw randomness from keys (@pes/core random.ts), never Math.random.',
+        },
+        {
+          selector: 'ExportDefaultDeclaration',
+          message: 'Export by name: each package lists its exports in index.ts.',
+        },
+        ...ENGINE_DEPENDENT_POWER,
       ],
     },
   },

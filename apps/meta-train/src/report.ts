@@ -225,6 +225,7 @@ export function reportPlots(
     const start = new Map<string, number[]>();
     for (const e of evals) if (e.theta && !start.has(e.run)) start.set(e.run, e.theta);
     const distance = (e: EvaluationPoint) =>
+      // eslint-disable-next-line no-restricted-properties -- a plotted distance, never θ
       Math.hypot(...(e.theta ?? []).map((v, i) => v - (start.get(e.run)?.[i] ?? 0)));
     const values = many
       ? evals.map((e) => ({

@@ -3,6 +3,12 @@ import type { MnistPoint } from './mnist-training.js';
 
 const [WIDTH, HEIGHT, MARGIN] = [600, 320, 48];
 
+// The plot's axis in decades: what the page draws, never what reaches θ.
+// eslint-disable-next-line no-restricted-properties -- drawing only
+const log10 = (r: number) => Math.log10(r);
+// eslint-disable-next-line no-restricted-properties -- drawing only
+const tenTo = (x: number) => Math.pow(10, x);
+
 /**
  * The learning rate against the inner step t on a log scale: θ's first schedule dashed, every
  * tenth iteration's faint, the current one solid, so that the schedule is seen moving.
@@ -22,7 +28,7 @@ export function scheduleView(): {
       const context = canvas.getContext('2d')!;
       context.clearRect(0, 0, WIDTH, HEIGHT);
       if (points.length === 0) return;
-      const logs = points.flatMap((p) => p.rates.map(([, r]) => Math.log10(r)));
+      const logs = points.flatMap((p) => p.rates.map(([, r]) => log10(r)));
       const finite = logs.filter(Number.isFinite);
       const [low, high] = [Math.min(...finite), Math.max(...finite)];
       const pad = Math.max(0.1, (high - low) * 0.1);
@@ -37,8 +43,8 @@ export function scheduleView(): {
       context.fillStyle = '#333';
       context.font = '12px system-ui, sans-serif';
       context.fillText(`inner step t (0 … ${horizon})`, WIDTH / 2 - 50, HEIGHT - 12);
-      context.fillText(`${(10 ** top).toPrecision(2)}`, 2, MARGIN + 4);
-      context.fillText(`${(10 ** bottom).toPrecision(2)}`, 2, HEIGHT - MARGIN);
+      context.fillText(`${tenTo(top).toPrecision(2)}`, 2, MARGIN + 4);
+      context.fillText(`${tenTo(bottom).toPrecision(2)}`, 2, HEIGHT - MARGIN);
       context.fillText('learning rate (log)', 4, MARGIN - 12);
 
       const curve = (point: MnistPoint, style: string, width: number, dash: number[]) => {
@@ -47,8 +53,8 @@ export function scheduleView(): {
         context.setLineDash(dash);
         context.beginPath();
         point.rates.forEach(([t, r], i) => {
-          if (i === 0) context.moveTo(x(t), y(Math.log10(r)));
-          else context.lineTo(x(t), y(Math.log10(r)));
+          if (i === 0) context.moveTo(x(t), y(log10(r)));
+          else context.lineTo(x(t), y(log10(r)));
         });
         context.stroke();
         context.setLineDash([]);

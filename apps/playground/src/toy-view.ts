@@ -20,6 +20,7 @@ export function toyView(): TaskView {
   canvas.setAttribute('aria-label', 'toy meta-loss surface with θ paths');
   const task = toyRegressionTask();
   const cells = thetaSurface([TOY_RANGE, TOY_RANGE], TOY_RESOLUTION, (theta) => ({
+    // eslint-disable-next-line no-restricted-properties -- the heat map's colour, never θ
     loss: Math.log1p(task.metaObjective(theta)),
   }));
   const finite = cells.map((c) => c.loss).filter(Number.isFinite);

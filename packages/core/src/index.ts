@@ -1,3 +1,6 @@
+// Engine-independent elementary functions: the same bits in every JavaScript engine
+export { cos, exp, expm1, log, log1p, pow, sigmoid, sin, tanh } from './elementary.js';
+
 // Random keys
 export { assertKey, foldIn, makeKey, normal, randomIntegers, split, uniform } from './random.js';
 export type { Key } from './random.js';

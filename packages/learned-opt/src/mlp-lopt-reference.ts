@@ -10,6 +10,7 @@ import {
   STEP_SCALE,
   STEP_TIMESCALES,
 } from './mlp-lopt.js';
+import { tanh } from '@pes/core';
 
 /**
  * The MLP learned optimizer written out exactly as docs/paper.md d reads: six momenta per tensor, a
@@ -35,7 +36,7 @@ export const mlpLearnedOptimizerReference: TensorLearnedOptimizer = {
           b.shape,
         ),
       );
-      const stepFeatures = STEP_TIMESCALES.map((tau) => Math.tanh(t / tau - 1));
+      const stepFeatures = STEP_TIMESCALES.map((tau) => tanh(t / tau - 1));
       const updates: tf.Tensor[] = [];
       const nextState: tf.Tensor[] = [];
       params.forEach((p, i) => {

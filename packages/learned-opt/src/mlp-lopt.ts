@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal, type Key } from '@pes/core';
+import { type Key, normal, tanh } from '@pes/core';
 import type { InnerUpdateRule } from '@pes/inner-problems';
 import { learnedOptimizerRule, type TensorLearnedOptimizer } from './tensor-learned-optimizer.js';
 
@@ -67,7 +67,7 @@ export function foldedLoptWeights(theta: Float64Array, t: number) {
   const hidden1 = LOPT_HIDDEN[0];
   const bias1 = Float64Array.from(b1);
   STEP_TIMESCALES.forEach((tau, j) => {
-    const s = Math.tanh(t / tau - 1);
+    const s = tanh(t / tau - 1);
     const row = (PARAMETER_FEATURES + j) * hidden1;
     for (let h = 0; h < hidden1; h++) bias1[h]! += s * w1[row + h]!;
   });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { foldIn, makeKey, persistentEs, type Task } from '@pes/core';
+import { foldIn, log, makeKey, persistentEs, type Task } from '@pes/core';
 import {
   constantLearningRateRule,
   imageClassificationTask,
@@ -119,7 +119,7 @@ export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise
       const task = makeTask(data, options, 1_000_000, f);
       return { task, state: task.init(makeKey(0), particles), times: [] as number[] };
     });
-    const thetas = new Float64Array(particles).fill(Math.log(0.01));
+    const thetas = new Float64Array(particles).fill(log(0.01));
     const numpy: number[] = [];
     for (let r = 0; r < WARM_UP + options.repeats; r++) {
       for (const run of runs) {
@@ -204,7 +204,7 @@ async function pesMemory(data: ImageData, options: InnerStepOptions) {
   for (const horizon of [100, 5000]) {
     const task = makeTask(data, options, horizon) as unknown as Task;
     const pes = persistentEs(task, { particles, sigma: 0.1, unrollLength });
-    const theta = Float64Array.of(Math.log(0.01));
+    const theta = Float64Array.of(log(0.01));
     let state = pes.init(theta, makeKey(0));
     let peakTensorBytes = tf.memory().numBytes;
     let peakRss = process.memoryUsage().rss;

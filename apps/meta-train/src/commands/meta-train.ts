@@ -305,11 +305,14 @@ function summary(
   const spec = findTaskSpec(config.task);
   const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));
   const vector = (theta: ArrayLike<number>) => `[${Array.from(theta, fmt).join(', ')}]`;
+  const moved = (theta: ArrayLike<number>) =>
+    // eslint-disable-next-line no-restricted-properties -- a printed distance, never θ
+    Math.hypot(...Array.from(theta, (v, i) => v - first.theta[i]!));
   const lines = [
     `pes: done in ${formatDuration(seconds)}: ${state.iteration} iterations, ${state.counters.innerSteps.toLocaleString('en')} inner steps.`,
     state.theta.length <= MAX_THETA_SHOWN
       ? `  θ                  ${vector(first.theta)} → ${vector(state.theta)}`
-      : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(Math.hypot(...Array.from(state.theta, (v, i) => v - first.theta[i]!)))}`,
+      : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(moved(state.theta))}`,
   ];
   if (spec.describeTheta) {
     const options = taskOptionsOf(config);

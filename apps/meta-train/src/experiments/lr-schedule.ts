@@ -1,4 +1,4 @@
-import { makeKey, thetaGridCells } from '@pes/core';
+import { log, makeKey, thetaGridCells } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { findSchedule } from '@pes/hpo';
 import { lrScheduleTask } from '@pes/hpo/node';
@@ -34,8 +34,8 @@ export const LR_SCHEDULE_DEFAULTS: LrScheduleExperimentOptions = {
 const PARTICLES = 8;
 const GRID_KEY = makeKey(5);
 const OBJECTIVES = ['train-loss', 'val-accuracy'] as const;
-const THETA0: [number, number] = [Math.log(1e-4), Math.log(1)];
-const THETA1: [number, number] = [Math.log(0.01), Math.log(100)];
+const THETA0: [number, number] = [log(1e-4), log(1)];
+const THETA1: [number, number] = [log(0.01), log(100)];
 
 interface Job {
   label: string;

@@ -15,6 +15,8 @@ export function meanAndStd(values: readonly number[]): MeanAndStd {
   if (xs.length === 0) return { mean: null, std: null };
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const std =
-    xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+    xs.length > 1
+      ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) * (x - mean), 0) / (xs.length - 1))
+      : 0;
   return { mean, std };
 }

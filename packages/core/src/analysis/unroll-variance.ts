@@ -100,12 +100,15 @@ export function unrollVariance(task: Task, theta: Float64Array, settings: Unroll
           task.dim,
         );
         let sq = 0;
-        for (let i = 0; i < task.dim; i++) sq += (reference[i]! - g[i]!) ** 2;
+        for (let i = 0; i < task.dim; i++) {
+          const miss = reference[i]! - g[i]!;
+          sq += miss * miss;
+        }
         errors.push(sq / referenceNorm);
       }
       const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
       const variance =
-        errors.reduce((a, e) => a + (e - mean) ** 2, 0) / Math.max(1, errors.length - 1);
+        errors.reduce((a, e) => a + (e - mean) * (e - mean), 0) / Math.max(1, errors.length - 1);
       const point = {
         estimator: name,
         unrollLength: K,

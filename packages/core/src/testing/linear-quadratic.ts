@@ -81,7 +81,8 @@ export function linearQuadraticTask(
     }
     for (let i = 0; i < n; i++) {
       s[i] = scratch[i]!;
-      loss += 0.5 * (scratch[i]! - target[i]!) ** 2;
+      const miss = scratch[i]! - target[i]!;
+      loss += 0.5 * miss * miss;
     }
     return loss;
   };

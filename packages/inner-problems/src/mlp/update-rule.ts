@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LearningRateFamily, TensorOptimizer } from './tensor-optimizers.js';
+import { exp, log } from '@pes/core';
 
 /**
  * A θ-indexed family of optimizers, θ → optimizer (learned_optimization's `opt_fn(θ)`): a
@@ -100,7 +101,7 @@ export function constantLearningRateRule(
     name: `${optimizer.name} with learning rate exp(θ0)`,
     optimizer,
     dim: 1,
-    initialTheta: [Math.log(initialLearningRate)],
-    rate: (theta) => Math.exp(theta[0]!),
+    initialTheta: [log(initialLearningRate)],
+    rate: (theta) => exp(theta[0]!),
   });
 }

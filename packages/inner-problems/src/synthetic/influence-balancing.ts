@@ -57,7 +57,7 @@ export function influenceBalancingTask(): InfluenceBalancingTask {
     if (thetas.length !== particles)
       throw new RangeError(`expected ${particles} thetas, got ${thetas.length}`);
   };
-  const lastLoss = (s: Float64Array, offset: number) => 0.5 * (s[offset]! - 1) ** 2;
+  const lastLoss = (s: Float64Array, offset: number) => 0.5 * (s[offset]! - 1) * (s[offset]! - 1);
 
   return {
     name: 'influence-balancing',
@@ -88,7 +88,8 @@ export function influenceBalancingTask(): InfluenceBalancingTask {
       return { s };
     },
     evaluate(theta): Evaluation {
-      return { evalLoss: 0.5 * (firstComponentAfter(theta[0]!, INFLUENCE_EVAL_STEPS) - 1) ** 2 };
+      const miss = firstComponentAfter(theta[0]!, INFLUENCE_EVAL_STEPS) - 1;
+      return { evalLoss: 0.5 * miss * miss };
     },
     restore(snapshot) {
       const { s } = (snapshot ?? {}) as Partial<InfluenceState>;

@@ -1,12 +1,15 @@
 import {
+  type Evaluation,
+  exp,
+  type InitOptions,
+  type Key,
+  log,
   makeKey,
   normal,
   randomIntegers,
-  truncationSchedule,
-  type Evaluation,
-  type InitOptions,
-  type Key,
+  tanh,
   type Task,
+  truncationSchedule,
 } from '@pes/core';
 import { DataError } from '../data/dataset.js';
 
@@ -47,7 +50,7 @@ function layout(V: number, E: number, H: number) {
   return { emb, wx, wh, b, wo, bo, dim: bo + V };
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const sigmoid = (x: number) => 1 / (1 + exp(-x));
 // The task is deterministic: its key arguments are unused.
 const EVAL_KEY = makeKey(0);
 
@@ -87,11 +90,11 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
     for (let j = 0; j < H; j++) {
       const i = sigmoid(z[j]!);
       const f = sigmoid(z[H + j]!);
-      const g = Math.tanh(z[2 * H + j]!);
+      const g = tanh(z[2 * H + j]!);
       const out = sigmoid(z[3 * H + j]!);
       const cj = f * c[hs + j]! + i * g;
       c[hs + j] = cj;
-      h[hs + j] = out * Math.tanh(cj);
+      h[hs + j] = out * tanh(cj);
     }
     let max = -Infinity;
     for (let k = 0; k < V; k++) {
@@ -102,8 +105,8 @@ export function charLstmTask(options: CharLstmOptions): Task<CharLstmState> {
       if (v > max) max = v;
     }
     let sum = 0;
-    for (let k = 0; k < V; k++) sum += Math.exp(logits[k]! - max);
-    return max + Math.log(sum) - logits[target]!;
+    for (let k = 0; k < V; k++) sum += exp(logits[k]! - max);
+    return max + log(sum) - logits[target]!;
   };
 
   const task: Task<CharLstmState> = {

@@ -1,4 +1,4 @@
-import { uniform, type Key } from '@pes/core';
+import { exp, type Key, log, uniform } from '@pes/core';
 import type { Activation } from '@pes/inner-problems';
 
 /**
@@ -59,13 +59,13 @@ export function sampleMember(family: TaskFamily, key: Key): FamilyMember {
   const depth = choose(family.depths, u[1]!);
   const width = choose(family.widths, u[2]!);
   const { min, max } = family.horizon;
-  const logHorizon = Math.log(min) + u[5]! * (Math.log(max) - Math.log(min));
+  const logHorizon = log(min) + u[5]! * (log(max) - log(min));
   return {
     dataset: choose(family.datasets, u[0]!).name,
     hidden: Array.from({ length: depth }, () => width),
     activation: choose(family.activations, u[3]!),
     batchSize: choose(family.batchSizes, u[4]!),
-    horizon: Math.min(max, Math.max(min, Math.round(Math.exp(logHorizon)))),
+    horizon: Math.min(max, Math.max(min, Math.round(exp(logHorizon)))),
   };
 }
 
