@@ -1,3 +1,4 @@
+import { exp, pow } from '@pes/core';
 /**
  * Learning-rate schedules parameterised by θ, each a pure `(θ, step) → learning rate`.
  * Positivity comes through exp, so θ lives in log space and any θ is a valid schedule.
@@ -23,7 +24,7 @@ export function linearSchedule(horizon: number): Schedule {
     description: 'linear from exp(θ0) at t = 0 to exp(θ1) at t = T',
     dim: 2,
     rate: (theta, t) =>
-      Math.exp(at(theta, 0)) * ((horizon - t) / horizon) + Math.exp(at(theta, 1)) * (t / horizon),
+      exp(at(theta, 0)) * ((horizon - t) / horizon) + exp(at(theta, 1)) * (t / horizon),
   };
 }
 
@@ -33,7 +34,7 @@ export function inverseTimeDecaySchedule(decaySteps = 5000): Schedule {
     name: 'inverse-time-decay',
     description: `exp(θ0) / (1 + t/${decaySteps})^exp(θ1)`,
     dim: 2,
-    rate: (theta, t) => Math.exp(at(theta, 0)) / (1 + t / decaySteps) ** Math.exp(at(theta, 1)),
+    rate: (theta, t) => exp(at(theta, 0)) / pow(1 + t / decaySteps, exp(at(theta, 1))),
   };
 }
 
@@ -43,7 +44,7 @@ export function exponentialSchedule(horizon: number): Schedule {
     name: 'exponential',
     description: 'exp(θ0 + θ1·t/T): log-linear from exp(θ0) to exp(θ0 + θ1)',
     dim: 2,
-    rate: (theta, t) => Math.exp(at(theta, 0) + (at(theta, 1) * t) / horizon),
+    rate: (theta, t) => exp(at(theta, 0) + (at(theta, 1) * t) / horizon),
   };
 }
 
@@ -62,7 +63,7 @@ export function piecewiseLogLinearSchedule(horizon: number): Schedule {
       const position = (Math.min(Math.max(t, 0), horizon) / horizon) * (n - 1);
       const i = Math.min(Math.floor(position), n - 2);
       const f = position - i;
-      return Math.exp(at(theta, i) * (1 - f) + at(theta, i + 1) * f);
+      return exp(at(theta, i) * (1 - f) + at(theta, i + 1) * f);
     },
   };
 }

@@ -1,11 +1,15 @@
 import {
+  cos,
   defineTask,
-  horizonOption,
-  truncationSchedule,
   type Evaluation,
+  exp,
+  pow,
+  horizonOption,
   type InitOptions,
+  sin,
   type StepJacobians,
   type Task,
+  truncationSchedule,
   type UnrollResult,
 } from '@pes/core';
 import { z } from 'zod';
@@ -36,29 +40,25 @@ export interface ToyRegressionTask extends Task<ToyRegressionState> {
 }
 
 export function toyLoss(x0: number, x1: number): number {
-  return (
-    Math.sqrt(x0 * x0 + 5) -
-    SQRT5 +
-    Math.sin(x1) ** 2 * Math.exp(-5 * x0 * x0) +
-    0.25 * Math.abs(x1 - 100)
-  );
+  const s = sin(x1);
+  return Math.sqrt(x0 * x0 + 5) - SQRT5 + s * s * exp(-5 * x0 * x0) + 0.25 * Math.abs(x1 - 100);
 }
 
 /** ∇f into out[0..1]. */
 function toyGradient(x0: number, x1: number, out: Float64Array): void {
-  const e = Math.exp(-5 * x0 * x0);
-  const s = Math.sin(x1);
+  const e = exp(-5 * x0 * x0);
+  const s = sin(x1);
   out[0] = x0 / Math.sqrt(x0 * x0 + 5) - 10 * x0 * s * s * e;
-  out[1] = Math.sin(2 * x1) * e + 0.25 * Math.sign(x1 - 100);
+  out[1] = sin(2 * x1) * e + 0.25 * Math.sign(x1 - 100);
 }
 
 /** The Hessian of f, row-major into out[0..3] (|x1 − 100| has none away from 100). */
 function toyHessian(x0: number, x1: number, out: Float64Array): void {
-  const e = Math.exp(-5 * x0 * x0);
-  const s2 = Math.sin(x1) ** 2;
-  out[0] = 5 / (x0 * x0 + 5) ** 1.5 + s2 * e * (100 * x0 * x0 - 10);
-  out[1] = out[2] = -10 * x0 * Math.sin(2 * x1) * e;
-  out[3] = 2 * Math.cos(2 * x1) * e;
+  const e = exp(-5 * x0 * x0);
+  const s = sin(x1);
+  out[0] = 5 / pow(x0 * x0 + 5, 1.5) + s * s * e * (100 * x0 * x0 - 10);
+  out[1] = out[2] = -10 * x0 * sin(2 * x1) * e;
+  out[3] = 2 * cos(2 * x1) * e;
 }
 
 export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
@@ -67,7 +67,7 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
   }
   const schedule = truncationSchedule(horizon);
   const rate = (theta0: number, theta1: number, t: number) =>
-    Math.exp(theta0) * ((horizon - t) / horizon) + Math.exp(theta1) * (t / horizon);
+    exp(theta0) * ((horizon - t) / horizon) + exp(theta1) * (t / horizon);
 
   /**
    * The shared inner loop: SGD steps for every particle, step by step across particles; with
@@ -106,8 +106,8 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
         const b = x[2 * p + 1]!;
         toyGradient(a, b, g);
         // ∂x'/∂x = I − lr H;  ∂x'/∂θ = −∇f ⊗ ∂lr/∂θ
-        const dlr0 = Math.exp(th0) * ((horizon - tp) / horizon);
-        const dlr1 = Math.exp(th1) * (tp / horizon);
+        const dlr0 = exp(th0) * ((horizon - tp) / horizon);
+        const dlr1 = exp(th1) * (tp / horizon);
         if (grads || jac) toyHessian(a, b, h);
         const Fs0 = 1 - lr * h[0]!;
         const Fs1 = -lr * h[1]!;
