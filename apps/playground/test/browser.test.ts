@@ -5,11 +5,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { cos, exp, expm1, log, log1p, pow, sin, tanh } from '@pes/core';
+import { build as esbuild } from 'esbuild';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../src/protocol.js';
 import type { PlaygroundOverrides } from '../src/run-config.js';
 import { thetaBits } from '../src/training.js';
+import {
+  elementaryFingerprint,
+  engineMathFingerprint,
+} from '../../../packages/core/test/fixtures/elementary-fingerprint.mjs';
 import { cliTheta } from './cli-theta.js';
 
 /**
@@ -203,4 +209,53 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
     },
     PAGE_TIMEOUT_MS + 60_000,
   );
+
+  /**
+   * The elementary functions themselves: @pes/core's give Node's bits in Chromium on 20,000
+   * inputs each, bundled for the browser from the package's main entry. Chromium's own `Math`
+   * functions are printed beside them: they are why θ needs these.
+   */
+  it('the engine-independent elementary functions give Node’s bits in Chromium', async () => {
+    const fixture = join(appRoot, '../../packages/core/test/fixtures/elementary-fingerprint.mjs');
+    const bundle = await esbuild({
+      stdin: {
+        contents: [
+          `import { elementaryFingerprint, engineMathFingerprint } from ${JSON.stringify(fixture)};`,
+          `import { cos, exp, expm1, log, log1p, pow, sin, tanh } from '@pes/core';`,
+          'globalThis.fingerprints = {',
+          '  elementary: elementaryFingerprint({ exp, log, log1p, expm1, sin, cos, tanh, pow }),',
+          '  math: engineMathFingerprint(),',
+          '};',
+        ].join('\n'),
+        resolveDir: appRoot,
+      },
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      conditions: ['@pes/source'],
+      write: false,
+      logLevel: 'silent',
+    });
+    const page = await browser.newPage();
+    try {
+      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      const chromium = (await page.evaluate(
+        () => (globalThis as Record<string, unknown>).fingerprints,
+      )) as {
+        elementary: Record<string, string>;
+        math: Record<string, string>;
+      };
+      const node = {
+        elementary: elementaryFingerprint({ exp, log, log1p, expm1, sin, cos, tanh, pow }),
+        math: engineMathFingerprint(),
+      };
+      expect(chromium.elementary).toEqual(node.elementary);
+      const differing = Object.keys(node.math).filter((f) => chromium.math[f] !== node.math[f]);
+      console.log(
+        `Chromium ${browser.version()}: Math.${differing.join(', Math.') || '* (none)'} differ from Node ${process.version}; @pes/core's functions do not`,
+      );
+    } finally {
+      await page.close();
+    }
+  });
 });
