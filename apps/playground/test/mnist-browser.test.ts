@@ -7,7 +7,18 @@ import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { runSettingsSchema } from '@pes/core';
+import { decodeDigits, MNIST_ASSET } from '../src/mnist-digits.js';
 import type { MnistResult } from '../src/mnist-panel.js';
+import {
+  createMnistRun,
+  MNIST_PAGE_SETTINGS,
+  mnistFinished,
+  stepMnistRun,
+} from '../src/mnist-training.js';
+import { thetaBits } from '../src/training.js';
 
 /**
  * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
@@ -49,6 +60,31 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
       resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
     ),
   );
+}
+
+/**
+ * The θ the page's worker ends with after `iterations` on the wasm backend (seed 0, as the test
+ * mode asks), computed here in Node from the same asset and the same construction.
+ */
+async function nodeWasmTheta(iterations: number): Promise<number[]> {
+  const previous = tf.getBackend();
+  await tf.setBackend('wasm');
+  try {
+    const data = await decodeDigits(readFileSync(join(appRoot, 'public', MNIST_ASSET)));
+    const settings = runSettingsSchema.parse({
+      ...MNIST_PAGE_SETTINGS,
+      iterations,
+      evalEvery: iterations,
+      seed: 0,
+    });
+    let run = createMnistRun(data, settings);
+    while (!mnistFinished(run)) run = stepMnistRun(run).run;
+    const theta = Array.from(run.state.theta);
+    run.trainer.dispose(run.state);
+    return theta;
+  } finally {
+    if (previous) await tf.setBackend(previous);
+  }
 }
 
 describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
@@ -159,6 +195,10 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
       const trained = await trainPage(`iterations=${ITERATIONS}&backend=wasm`, 'mnist-wasm');
       expect(trained.result.backend).toBe('wasm');
       expectTrained(trained);
+      // WebAssembly runs the same compiled kernels in every engine, and every number that reaches
+      // θ outside them is @pes/core's: Chromium's θ is Node's, on the same digits, bit for bit.
+      const node = await nodeWasmTheta(trained.result.iterations);
+      expect(thetaBits(trained.result.theta)).toEqual(thetaBits(node));
       // Batched on WebGL and per particle on wasm are one computation, summed in other orders.
       if (offered && offered.backend !== 'wasm') {
         trained.result.theta.forEach((t, i) => expect(t).toBeCloseTo(offered!.theta[i]!, 5));
