@@ -86,7 +86,7 @@ function run(command, args, { cwd, env, log } = {}) {
     fs.mkdirSync(path.dirname(log), { recursive: true });
     fs.writeFileSync(log, `$ ${command} ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`);
   }
-  return { ok: !r.error && r.status === 0, missing: r.error?.code === 'ENOENT', ...r };
+  return { ok: !r.error && r.status === 0, ...r };
 }
 
 /** The line of a tool's output that says what went wrong. */
@@ -281,7 +281,8 @@ function ensureTensorFlow(flavour, cache, glibcMinor, logs) {
   const key = `${flavour.pip}-${TF_VERSION}-${WHEEL_PYTHON.abi}-linux_x86_64`;
   const dir = path.join(cache, 'tf', key);
   const manifest = readJson(path.join(dir, 'manifest.json'));
-  if (manifest) return { dir, manifest };
+  if (manifest && fs.existsSync(path.join(dir, 'lib', 'libtensorflow_cc.so.2')))
+    return { dir, manifest };
 
   checkPython();
   const wheels = path.join(cache, 'wheels', key);
@@ -302,7 +303,7 @@ function ensureTensorFlow(flavour, cache, glibcMinor, logs) {
     say(`downloading ${flavour.pip}==${TF_VERSION} with pip (about ${flavour.wheelMB} MB)…`);
     pipDownload([`${flavour.pip}==${TF_VERSION}`], wheels, glibcMinor, logs, flavour.pip);
   } else {
-    checkDisk(cache, 1.2, `extracting the ${flavour.pip} wheel`);
+    checkDisk(cache, flavour.cuda ? 6 : 1.2, `extracting the ${flavour.pip} wheel`);
   }
   const wheel = path.join(wheels, findWheel());
   let cuda = [];
@@ -360,7 +361,7 @@ function npmPack(spec, dest, logs) {
   const log = path.join(logs, `npm-pack-${file}.log`);
   const r = run(
     'npm',
-    ['pack', spec, '--pack-destination', dest, '--silent', '--no-fund', '--no-audit'],
+    ['pack', spec, '--pack-destination', dest, '--loglevel=error', '--no-fund', '--no-audit'],
     { log },
   );
   if (!r.ok || !fs.existsSync(path.join(dest, file)))
@@ -505,7 +506,7 @@ function checkLinkage(target) {
   const env = { ...process.env };
   delete env.LD_LIBRARY_PATH;
   const r = run('ldd', [binding], { env });
-  if (!r.ok) return 'ldd not available: linkage not checked';
+  if (!r.ok) return say('ldd not available: linkage not checked');
   const missing = r.stdout.split('\n').filter((l) => l.includes('not found'));
   if (missing.length)
     fail(`the binding's libraries are not found: ${missing.map((l) => l.trim()).join('; ')}`, 1);
@@ -516,7 +517,28 @@ function checkLinkage(target) {
     if (!resolved || path.resolve(resolved) !== path.join(lib, so))
       fail(`ldd does not resolve ${so} to ${lib}: ${line?.trim() ?? 'not needed?'}`, 1);
   }
-  return `ldd: libtensorflow_cc.so.2 and libtensorflow_framework.so.2 resolve to deps/lib through the binding's RUNPATH`;
+  say(
+    `ldd: libtensorflow_cc.so.2 and libtensorflow_framework.so.2 resolve to deps/lib through the binding's RUNPATH`,
+  );
+}
+
+/** TensorFlow's CUDA build finds the nvidia-* wheels' libraries through its own RUNPATH. */
+function checkCudaRunpath(target) {
+  const names = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
+  const runpaths = names.map((so) => {
+    const r = run('readelf', ['-d', path.join(target, 'deps', 'lib', so)]);
+    return r.ok ? (r.stdout.match(/RUNPATH\)\s+Library runpath: \[(.*)\]/)?.[1] ?? '') : undefined;
+  });
+  if (runpaths.includes(undefined))
+    return say("readelf not available: the CUDA libraries' RUNPATH not checked");
+  if (runpaths.some((r) => r.includes('$ORIGIN/../nvidia/'))) {
+    return say(
+      "libtensorflow's RUNPATH names $ORIGIN/../nvidia/…/lib: the CUDA wheels' libraries are in deps/nvidia",
+    );
+  }
+  say(
+    `warning: libtensorflow's RUNPATH does not name $ORIGIN/../nvidia/…/lib, so TensorFlow may not find the CUDA libraries in ${path.join(target, 'deps', 'nvidia')}/*/lib; add them to LD_LIBRARY_PATH if it reports no GPU`,
+  );
 }
 
 // Runs in a child Node process from apps/meta-train, as the app imports it.
@@ -592,7 +614,11 @@ function main() {
   const pkgKey = `${flavour.npm.split('/')[1]}-${TFJS_NODE_VERSION}+${flavour.pip}-${TF_VERSION}-node-abi${process.versions.modules}-napi${NAPI_VERSION}-linux-x64`;
   const pkgDir = path.join(cache, 'pkg', pkgKey);
 
-  if (argv.includes('--rebuild') || !readJson(path.join(pkgDir, '.pes-native.json'))) {
+  // Ready: built, and the libraries its deps/lib links to are still in the cache.
+  const ready =
+    readJson(path.join(pkgDir, '.pes-native.json')) &&
+    fs.existsSync(path.join(pkgDir, 'deps', 'lib', 'libtensorflow_cc.so.2'));
+  if (argv.includes('--rebuild') || !ready) {
     const tf = ensureTensorFlow(flavour, cache, glibcMinor, logs);
     buildPackage(flavour, tf, pkgDir, cache, logs);
   } else {
@@ -600,10 +626,11 @@ function main() {
   }
   const { target, fresh } = install(flavour, pkgDir);
   say(`${fresh ? 'installed' : 'already installed:'} ${path.relative(ROOT, target)}`);
-  say(checkLinkage(target));
+  checkLinkage(target);
+  if (flavour.cuda) checkCudaRunpath(target);
   verify(flavour);
   say(
-    `done in ${seconds(started)}. npm ci (or an npm install that prunes) removes it: run npm run setup:native again afterwards (seconds, from the cache)`,
+    `done in ${seconds(started)}. npm ci (and possibly npm install) removes it from node_modules: run npm run setup:native${flavour.cuda ? ' -- --gpu' : ''} again afterwards (seconds, from the cache)`,
   );
 }
 
