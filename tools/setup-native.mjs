@@ -630,7 +630,7 @@ function main() {
   if (flavour.cuda) checkCudaRunpath(target);
   verify(flavour);
   say(
-    `done in ${seconds(started)}. npm ci (and possibly npm install) removes it from node_modules: run npm run setup:native${flavour.cuda ? ' -- --gpu' : ''} again afterwards (seconds, from the cache)`,
+    `done in ${seconds(started)}. npm ci and npm install remove it from node_modules: run npm run setup:native${flavour.cuda ? ' -- --gpu' : ''} again afterwards (seconds, from the cache)`,
   );
 }
 
