@@ -1,3 +1,5 @@
+import stdlibExp from '@stdlib/math-base-special-exp';
+import stdlibTanh from '@stdlib/math-base-special-tanh';
 import decimalJs, { type Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -191,6 +193,63 @@ describe('engine-independent elementary functions', () => {
     }
     expect(cubes).toBeLessThanOrEqual(2);
     expect(fourths).toBeLessThanOrEqual(3);
+  });
+
+  /**
+   * exp and tanh are msun's and Cephes' algorithms as stdlib-js ports them, with exp's final
+   * scaling by 2^k done by one multiplication (elementary.ts): the bits must be stdlib's. A
+   * million inputs a function over every branch (near zero, the polynomial's range, subnormal
+   * results, saturation), plus the edges.
+   */
+  it('exp and tanh give stdlib-js’s bits, on 10⁶ inputs each', () => {
+    const ranges: [number, number, number][] = [
+      [-746, 710, 400_000],
+      [-1, 1, 200_000],
+      [-1e-8, 1e-8, 100_000],
+      [-745.2, -707, 200_000],
+      [700, 709.8, 100_000],
+    ];
+    const differ = (f: Unary, g: Unary, xs: Iterable<number>) => {
+      const found: number[] = [];
+      for (const x of xs) if (!Object.is(f(x), g(x))) found.push(x);
+      return found;
+    };
+    const edges = [
+      0,
+      -0,
+      1e-300,
+      -1e-300,
+      5e-324,
+      Infinity,
+      -Infinity,
+      NaN,
+      709.782712893384,
+      709.7827128933841,
+      -745.1332191019411,
+      -745.1332191019412,
+      -708.3964185322641,
+      0.625,
+      -0.625,
+      0.6249999999999999,
+      44.014845965556525,
+      44.01484596555653,
+      1 / (1 << 28),
+    ];
+    let seed = 100;
+    for (const [low, high, count] of ranges) {
+      const xs = inputs(low, high, seed++, count);
+      expect(differ(exp, stdlibExp, xs), `exp on [${low}, ${high}]`).toEqual([]);
+    }
+    for (const [low, high, count] of [
+      [-25, 25, 500_000],
+      [-0.7, 0.7, 300_000],
+      [-1e-6, 1e-6, 200_000],
+    ] as const) {
+      const xs = inputs(low, high, seed++, count);
+      expect(differ(tanh, stdlibTanh, xs), `tanh on [${low}, ${high}]`).toEqual([]);
+    }
+    expect(differ(exp, stdlibExp, edges)).toEqual([]);
+    expect(differ(tanh, stdlibTanh, edges)).toEqual([]);
   });
 
   it('gives the special values of IEEE 754 and of JavaScript at ±0, ±∞ and NaN', () => {
