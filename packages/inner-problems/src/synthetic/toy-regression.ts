@@ -44,20 +44,28 @@ export function toyLoss(x0: number, x1: number): number {
   return Math.sqrt(x0 * x0 + 5) - SQRT5 + s * s * exp(-5 * x0 * x0) + 0.25 * Math.abs(x1 - 100);
 }
 
-/** ∇f into out[0..1]. */
-function toyGradient(x0: number, x1: number, out: Float64Array): void {
+/**
+ * f and ∇f at one point into out[0..2], with the two factors the Hessian reuses, exp(−5 x0²) and
+ * sin(2 x1), in out[3..4]: three elementary calls a point, each point evaluated once.
+ */
+function toyPoint(x0: number, x1: number, out: Float64Array): void {
   const e = exp(-5 * x0 * x0);
   const s = sin(x1);
-  out[0] = x0 / Math.sqrt(x0 * x0 + 5) - 10 * x0 * s * s * e;
-  out[1] = sin(2 * x1) * e + 0.25 * Math.sign(x1 - 100);
+  const s2 = sin(2 * x1);
+  const root = Math.sqrt(x0 * x0 + 5);
+  out[0] = root - SQRT5 + s * s * e + 0.25 * Math.abs(x1 - 100);
+  out[1] = x0 / root - 10 * x0 * s * s * e;
+  out[2] = s2 * e + 0.25 * Math.sign(x1 - 100);
+  out[3] = e;
+  out[4] = s2;
 }
 
-/** The Hessian of f, row-major into out[0..3] (|x1 − 100| has none away from 100). */
-function toyHessian(x0: number, x1: number, out: Float64Array): void {
-  const e = exp(-5 * x0 * x0);
+/** The Hessian of f at a point whose toyPoint is `at`, row-major into out[0..3]. */
+function toyHessian(x0: number, x1: number, at: Float64Array, out: Float64Array): void {
+  const e = at[3]!;
   const s = sin(x1);
   out[0] = 5 / pow(x0 * x0 + 5, 1.5) + s * s * e * (100 * x0 * x0 - 10);
-  out[1] = out[2] = -10 * x0 * sin(2 * x1) * e;
+  out[1] = out[2] = -10 * x0 * at[4]! * e;
   out[3] = 2 * cos(2 * x1) * e;
 }
 
@@ -66,9 +74,6 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
   }
   const schedule = truncationSchedule(horizon);
-  const rate = (theta0: number, theta1: number, t: number) =>
-    exp(theta0) * ((horizon - t) / horizon) + exp(theta1) * (t / horizon);
-
   /**
    * The shared inner loop: SGD steps for every particle, step by step across particles; with
    * `grads` the truncated gradient of each particle's losses, with `visit` each step's Jacobians.
@@ -86,7 +91,17 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     const x = state.x.slice();
     const episodes = schedule.unroll(state.t, steps);
     const losses = new Float64Array(particles * steps);
-    const g = new Float64Array(2);
+    const needsDerivatives = grads !== undefined || visit !== undefined;
+    // θ is fixed through an unroll: exp(θ) once per particle.
+    const rate0 = new Float64Array(particles);
+    const rate1 = new Float64Array(particles);
+    // Each particle's current point, evaluated once and reused by the step that leaves it.
+    const here = new Float64Array(particles * 5);
+    for (let p = 0; p < particles; p++) {
+      rate0[p] = exp(thetas[2 * p]!);
+      rate1[p] = exp(thetas[2 * p + 1]!);
+      toyPoint(x[2 * p]!, x[2 * p + 1]!, here.subarray(5 * p, 5 * p + 5));
+    }
     const h = new Float64Array(4);
     const J = new Float64Array(grads ? particles * 4 : 0); // dx/dθ per particle, from the incoming state
     const jac: StepJacobians | undefined = visit && {
@@ -98,52 +113,57 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     };
     for (let k = 0; k < steps; k++) {
       for (let p = 0; p < particles; p++) {
-        const th0 = thetas[2 * p]!;
-        const th1 = thetas[2 * p + 1]!;
         const tp = episodes.t[p]!;
-        const lr = rate(th0, th1, tp);
+        const dlr0 = rate0[p]! * ((horizon - tp) / horizon);
+        const dlr1 = rate1[p]! * (tp / horizon);
+        const lr = dlr0 + dlr1;
         const a = x[2 * p]!;
         const b = x[2 * p + 1]!;
-        toyGradient(a, b, g);
-        // ∂x'/∂x = I − lr H;  ∂x'/∂θ = −∇f ⊗ ∂lr/∂θ
-        const dlr0 = exp(th0) * ((horizon - tp) / horizon);
-        const dlr1 = exp(th1) * (tp / horizon);
-        if (grads || jac) toyHessian(a, b, h);
-        const Fs0 = 1 - lr * h[0]!;
-        const Fs1 = -lr * h[1]!;
-        const Fs2 = -lr * h[2]!;
-        const Fs3 = 1 - lr * h[3]!;
-        const Ft0 = -g[0]! * dlr0;
-        const Ft1 = -g[0]! * dlr1;
-        const Ft2 = -g[1]! * dlr0;
-        const Ft3 = -g[1]! * dlr1;
-        const na = a - lr * g[0]!;
-        const nb = b - lr * g[1]!;
+        const point = here.subarray(5 * p, 5 * p + 5);
+        const g0 = point[1]!;
+        const g1 = point[2]!;
+        const na = a - lr * g0;
+        const nb = b - lr * g1;
         x[2 * p] = na;
         x[2 * p + 1] = nb;
-        losses[p * steps + k] = toyLoss(na, nb);
-        toyGradient(na, nb, g); // ∂ℓ/∂x' for the loss after the step
-        if (grads) {
-          const o = 4 * p;
-          const [j0, j1, j2, j3] = [J[o]!, J[o + 1]!, J[o + 2]!, J[o + 3]!];
-          J[o] = Fs0 * j0 + Fs1 * j2 + Ft0;
-          J[o + 1] = Fs0 * j1 + Fs1 * j3 + Ft1;
-          J[o + 2] = Fs2 * j0 + Fs3 * j2 + Ft2;
-          J[o + 3] = Fs2 * j1 + Fs3 * j3 + Ft3;
-          grads[2 * p]! += g[0]! * J[o]! + g[1]! * J[o + 2]!;
-          grads[2 * p + 1]! += g[0]! * J[o + 1]! + g[1]! * J[o + 3]!;
+        if (needsDerivatives) {
+          // ∂x'/∂x = I − lr H;  ∂x'/∂θ = −∇f ⊗ ∂lr/∂θ
+          toyHessian(a, b, point, h);
+          const Fs0 = 1 - lr * h[0]!;
+          const Fs1 = -lr * h[1]!;
+          const Fs2 = -lr * h[2]!;
+          const Fs3 = 1 - lr * h[3]!;
+          const Ft0 = -g0 * dlr0;
+          const Ft1 = -g0 * dlr1;
+          const Ft2 = -g1 * dlr0;
+          const Ft3 = -g1 * dlr1;
+          toyPoint(na, nb, point); // the loss after the step, and ∂ℓ/∂x' there
+          if (grads) {
+            const o = 4 * p;
+            const [j0, j1, j2, j3] = [J[o]!, J[o + 1]!, J[o + 2]!, J[o + 3]!];
+            J[o] = Fs0 * j0 + Fs1 * j2 + Ft0;
+            J[o + 1] = Fs0 * j1 + Fs1 * j3 + Ft1;
+            J[o + 2] = Fs2 * j0 + Fs3 * j2 + Ft2;
+            J[o + 3] = Fs2 * j1 + Fs3 * j3 + Ft3;
+            grads[2 * p]! += point[1]! * J[o]! + point[2]! * J[o + 2]!;
+            grads[2 * p + 1]! += point[1]! * J[o + 1]! + point[2]! * J[o + 3]!;
+          }
+          if (jac) {
+            jac.stateJacobian.set([Fs0, Fs1, Fs2, Fs3], 4 * p);
+            jac.thetaJacobian.set([Ft0, Ft1, Ft2, Ft3], 4 * p);
+            jac.lossStateGradient.set(point.subarray(1, 3), 2 * p);
+          }
+        } else {
+          toyPoint(na, nb, point);
         }
-        if (jac) {
-          jac.stateJacobian.set([Fs0, Fs1, Fs2, Fs3], 4 * p);
-          jac.thetaJacobian.set([Ft0, Ft1, Ft2, Ft3], 4 * p);
-          jac.lossStateGradient.set(g, 2 * p);
-        }
+        losses[p * steps + k] = point[0]!;
         const ended = episodes.step(p, k);
         if (jac) jac.done[p] = ended ? 1 : 0;
       }
       if (visit && jac) visit(k, jac);
       for (const p of episodes.endedAt(k)) {
         x.set(X0, 2 * p);
+        toyPoint(X0[0], X0[1], here.subarray(5 * p, 5 * p + 5));
         if (grads) J.fill(0, 4 * p, 4 * p + 4);
       }
     }
