@@ -1,5 +1,5 @@
 // Engine-independent elementary functions: the same bits in every JavaScript engine
-export { cos, exp, expm1, log, log1p, pow, sigmoid, sin, tanh } from './elementary.js';
+export { cos, exp, expm1, log, log1p, pow, sigmoid, sin, sincos, tanh } from './elementary.js';
 
 // Random keys
 export { assertKey, foldIn, makeKey, normal, randomIntegers, split, uniform } from './random.js';

@@ -2,7 +2,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
-import { cos, log, sin } from './elementary.js';
+import { log, sincos } from './elementary.js';
 
 /**
  * A splittable random key, JAX style: the 128-bit state of a xoroshiro128+ generator
@@ -96,17 +96,18 @@ export function uniform(key: Key, count: number): Float64Array {
 
 /**
  * `count` standard normal draws (Box–Muller on pure-rand's 53-bit uniforms), through the
- * engine-independent log, cos and sin: the same bits in every JavaScript engine.
+ * engine-independent log and sincos: the same bits in every JavaScript engine.
  */
 export function normal(key: Key, count: number): Float64Array {
   const rng = generator(key, STREAM_NORMAL);
   const out = new Float64Array(count);
+  const angle = new Float64Array(2);
   for (let i = 0; i < count; i += 2) {
     // 1 − u keeps the logarithm finite: u is in [0, 1).
     const r = Math.sqrt(-2 * log(1 - uniformFloat64(rng)));
-    const phi = 2 * Math.PI * uniformFloat64(rng);
-    out[i] = r * cos(phi);
-    if (i + 1 < count) out[i + 1] = r * sin(phi);
+    sincos(2 * Math.PI * uniformFloat64(rng), angle);
+    out[i] = r * angle[1]!;
+    if (i + 1 < count) out[i + 1] = r * angle[0]!;
   }
   return out;
 }

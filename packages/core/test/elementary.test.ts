@@ -1,4 +1,5 @@
 import stdlibExp from '@stdlib/math-base-special-exp';
+import stdlibLn from '@stdlib/math-base-special-ln';
 import stdlibTanh from '@stdlib/math-base-special-tanh';
 import decimalJs, { type Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   pow,
   sigmoid,
   sin,
+  sincos,
   tanh,
   uniform,
 } from '../src/index.js';
@@ -196,12 +198,13 @@ describe('engine-independent elementary functions', () => {
   });
 
   /**
-   * exp and tanh are msun's and Cephes' algorithms as stdlib-js ports them, with exp's final
-   * scaling by 2^k done by one multiplication (elementary.ts): the bits must be stdlib's. A
+   * exp, log and tanh are msun's and Cephes' algorithms as stdlib-js ports them, with exp's
+   * final scaling and log's normalisation done by one multiplication by a power of two
+   * (elementary.ts): the bits must be stdlib's. A
    * million inputs a function over every branch (near zero, the polynomial's range, subnormal
    * results, saturation), plus the edges.
    */
-  it('exp and tanh give stdlib-js’s bits, on 10⁶ inputs each', () => {
+  it('exp, log and tanh give stdlib-js’s bits, on 10⁶ inputs each', () => {
     const ranges: [number, number, number][] = [
       [-746, 710, 400_000],
       [-1, 1, 200_000],
@@ -248,8 +251,39 @@ describe('engine-independent elementary functions', () => {
       const xs = inputs(low, high, seed++, count);
       expect(differ(tanh, stdlibTanh, xs), `tanh on [${low}, ${high}]`).toEqual([]);
     }
+    for (const [low, high, count] of [
+      [0, 1, 400_000],
+      [0.7, 1.45, 200_000],
+      [1 - 1e-5, 1 + 1e-5, 100_000],
+      [-1074, 1023, 300_000],
+    ] as const) {
+      // The last range is of exponents: log over every binade, subnormals included.
+      const xs = inputs(low, high, seed++, count).map((x) => (low === -1074 ? 2 ** x : x));
+      expect(differ(log, stdlibLn, xs), `log on [${low}, ${high}]`).toEqual([]);
+    }
+    expect(differ(log, stdlibLn, [...edges, -1, -0, 1, 2, 0.5, 1.0000000000000002])).toEqual([]);
     expect(differ(exp, stdlibExp, edges)).toEqual([]);
     expect(differ(tanh, stdlibTanh, edges)).toEqual([]);
+  });
+
+  it('sincos gives the bits of sin and cos, ±0 included', () => {
+    const out = new Float64Array(2);
+    const xs = [
+      ...inputs(0, 2 * Math.PI, 40, 300_000),
+      ...inputs(-1e6, 1e6, 41, 100_000),
+      ...inputs(-1e-8, 1e-8, 42, 10_000),
+      0,
+      -0,
+      5e-324,
+      Math.PI / 4,
+      Infinity,
+      NaN,
+    ];
+    const differing = xs.filter((x) => {
+      sincos(x, out);
+      return !Object.is(out[0], sin(x)) || !Object.is(out[1], cos(x));
+    });
+    expect(differing).toEqual([]);
   });
 
   it('gives the special values of IEEE 754 and of JavaScript at ±0, ±∞ and NaN', () => {
