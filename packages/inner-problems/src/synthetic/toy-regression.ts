@@ -48,24 +48,24 @@ export function toyLoss(x0: number, x1: number): number {
  * f and ∇f at one point into out[0..2], with the two factors the Hessian reuses, exp(−5 x0²) and
  * sin(2 x1), in out[3..4]: three elementary calls a point, each point evaluated once.
  */
-function toyPoint(x0: number, x1: number, out: Float64Array): void {
+function toyPoint(x0: number, x1: number, out: Float64Array, o: number): void {
   const e = exp(-5 * x0 * x0);
   const s = sin(x1);
   const s2 = sin(2 * x1);
   const root = Math.sqrt(x0 * x0 + 5);
-  out[0] = root - SQRT5 + s * s * e + 0.25 * Math.abs(x1 - 100);
-  out[1] = x0 / root - 10 * x0 * s * s * e;
-  out[2] = s2 * e + 0.25 * Math.sign(x1 - 100);
-  out[3] = e;
-  out[4] = s2;
+  out[o] = root - SQRT5 + s * s * e + 0.25 * Math.abs(x1 - 100);
+  out[o + 1] = x0 / root - 10 * x0 * s * s * e;
+  out[o + 2] = s2 * e + 0.25 * Math.sign(x1 - 100);
+  out[o + 3] = e;
+  out[o + 4] = s2;
 }
 
-/** The Hessian of f at a point whose toyPoint is `at`, row-major into out[0..3]. */
-function toyHessian(x0: number, x1: number, at: Float64Array, out: Float64Array): void {
-  const e = at[3]!;
+/** The Hessian of f at a point whose toyPoint is at[o..o+4], row-major into out[0..3]. */
+function toyHessian(x0: number, x1: number, at: Float64Array, o: number, out: Float64Array): void {
+  const e = at[o + 3]!;
   const s = sin(x1);
   out[0] = 5 / pow(x0 * x0 + 5, 1.5) + s * s * e * (100 * x0 * x0 - 10);
-  out[1] = out[2] = -10 * x0 * at[4]! * e;
+  out[1] = out[2] = -10 * x0 * at[o + 4]! * e;
   out[3] = 2 * cos(2 * x1) * e;
 }
 
@@ -100,7 +100,7 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
     for (let p = 0; p < particles; p++) {
       rate0[p] = exp(thetas[2 * p]!);
       rate1[p] = exp(thetas[2 * p + 1]!);
-      toyPoint(x[2 * p]!, x[2 * p + 1]!, here.subarray(5 * p, 5 * p + 5));
+      toyPoint(x[2 * p]!, x[2 * p + 1]!, here, 5 * p);
     }
     const h = new Float64Array(4);
     const J = new Float64Array(grads ? particles * 4 : 0); // dx/dθ per particle, from the incoming state
@@ -119,16 +119,16 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
         const lr = dlr0 + dlr1;
         const a = x[2 * p]!;
         const b = x[2 * p + 1]!;
-        const point = here.subarray(5 * p, 5 * p + 5);
-        const g0 = point[1]!;
-        const g1 = point[2]!;
+        const o = 5 * p;
+        const g0 = here[o + 1]!;
+        const g1 = here[o + 2]!;
         const na = a - lr * g0;
         const nb = b - lr * g1;
         x[2 * p] = na;
         x[2 * p + 1] = nb;
         if (needsDerivatives) {
           // ∂x'/∂x = I − lr H;  ∂x'/∂θ = −∇f ⊗ ∂lr/∂θ
-          toyHessian(a, b, point, h);
+          toyHessian(a, b, here, o, h);
           const Fs0 = 1 - lr * h[0]!;
           const Fs1 = -lr * h[1]!;
           const Fs2 = -lr * h[2]!;
@@ -137,33 +137,34 @@ export function toyRegressionTask(horizon = TOY_HORIZON): ToyRegressionTask {
           const Ft1 = -g0 * dlr1;
           const Ft2 = -g1 * dlr0;
           const Ft3 = -g1 * dlr1;
-          toyPoint(na, nb, point); // the loss after the step, and ∂ℓ/∂x' there
+          toyPoint(na, nb, here, o); // the loss after the step, and ∂ℓ/∂x' there
           if (grads) {
-            const o = 4 * p;
-            const [j0, j1, j2, j3] = [J[o]!, J[o + 1]!, J[o + 2]!, J[o + 3]!];
-            J[o] = Fs0 * j0 + Fs1 * j2 + Ft0;
-            J[o + 1] = Fs0 * j1 + Fs1 * j3 + Ft1;
-            J[o + 2] = Fs2 * j0 + Fs3 * j2 + Ft2;
-            J[o + 3] = Fs2 * j1 + Fs3 * j3 + Ft3;
-            grads[2 * p]! += point[1]! * J[o]! + point[2]! * J[o + 2]!;
-            grads[2 * p + 1]! += point[1]! * J[o + 1]! + point[2]! * J[o + 3]!;
+            const q = 4 * p;
+            const [j0, j1, j2, j3] = [J[q]!, J[q + 1]!, J[q + 2]!, J[q + 3]!];
+            J[q] = Fs0 * j0 + Fs1 * j2 + Ft0;
+            J[q + 1] = Fs0 * j1 + Fs1 * j3 + Ft1;
+            J[q + 2] = Fs2 * j0 + Fs3 * j2 + Ft2;
+            J[q + 3] = Fs2 * j1 + Fs3 * j3 + Ft3;
+            grads[2 * p]! += here[o + 1]! * J[q]! + here[o + 2]! * J[q + 2]!;
+            grads[2 * p + 1]! += here[o + 1]! * J[q + 1]! + here[o + 2]! * J[q + 3]!;
           }
           if (jac) {
             jac.stateJacobian.set([Fs0, Fs1, Fs2, Fs3], 4 * p);
             jac.thetaJacobian.set([Ft0, Ft1, Ft2, Ft3], 4 * p);
-            jac.lossStateGradient.set(point.subarray(1, 3), 2 * p);
+            jac.lossStateGradient[2 * p] = here[o + 1]!;
+            jac.lossStateGradient[2 * p + 1] = here[o + 2]!;
           }
         } else {
-          toyPoint(na, nb, point);
+          toyPoint(na, nb, here, o);
         }
-        losses[p * steps + k] = point[0]!;
+        losses[p * steps + k] = here[o]!;
         const ended = episodes.step(p, k);
         if (jac) jac.done[p] = ended ? 1 : 0;
       }
       if (visit && jac) visit(k, jac);
       for (const p of episodes.endedAt(k)) {
         x.set(X0, 2 * p);
-        toyPoint(X0[0], X0[1], here.subarray(5 * p, 5 * p + 5));
+        toyPoint(X0[0], X0[1], here, 5 * p);
         if (grads) J.fill(0, 4 * p, 4 * p + 4);
       }
     }
