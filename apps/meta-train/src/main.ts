@@ -439,12 +439,19 @@ Example:
   program
     .command('bench')
     .description(
-      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update or scaling',
+      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update, scaling or backends',
     )
-    .argument('<name>', 'influence-balancing, inner-step, lopt-update or scaling')
-    .option('--task <name>', 'scaling: the task whose meta-training is timed (its own settings)')
+    .argument('<name>', 'influence-balancing, inner-step, lopt-update, scaling or backends')
+    .option(
+      '--task <name>',
+      'scaling: the task whose meta-training is timed (its own settings); backends: tasks, comma-separated (default every tensor task)',
+    )
     .option('--workers <list>', 'scaling: worker counts, comma-separated (default 1,2)', numberList)
-    .option('--iterations <I>', 'scaling: outer iterations per timed repeat (default 3)', integer)
+    .option(
+      '--iterations <I>',
+      'scaling, backends: outer iterations per timed repeat (default 3)',
+      integer,
+    )
     .option(
       '--horizon <T>',
       "scaling: the task's episode length (its initial evaluation is one episode)",
@@ -452,6 +459,10 @@ Example:
     )
     .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
     .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
+    .option(
+      '--compare-jax',
+      'scaling (mnist-lr-schedule): also time the same iteration in JAX, on one core and on all (tools/bench/requirements.txt)',
+    )
     .addOption(
       new Option('--dataset <name>', 'inner-step: dataset').choices(DATASETS).default('mnist'),
     )
@@ -470,7 +481,7 @@ Example:
       'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
     )
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
-    .option('--json', 'inner-step, scaling: print one JSON object')
+    .option('--json', 'inner-step, scaling, backends: print one JSON object')
     .option(
       '--isolation <list>',
       'scaling: threads, processes, auto or a list (each worker count with each, interleaved; default auto, as meta-train)',
@@ -510,9 +521,22 @@ Example:
                   }
                 : {}),
               spawn: (options.spawn as boolean | undefined) ?? false,
+              compareJax: (options.compareJax as boolean | undefined) ?? false,
               ...(options.isolation !== undefined
                 ? { isolations: isolationList(options.isolation as string) }
                 : {}),
+              json,
+            },
+            io,
+          );
+        }
+        if (name === 'backends') {
+          const { benchBackends } = await import('./commands/bench-backends.js');
+          return benchBackends(
+            {
+              ...(typeof options.task === 'string' ? { tasks: options.task.split(',') } : {}),
+              repeats: options.repeats as number,
+              iterations: (options.iterations as number | undefined) ?? 3,
               json,
             },
             io,

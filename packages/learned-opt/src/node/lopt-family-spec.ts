@@ -1,4 +1,4 @@
-import { defineTask } from '@pes/core';
+import { defineTask, tensorBackendOption } from '@pes/core';
 import { imageTaskFigures, imageTaskMemory } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 import { DEFAULT_TASK_FAMILY, type TaskFamily } from '../family/task-family.js';
@@ -10,6 +10,7 @@ export const loptFamilyTaskOptions = z.strictObject({
       'the task family (datasets, depths, widths, activations, batchSizes, horizon {min, max}, evaluation): in a config file, or a JSON/YAML file',
     )
     .optional(),
+  backend: tensorBackendOption.optional(),
 });
 export type LoptFamilyTaskOptions = z.infer<typeof loptFamilyTaskOptions>;
 
