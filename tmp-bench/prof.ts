@@ -25,3 +25,4 @@ const byKernel = new Map<string, { n: number; ms: number }>();
 for (const k of info.kernels) { const e = byKernel.get(k.name) ?? { n: 0, ms: 0 }; e.n++; e.ms += Number(k.kernelTimeMs); byKernel.set(k.name, e); }
 console.log('kernels', info.kernels.length);
 [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).forEach(([k, v]) => console.log(k.padEnd(20), v.n, v.ms.toFixed(3)));
+console.log(info.kernels.map((k) => `${k.name}${JSON.stringify(k.outputShapes?.[0] ?? '')}`).join('\n'));

@@ -466,7 +466,10 @@ Example:
     .addOption(
       new Option('--dataset <name>', 'inner-step: dataset').choices(DATASETS).default('mnist'),
     )
-    .option('--data-dir <DIR>', 'inner-step: directory of the official dataset files')
+    .option(
+      '--data-dir <DIR>',
+      'inner-step, scaling, backends: directory of the official dataset files',
+    )
     .option(
       '--arch <sizes>',
       "inner-step, lopt-update: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's)",
@@ -513,6 +516,7 @@ Example:
               iterations: (options.iterations as number | undefined) ?? 3,
               ...(options.particles !== undefined ? { particles: Number(options.particles) } : {}),
               ...(options.horizon !== undefined ? { horizon: options.horizon as number } : {}),
+              ...(options.dataDir !== undefined ? { dataDir: options.dataDir as string } : {}),
               ...(options.redis !== undefined
                 ? {
                     redis: (await import('./cluster/redis-url.js')).parseRedisUrl(
@@ -535,6 +539,7 @@ Example:
           return benchBackends(
             {
               ...(typeof options.task === 'string' ? { tasks: options.task.split(',') } : {}),
+              ...(options.dataDir !== undefined ? { dataDir: options.dataDir as string } : {}),
               repeats: options.repeats as number,
               iterations: (options.iterations as number | undefined) ?? 3,
               json,

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -29,8 +30,25 @@ if (!installed)
   );
 else process.env.PES_BACKEND = 'tensorflow';
 
+/** CIFAR-10's binary batches, where ../shared/data has them (the tasks that read it need them). */
+const CIFAR = join(appRoot, '../../../shared/data/cifar-10-batches-bin');
+const CIFAR_TINY = {
+  arch: '3072-8-10',
+  batchSize: 8,
+  horizon: 10,
+  unrollLength: 5,
+  dataDir: CIFAR,
+};
+if (!existsSync(CIFAR)) console.warn(`${CIFAR} is absent: the CIFAR-10 tasks are left out here`);
+
 /** Every task that computes with tensors, at the scale of the workers tests. */
-const TENSOR_TASKS = ['mnist-mlp', 'mnist-lr-schedule', 'lopt-mnist', 'lopt-family'] as const;
+const TENSOR_TASKS = [
+  'mnist-mlp',
+  'mnist-lr-schedule',
+  'lopt-mnist',
+  'lopt-family',
+  ...(existsSync(CIFAR) ? ['cifar10-mlp', 'lopt-cifar10'] : []),
+];
 
 /**
  * How far θ on tfjs-node may be from θ on WebAssembly after the tiny runs below: the two sum
@@ -48,7 +66,7 @@ const tiny = (task: string, estimator: string) =>
     iterations: 3,
     evalEvery: 0,
     seed: 5,
-    ...TINY[task],
+    ...(TINY[task] ?? CIFAR_TINY),
   });
 
 describe.skipIf(!installed)('TensorFlow’s kernels (tfjs-node)', () => {

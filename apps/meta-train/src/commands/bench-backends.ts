@@ -14,6 +14,8 @@ const BACKENDS = ['tensorflow', 'wasm'] as const;
 export interface BackendsOptions {
   /** Tasks to time; default every task that computes with tensors. */
   tasks?: string[];
+  /** Data directory for the tasks that read one (CIFAR-10's binary batches). */
+  dataDir?: string;
   repeats: number;
   /** Outer iterations in each timed repeat. */
   iterations: number;
@@ -52,6 +54,8 @@ export async function benchBackends(options: BackendsOptions, io: Io): Promise<n
       for (const backend of BACKENDS) {
         const argv = [bin, 'bench', 'scaling', '--task', task, '--workers', '1', '--repeats', '1'];
         argv.push('--iterations', String(options.iterations), '--json');
+        if (options.dataDir !== undefined && 'dataDir' in findTaskSpec(task).options.shape)
+          argv.push('--data-dir', options.dataDir);
         try {
           const { stdout } = await run(process.execPath, argv, {
             env: { ...process.env, PES_BACKEND: backend },

@@ -22,6 +22,8 @@ export interface ScalingOptions {
   iterations: number;
   particles?: number;
   horizon?: number;
+  /** The task's data directory (CIFAR-10's binary batches, full MNIST). */
+  dataDir?: string;
   /** Threads, processes or both, each with every worker count, interleaved. */
   isolations?: (Isolation | 'auto')[];
   /** Shard over `pes worker`s attached through this Redis instead of threads. */
@@ -66,6 +68,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
     evalEvery: 0,
     ...(options.particles !== undefined ? { particles: options.particles } : {}),
     ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
   await prepareBackend(config, options.json ? () => undefined : io.out);
   if (!options.json)
