@@ -127,7 +127,7 @@ export function log(x: number): number {
   if ((0x000fffff & (2 + high)) < 3) {
     // |f| < 2^−20
     if (f === 0) return k === 0 ? 0 : k * LN2_HI + k * LN2_LO;
-    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    const R = f * f * (0.5 - 0.3333333333333333 * f);
     return k === 0 ? f - R : k * LN2_HI - (R - k * LN2_LO - f);
   }
   const s = f / (2 + f);
@@ -180,7 +180,7 @@ export function sincos(x: number, out: Float64Array): Float64Array {
   return out;
 }
 
-const TANH_SATURATION = 0.5 * 8.8029691931113054295988e1;
+const TANH_SATURATION = 0.5 * 88.02969193111305;
 
 /**
  * The hyperbolic tangent: Cephes' tanh, step for step as stdlib-js ports it
