@@ -31,6 +31,10 @@ export function defineProjectConfig(
       environment: 'node',
       setupFiles: options.setupFiles ?? [],
       globalSetup: options.globalSetup ?? [],
+      // The suite computes on WebAssembly wherever tfjs-node is installed too, so its figures are
+      // the same on every machine; native-backend.test.ts runs the tensorflow part.
+      // `PES_BACKEND=tensorflow npm test` runs all of it on tfjs-node.
+      env: { PES_BACKEND: process.env.PES_BACKEND ?? 'wasm' },
       testTimeout: 60_000,
       hookTimeout: 120_000,
       reporters: ['default', 'json'],

@@ -6,6 +6,7 @@ import {
   type MetaTrainer,
   type Task,
 } from '@pes/core';
+import { availableParallelism } from 'node:os';
 import { taskOptionsOf, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
@@ -106,7 +107,11 @@ async function shardsOnThisMachine(
   return chosen === 'processes'
     ? // Each process reads its own data: memory does not cross processes.
       shardedTask({
-        factory: { ...factory, options: { config } },
+        // Each process gets its share of the cores for TensorFlow's threads.
+        factory: {
+          ...factory,
+          options: { config, threads: Math.max(1, Math.floor(availableParallelism() / shards)) },
+        },
         pool: processPool(shards),
         group,
       })
@@ -158,11 +163,25 @@ function randomSearchSettings(config: RunConfig, task: Task, searchSpace: [numbe
   };
 }
 
-/** Chooses the tfjs backend before a task that computes with tensors is built; says which. */
+/**
+ * Chooses the tfjs backend before a task that computes with tensors is built, records it in the
+ * config (`backend`: what `auto` became, so that workers and a resume compute on the same one)
+ * and says which.
+ */
 export async function prepareBackend(
   config: RunConfig,
   say: (line: string) => void,
 ): Promise<void> {
-  if (!findTaskSpec(config.task).usesTensors) return;
-  say(`pes: tfjs backend ${await selectBackend()}`);
+  const spec = findTaskSpec(config.task);
+  if (!spec.usesTensors) return;
+  const requested = (config.backend as string | undefined) ?? 'auto';
+  const preferWasm =
+    requested === 'auto' &&
+    !process.env.PES_BACKEND &&
+    spec.preferredBackend?.(taskOptionsOf(config)) === 'wasm';
+  const backend = await selectBackend({ requested, preferWasm });
+  config.backend = backend;
+  say(
+    `pes: tfjs backend ${backend}${preferWasm && backend === 'wasm' ? ` (faster than tfjs-node for ${spec.name}'s shapes, as pes bench backends measured)` : ''}`,
+  );
 }

@@ -439,12 +439,19 @@ Example:
   program
     .command('bench')
     .description(
-      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update or scaling',
+      'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update, scaling or backends',
     )
-    .argument('<name>', 'influence-balancing, inner-step, lopt-update or scaling')
-    .option('--task <name>', 'scaling: the task whose meta-training is timed (its own settings)')
+    .argument('<name>', 'influence-balancing, inner-step, lopt-update, scaling or backends')
+    .option(
+      '--task <name>',
+      'scaling: the task whose meta-training is timed (its own settings); backends: tasks, comma-separated (default every tensor task)',
+    )
     .option('--workers <list>', 'scaling: worker counts, comma-separated (default 1,2)', numberList)
-    .option('--iterations <I>', 'scaling: outer iterations per timed repeat (default 3)', integer)
+    .option(
+      '--iterations <I>',
+      'scaling, backends: outer iterations per timed repeat (default 3)',
+      integer,
+    )
     .option(
       '--horizon <T>',
       "scaling: the task's episode length (its initial evaluation is one episode)",
@@ -452,10 +459,17 @@ Example:
     )
     .option('--repeats <R>', 'timed repeats, interleaved across variants', integer, 5)
     .option('--compare-numpy', 'also time the same computation in numpy (needs python3 with numpy)')
+    .option(
+      '--compare-jax',
+      'scaling (mnist-lr-schedule): also time the same iteration in JAX, on one core and on all (tools/bench/requirements.txt)',
+    )
     .addOption(
       new Option('--dataset <name>', 'inner-step: dataset').choices(DATASETS).default('mnist'),
     )
-    .option('--data-dir <DIR>', 'inner-step: directory of the official dataset files')
+    .option(
+      '--data-dir <DIR>',
+      'inner-step, scaling, backends: directory of the official dataset files',
+    )
     .option(
       '--arch <sizes>',
       "inner-step, lopt-update: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's)",
@@ -470,7 +484,7 @@ Example:
       'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
     )
     .option('--no-memory', 'inner-step: skip the PES memory measurement at T = 100 and 5,000')
-    .option('--json', 'inner-step, scaling: print one JSON object')
+    .option('--json', 'inner-step, scaling, backends: print one JSON object')
     .option(
       '--isolation <list>',
       'scaling: threads, processes, auto or a list (each worker count with each, interleaved; default auto, as meta-train)',
@@ -502,6 +516,7 @@ Example:
               iterations: (options.iterations as number | undefined) ?? 3,
               ...(options.particles !== undefined ? { particles: Number(options.particles) } : {}),
               ...(options.horizon !== undefined ? { horizon: options.horizon as number } : {}),
+              ...(options.dataDir !== undefined ? { dataDir: options.dataDir as string } : {}),
               ...(options.redis !== undefined
                 ? {
                     redis: (await import('./cluster/redis-url.js')).parseRedisUrl(
@@ -510,9 +525,23 @@ Example:
                   }
                 : {}),
               spawn: (options.spawn as boolean | undefined) ?? false,
+              compareJax: (options.compareJax as boolean | undefined) ?? false,
               ...(options.isolation !== undefined
                 ? { isolations: isolationList(options.isolation as string) }
                 : {}),
+              json,
+            },
+            io,
+          );
+        }
+        if (name === 'backends') {
+          const { benchBackends } = await import('./commands/bench-backends.js');
+          return benchBackends(
+            {
+              ...(typeof options.task === 'string' ? { tasks: options.task.split(',') } : {}),
+              ...(options.dataDir !== undefined ? { dataDir: options.dataDir as string } : {}),
+              repeats: options.repeats as number,
+              iterations: (options.iterations as number | undefined) ?? 3,
               json,
             },
             io,

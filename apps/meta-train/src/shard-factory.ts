@@ -15,12 +15,20 @@ export const SHARD_FACTORY_MODULE = import.meta.url;
 export async function createTaskFromConfig({
   config,
   shared,
+  threads,
 }: {
   config: RunConfig;
   /** What the task shares between a run's threads (`TaskSpec.sharedData`), if anything. */
   shared?: unknown;
+  /** TensorFlow's threads in this process, its share of the cores (a worker process's). */
+  threads?: number;
 }): Promise<Task> {
   const spec = findTaskSpec(config.task);
-  if (spec.usesTensors) await selectBackend();
+  // The run's backend was resolved once, by the process that started it (config.backend).
+  if (spec.usesTensors)
+    await selectBackend({
+      requested: (config.backend as string | undefined) ?? 'auto',
+      ...(threads !== undefined ? { threads } : {}),
+    });
   return spec.create(taskOptionsOf(config), shared);
 }

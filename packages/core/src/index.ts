@@ -102,6 +102,8 @@ export { estimateRunMemory, MEMORY_HEADROOM, RUNTIME_BYTES } from './run-memory.
 export type { TaskMemory } from './run-memory.js';
 export { baseRunSettings, horizonOption, runSettingsSchema } from './registry/run-settings.js';
 export type { OuterOptimizerName, RunSettings } from './registry/run-settings.js';
+export { TENSOR_BACKENDS, tensorBackendOption } from './registry/tensor-backend.js';
+export type { TensorBackend } from './registry/tensor-backend.js';
 export { outerOptimizerOf, runTrainer } from './registry/run-trainer.js';
 export { describeOptions, flagName } from './registry/options.js';
 export type { OptionDescription, OptionMeta } from './registry/options.js';

@@ -35,6 +35,12 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
   /** Whether the task computes with tfjs tensors (the app then chooses a backend first). */
   readonly usesTensors?: boolean;
   /**
+   * Where `backend: auto` should compute this task, as `pes bench backends` measured it:
+   * `native` (tfjs-node, the default) or `wasm`, where the task's tensors are so small that
+   * tfjs-node's fixed cost per op outweighs its faster kernels.
+   */
+  preferredBackend?(options: O): 'native' | 'wasm';
+  /**
    * Whether a run splits its particles over one worker thread per core by default: true where
    * an unroll takes milliseconds (networks, physics). A typed-array task's unroll takes
    * microseconds, less than a round trip to a worker, so it stays in one thread unless asked.

@@ -138,7 +138,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     const spec = findTaskSpec(config.task);
     if (options.dataDir !== undefined && 'dataDir' in spec.options.shape)
       config = { ...config, dataDir: options.dataDir } as RunConfig;
-    if (spec.usesTensors) await selectBackend();
+    // The backend the coordinator resolved (config.backend): every shard computes on the same.
+    if (spec.usesTensors)
+      await selectBackend({ requested: (config.backend as string | undefined) ?? 'auto' });
     // The data set is read once per process and shared by this worker's shard threads.
     const key = JSON.stringify(taskOptionsOf(config));
     if (!shared.has(key))

@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { MetaTrainer, MetaTrainState, Task } from '@pes/core';
@@ -19,12 +22,19 @@ export interface ScalingOptions {
   iterations: number;
   particles?: number;
   horizon?: number;
+  /** The task's data directory (CIFAR-10's binary batches, full MNIST). */
+  dataDir?: string;
   /** Threads, processes or both, each with every worker count, interleaved. */
   isolations?: (Isolation | 'auto')[];
   /** Shard over `pes worker`s attached through this Redis instead of threads. */
   redis?: string;
   /** With `redis`: start the workers here, as many as the variants need together. */
   spawn?: boolean;
+  /**
+   * mnist-lr-schedule only: after each repeat, the same iteration in JAX
+   * (tools/bench/pes_iteration_jax.py) on one core and on every core, for the ratios.
+   */
+  compareJax?: boolean;
   json: boolean;
 }
 
@@ -58,12 +68,16 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
     evalEvery: 0,
     ...(options.particles !== undefined ? { particles: options.particles } : {}),
     ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
   await prepareBackend(config, options.json ? () => undefined : io.out);
   if (!options.json)
     io.out(
       `pes: ${config.task} with ${config.estimator}, N = ${config.particles}, K = ${config.unrollLength}; ${options.repeats} repeats of ${options.iterations} iterations; ${availableParallelism()} cores`,
     );
+  if (options.compareJax && config.task !== 'mnist-lr-schedule')
+    throw new UsageError('--compare-jax times the main job: it needs --task mnist-lr-schedule');
+  const jax = options.compareJax ? jaxReference(config, availableParallelism()) : undefined;
   const variants: Variant[] = [];
   const spawned =
     options.redis && options.spawn
@@ -103,6 +117,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
             after.bytesSent + after.bytesReceived - before.bytesSent - before.bytesReceived;
         }
       }
+      jax?.time(options.iterations);
     }
   } finally {
     for (const v of variants) {
@@ -127,8 +142,16 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
         }
       : {}),
   }));
+  const jaxRows = jax?.rows(rows);
   if (options.json) {
-    io.out(JSON.stringify({ task: config.task, particles: config.particles, rows }));
+    io.out(
+      JSON.stringify({
+        task: config.task,
+        particles: config.particles,
+        rows,
+        ...(jaxRows ? { jax: jaxRows } : {}),
+      }),
+    );
     return 0;
   }
   for (const row of rows) {
@@ -139,6 +162,10 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
           : ''
       }`,
     );
+    for (const row of jaxRows ?? [])
+      io.out(
+        `  JAX, ${row.threads} thread${row.threads > 1 ? 's' : ' '}      median ${row.secondsPerIteration.toFixed(4)} s/iteration  @pes with ${row.workers} worker${row.workers > 1 ? 's' : ''} takes ×${row.ratio.toFixed(2)} JAX's time`,
+      );
   }
   return 0;
 }
@@ -193,4 +220,61 @@ function isolationOf(v: Variant): Isolation {
       : v.isolation === 'processes'
         ? 'processes'
         : 'threads';
+}
+
+/** The JAX program of the main job's iteration, and the Python that runs it. */
+const JAX_SCRIPT = fileURLToPath(
+  new URL('../../../../tools/bench/pes_iteration_jax.py', import.meta.url),
+);
+
+/**
+ * `--compare-jax`: the same PES iteration written in JAX (jit, vmap over particles, scan over the
+ * K steps), timed on one core and on `cores` after each repeat of ours, so that both see the same
+ * load. Python comes from PES_JAX_PYTHON, else the virtual environment
+ * tools/bench/requirements.txt describes (~/.cache/pes/jax-venv).
+ */
+function jaxReference(config: RunConfig, cores: number) {
+  const python =
+    process.env.PES_JAX_PYTHON ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pes/jax-venv/bin/python');
+  if (!existsSync(python))
+    throw new UsageError(
+      `--compare-jax needs JAX: python3 -m venv ~/.cache/pes/jax-venv && ~/.cache/pes/jax-venv/bin/pip install -r tools/bench/requirements.txt (or set PES_JAX_PYTHON); ${python} is missing`,
+    );
+  const threads = [...new Set([1, cores])];
+  const times = new Map<number, number[]>(threads.map((t) => [t, []]));
+  const args = [
+    ...['--particles', String(config.particles), '--unroll', String(config.unrollLength)],
+    ...['--arch', String(config.arch ?? '784-100-100-10'), '--batch', String(config.batchSize)],
+    ...['--horizon', String(config.horizon), '--sigma', String(config.sigma)],
+    ...['--outer-lr', String(config.outerLr), '--repeats', '1'],
+  ];
+  return {
+    time(iterations: number) {
+      for (const t of threads) {
+        const output = execFileSync(
+          python,
+          [JAX_SCRIPT, ...args, '--iterations', String(iterations), '--threads', String(t)],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const report = JSON.parse(output.trim().split('\n').at(-1)!) as {
+          seconds_per_iteration: number[];
+        };
+        times.get(t)!.push(...report.seconds_per_iteration);
+      }
+    },
+    /** JAX's medians beside ours: one worker against one thread, every core against every core. */
+    rows(ours: { workers: number; secondsPerIteration: number }[]) {
+      return threads.map((t) => {
+        const seconds = median(times.get(t)!);
+        const mine = ours.find((r) => r.workers === t) ?? ours[0]!;
+        return {
+          threads: t,
+          secondsPerIteration: seconds,
+          workers: mine.workers,
+          ratio: mine.secondsPerIteration / seconds,
+        };
+      });
+    },
+  };
 }

@@ -149,6 +149,10 @@ async function resumeOwned(
     }
   }
   const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  // Runs from before config.json recorded the backend computed on WebAssembly (tfjs-node could
+  // not be installed then): resume them there, where their θ continues to the last bit.
+  if (findTaskSpec(config.task).usesTensors && config.backend === undefined)
+    config.backend = 'wasm';
   assertRunFits(config);
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);

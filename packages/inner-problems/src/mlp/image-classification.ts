@@ -157,7 +157,11 @@ export function imageClassificationTask(
     const lossTensors: tf.Tensor[] = [];
     // The training loss of each step, kept only for evaluate's figures (resetAtEnd false).
     const trainTensors: tf.Tensor[] = [];
-    const batched = resolveFormulation(options.formulation) === 'batched';
+    // `auto` batches only a rule that steps all particles at once (`batchedUpdate`): a rule that
+    // would be sliced per particle each step (the learned optimizers) costs more ops batched.
+    const batched =
+      resolveFormulation(options.formulation) === 'batched' &&
+      (options.formulation === 'batched' || rule.batchedUpdate !== undefined);
     const shapes = {
       params: state.params[0]?.map((w) => w.shape) ?? [],
       optimizer: state.optimizer[0]?.map((w) => w.shape) ?? [],

@@ -1,4 +1,4 @@
-import { horizonOption } from '@pes/core';
+import { horizonOption, tensorBackendOption } from '@pes/core';
 import { z } from 'zod';
 
 /** What an image task can report as its per-step loss, with the words `pes list` uses. */
@@ -55,6 +55,7 @@ export const imageTaskOptions = z.strictObject({
     .optional(),
   activation: z.enum(ACTIVATIONS).describe('hidden activation').optional(),
   objective: objective.optional(),
+  backend: tensorBackendOption.optional(),
   formulation: z
     .enum(FORMULATION_CHOICES)
     .describe(
