@@ -42,7 +42,7 @@ interface ShardSlot {
   owner: string;
   seq: number;
   /** The shard's states at the last shard snapshot (`snapshot-all`), if one was taken. */
-  base?: unknown;
+  base?: [number, unknown][];
   baseBytes: number;
   /** The requests that changed the shard's states since `base`, in order: replayed on takeover. */
   log: Request[];
@@ -351,9 +351,9 @@ export class Coordinator {
       this.options.say(
         `pes: worker ${shortName(lost)} is gone; shard ${i} moves to ${shortName(slot.owner)} (${slot.base ? 'restoring a snapshot, ' : ''}replaying ${slot.log.length} requests)`,
       );
-      const replay = [
+      const replay: Request[] = [
         { op: 'create', config: this.config },
-        ...(slot.base ? [{ op: 'restore-all', states: slot.base }] : []),
+        ...(slot.base ? [{ op: 'restore-all' as const, states: slot.base }] : []),
         ...slot.log,
       ];
       let lostAgain = false;
@@ -483,7 +483,7 @@ export class Coordinator {
           slot.logBytes > Math.max(slot.baseBytes, this.options.minLogBytes ?? MIN_LOG_BYTES);
         if (!long && slot.logMs <= MAX_REPLAY_MS) return;
         const reply = await this.call(i, { op: 'snapshot-all' });
-        slot.base = this.value(reply);
+        slot.base = this.value(reply) as [number, unknown][];
         slot.baseBytes = reply.bytes;
         slot.log = [];
         slot.logBytes = 0;

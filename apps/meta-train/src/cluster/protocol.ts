@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import type { ShardRequest } from '@pes/core';
 
 /** Bumped whenever the messages below change: a worker and a coordinator must agree on it. */
 export const PROTOCOL = 1;
@@ -42,6 +43,13 @@ export interface WorkerRecord {
   pid: number;
 }
 
+/**
+ * What a coordinator asks of a worker's shard: a shard request, but `create` carries the run's
+ * config (the worker makes its own factory from it), never a module to import.
+ */
+export type ClusterRequest =
+  Exclude<ShardRequest, { op: 'create' }> | { op: 'create'; config: unknown };
+
 /** A request for one shard of a session. `seq` counts the shard's requests. */
 export interface Envelope {
   session: string;
@@ -50,7 +58,7 @@ export interface Envelope {
   /** The coordinator's version and protocol, checked by the worker on `create`. */
   version: string;
   protocol: number;
-  request: { op: string; [field: string]: unknown };
+  request: ClusterRequest;
 }
 
 /** A worker's answer to one envelope. */

@@ -96,10 +96,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const thread = threads.get(envelope.shard);
       if (envelope.request.op !== 'create' && !thread)
         throw new Error(`worker ${id} holds no shard ${envelope.shard}`);
+      const request = envelope.request;
       const value =
-        envelope.request.op === 'create'
-          ? await create(envelope)
-          : await thread!.callAsync(envelope.request);
+        request.op === 'create' ? await create(envelope) : await thread!.callAsync(request);
       reply = { shard: envelope.shard, seq: envelope.seq, worker: id, ok: true, value };
     } catch (error) {
       reply = {
@@ -134,7 +133,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         `worker ${id} runs @pes ${PES_VERSION} (protocol ${PROTOCOL}), the coordinator ${envelope.version} (protocol ${envelope.protocol}); run the same version on every machine`,
       );
     }
-    let config = validateConfig(envelope.request.config, 'the run config');
+    let config = validateConfig((envelope.request as { config: unknown }).config, 'the run config');
     const spec = findTaskSpec(config.task);
     if (options.dataDir !== undefined && 'dataDir' in spec.options.shape)
       config = { ...config, dataDir: options.dataDir } as RunConfig;
