@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { UsageError } from '../errors.js';
+import { ClusterError } from './errors.js';
 import { describeRedis } from './redis-url.js';
 
 /**
@@ -50,7 +50,7 @@ export async function connectRedis(
   } catch (error) {
     redis.disconnect();
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot use Redis at ${where}: ${redisReason(lastError || message)}`);
+    throw new ClusterError(`cannot use Redis at ${where}: ${redisReason(lastError || message)}`);
   }
   connected = true;
   return redis;

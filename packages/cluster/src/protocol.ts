@@ -10,7 +10,7 @@
  *
  * Messages are v8-serialised values (typed arrays travel as their bytes, so θ and losses arrive
  * bit for bit); they hold data only, never code: a worker builds its task from a validated run
- * config through the app's own factory.
+ * config through the task factory its app gave it (`runWorker`'s `taskFactory`).
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
@@ -19,9 +19,12 @@ import type { ShardRequest } from '@pes/core';
 /** Bumped whenever the messages below change: a worker and a coordinator must agree on it. */
 export const PROTOCOL = 1;
 
-/** The version of this installation of @pes (the app's package version). */
+/**
+ * The version of this installation of @pes: @pes/cluster's package version (the packages and the
+ * app are versioned together), read from src/ under tests and from dist/ when built.
+ */
 export const PES_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
   }
 ).version;

@@ -1,12 +1,9 @@
+import type { TaskFactory } from '@pes/core';
 import { errorReply, SyncWorker } from '@pes/core/node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { selectBackend } from '../backend.js';
-import { taskOptionsOf, validateConfig, type RunConfig } from '../config.js';
-import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { findTaskSpec } from '../registry.js';
-import { SHARD_FACTORY_MODULE } from '../shard-factory.js';
 import { connectRedis } from './connection.js';
+import { ClusterError } from './errors.js';
 import { describeRedis } from './redis-url.js';
 import {
   decode,
@@ -21,8 +18,13 @@ import {
 
 export interface WorkerOptions {
   redis: string;
-  /** This machine's data directory: replaces the run's `dataDir` for the tasks that read one. */
-  dataDir?: string;
+  /**
+   * The app's own factory for the run config a coordinator sends: it validates the config (it is
+   * data from the network), prepares this process for it (tensor backend, this machine's data,
+   * read once and shared by the shard threads) and names the module and export a shard thread
+   * builds the task with. The worker builds tasks only through it: it never runs code it receives.
+   */
+  taskFactory: (config: unknown) => Promise<TaskFactory>;
   /** Seconds without a heartbeat after which the worker counts as dead and its shards move. */
   lease: number;
   /** Seconds to wait for Redis at the start. */
@@ -36,11 +38,12 @@ export interface WorkerOptions {
 /**
  * `pes worker`: joins a pool of workers through Redis and serves the shards a coordinator gives
  * it, each in a thread of its own (so its heartbeat keeps beating while a shard computes). It
- * builds every task from the run's config, validated here, through the app's own factory: it
- * never runs code it receives. It serves one session at a time; a request of another session
- * (a resumed coordinator) replaces the shards of the old one.
+ * builds every task from the run's config through the app's `taskFactory`: it never runs code
+ * it receives. It serves one session at a time; a request of another session (a resumed
+ * coordinator) replaces the shards of the old one. Resolves when it has left: `signalled` when
+ * SIGINT or SIGTERM made it leave.
  */
-export async function runWorker(options: WorkerOptions): Promise<number> {
+export async function runWorker(options: WorkerOptions): Promise<{ signalled: boolean }> {
   const where = describeRedis(options.redis);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const redis = await connectRedis(options.redis, {
@@ -67,7 +70,6 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   // Each shard held: its thread (its task and inner states) and the queue of its requests.
   let threads = new Map<number, SyncWorker>();
   let queues = new Map<number, Promise<void>>();
-  const shared = new Map<string, Promise<unknown>>();
   const dropShards = async () => {
     const old = threads;
     threads = new Map();
@@ -133,36 +135,18 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         `worker ${id} runs @pes ${PES_VERSION} (protocol ${PROTOCOL}), the coordinator ${envelope.version} (protocol ${envelope.protocol}); run the same version on every machine`,
       );
     }
-    let config = validateConfig((envelope.request as { config: unknown }).config, 'the run config');
-    const spec = findTaskSpec(config.task);
-    if (options.dataDir !== undefined && 'dataDir' in spec.options.shape)
-      config = { ...config, dataDir: options.dataDir } as RunConfig;
-    // The backend the coordinator resolved (config.backend): every shard computes on the same.
-    if (spec.usesTensors)
-      await selectBackend({ requested: (config.backend as string | undefined) ?? 'auto' });
-    // The data set is read once per process and shared by this worker's shard threads.
-    const key = JSON.stringify(taskOptionsOf(config));
-    if (!shared.has(key))
-      shared.set(key, Promise.resolve(spec.sharedData?.(taskOptionsOf(config))));
-    const data = await shared.get(key);
+    const factory = await options.taskFactory((envelope.request as { config: unknown }).config);
     await threads.get(envelope.shard)?.terminate();
     const thread = new SyncWorker();
     threads.set(envelope.shard, thread);
-    return thread.callAsync({
-      op: 'create',
-      factory: {
-        module: SHARD_FACTORY_MODULE,
-        name: 'createTaskFromConfig',
-        options: { config, shared: data },
-      },
-    });
+    return thread.callAsync({ op: 'create', factory });
   };
 
   try {
     while (!leaving) {
       const popped = await blocking.blpopBuffer(keys.inbox(id), 1).catch((error: unknown) => {
         if (blocking.status !== 'end') throw error;
-        throw new UsageError(
+        throw new ClusterError(
           `worker ${id} lost the connection to Redis at ${where} for more than ${options.wait} s`,
         );
       });
@@ -196,5 +180,5 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     redis.disconnect();
   }
   options.out(`pes: worker ${id} left ${where}`);
-  return signalled ? EXIT_INTERRUPTED : 0;
+  return { signalled };
 }

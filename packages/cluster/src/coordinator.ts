@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connectRedis } from './connection.js';
+import { ClusterError } from './errors.js';
 import { describeRedis } from './redis-url.js';
 import {
   CLAIM_SCRIPT,
@@ -15,11 +16,6 @@ import {
   type Reply,
   type WorkerRecord,
 } from './protocol.js';
-
-/** A problem of the cluster (no workers, Redis gone): the user's to fix, one line, exit 2. */
-export class ClusterError extends Error {
-  override readonly name = 'ClusterError';
-}
 
 export interface CoordinatorOptions {
   url: string;
