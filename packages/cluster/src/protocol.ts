@@ -92,3 +92,11 @@ return 0`;
 export const RENEW_SCRIPT = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0`;
+
+/** A reply's value; its failure, rethrown under the worker's error name. */
+export function valueOf(reply: Reply): unknown {
+  if (reply.ok) return reply.value;
+  const error = new Error(reply.error!.message);
+  error.name = reply.error!.name;
+  throw error;
+}

@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { SyncWorker, valuesOf, type ShardPool } from '@pes/core/node';
-import type { CoordinatorOptions, CoordinatorStats } from './coordinator.js';
+import type { CoordinatorOptions } from './coordinator.js';
+import type { CoordinatorStats } from './stats.js';
 import type { ClusterRequest, Reply } from './protocol.js';
 
 /** What the relay is asked by the main thread. */

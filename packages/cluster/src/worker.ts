@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { connectRedis } from './connection.js';
 import { ClusterError } from './errors.js';
+import { RedisStore } from './redis-store.js';
+import { announce } from './roster.js';
 import { describeRedis } from './redis-url.js';
 import {
   decode,
@@ -61,10 +63,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
     host: hostname(),
     pid: process.pid,
   };
-  const leaseMs = Math.round(options.lease * 1000);
-  const beat = () => redis.set(keys.alive(id), JSON.stringify(record), 'PX', leaseMs);
-  await beat();
-  const heartbeat = setInterval(() => void beat().catch(() => undefined), leaseMs / 3);
+  // Alive for a lease, renewed three times a lease: coordinators find and claim it by this key.
+  const presence = await announce(new RedisStore(redis), record, Math.round(options.lease * 1000));
 
   let session: string | undefined;
   // Each shard held: its thread (its task and inner states) and the queue of its requests.
@@ -171,11 +171,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
       );
     }
   } finally {
-    clearInterval(heartbeat);
+    presence.stop();
     process.off('SIGINT', leave);
     process.off('SIGTERM', leave);
     await dropShards();
-    await redis.del(keys.alive(id)).catch(() => undefined);
+    await presence.leave();
     blocking.disconnect();
     redis.disconnect();
   }
