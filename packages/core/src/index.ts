@@ -123,3 +123,15 @@ export type { ThetaGridCell, ThetaRange } from './analysis/theta-grid.js';
 // How particles are split into shards, and task snapshots joined and split across them
 export { shardCounts, shardStarts } from './sharding/layout.js';
 export { joinSnapshots, sliceSnapshot } from './sharding/snapshots.js';
+// What a sharded task asks of a shard, and which requests change its states
+export { isShardOp, SHARD_OPERATIONS } from './sharding/protocol.js';
+export type {
+  ShardMeta,
+  ShardOp,
+  ShardOperation,
+  ShardOperationTypes,
+  ShardRequest,
+  ShardResult,
+  ShardUnroll,
+  TaskFactory,
+} from './sharding/protocol.js';
