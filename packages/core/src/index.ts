@@ -115,7 +115,7 @@ export type { RandomSearchSettings } from './random-search.js';
 // Analyses
 export { unrollVariance } from './analysis/unroll-variance.js';
 export type { UnrollVarianceSettings, UnrollVariancePoint } from './analysis/unroll-variance.js';
-export { meanAndStd } from './analysis/statistics.js';
+export { meanAndStd, median } from './analysis/statistics.js';
 export type { MeanAndStd } from './analysis/statistics.js';
 export { thetaGridCells, thetaSurface } from './analysis/theta-grid.js';
 export type { ThetaGridCell, ThetaRange } from './analysis/theta-grid.js';
