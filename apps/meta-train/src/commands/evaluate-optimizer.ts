@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import {
   BEST_ADAM_SELECTION,
+  bestByFinalTrainingLoss,
   convNetwork,
   parseArchitecture,
   type CurvePoint,
@@ -284,12 +285,7 @@ async function evaluateProblem(
   writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
   writeFileAtomic(join(out, 'table.md'), table);
   io.out(`\n${table}`);
-  const tunedAdam = adam
-    .filter((r) => r.diverged === 0 && r.finalTrainLoss.mean !== null)
-    .reduce<(typeof adam)[number] | undefined>(
-      (a, r) => (a === undefined || r.finalTrainLoss.mean! < a.finalTrainLoss.mean! ? r : a),
-      undefined,
-    );
+  const tunedAdam = bestByFinalTrainingLoss(adam);
   const plots = await writePlot(
     out,
     'loss-curves',
