@@ -85,6 +85,7 @@ export type {
   RunOptions,
 } from './meta-trainer.js';
 export { decodeState, encodeState } from './codec.js';
+export { base64ToBytes, bytesToBase64 } from './base64.js';
 // Checkpoint files need a file system: they are exported from '@pes/core/node'.
 
 // A test problem with a closed-form smoothed gradient, for checking estimators
