@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { makeKey, split, type Key } from '@pes/core';
+import { makeKey, median, split, type Key } from '@pes/core';
 import {
   adamTensor,
   applyTensorUpdates,
@@ -21,7 +21,6 @@ import {
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './meta-train.js';
-import { median } from './median.js';
 
 const WARM_UP = 2;
 
