@@ -16,7 +16,7 @@ import {
   type StepKnobs,
   type SuiteRow,
 } from '@pes/learned-opt';
-import type { Io } from './commands/meta-train.js';
+import type { Io } from './io.js';
 import { formatMeanAndStd, formatNumber, markdownTable } from './experiments/methods.js';
 import { curvesPlot } from './loss-curves-plot.js';
 import { writePlot } from './plots.js';

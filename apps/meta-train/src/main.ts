@@ -1,7 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { OptionDescription } from '@pes/core';
 import type { EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
-import type { Io, MetaTrainFlags } from './commands/meta-train.js';
+import type { MetaTrainFlags } from './commands/meta-train.js';
+import type { Io } from './io.js';
 import type { VarianceCommandOptions } from './commands/variance.js';
 import { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './errors.js';
 import { readStructuredFile } from './config-file.js';

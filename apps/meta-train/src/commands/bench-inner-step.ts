@@ -14,7 +14,7 @@ import {
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 const NUMPY_SCRIPT = join(import.meta.dirname, '../../../../tools/bench/mlp_step_numpy.py');
 const WARM_UP = 2;

@@ -20,7 +20,7 @@ import {
 } from '@pes/learned-opt';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 const WARM_UP = 2;
 

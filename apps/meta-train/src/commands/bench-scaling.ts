@@ -10,7 +10,7 @@ import type { CoordinatorStats, RedisPool } from '@pes/cluster/node';
 import { buildRun, prepareBackend, type Isolation } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 export interface ScalingOptions {
   task: string;

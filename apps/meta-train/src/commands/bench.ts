@@ -5,7 +5,7 @@ import { influenceBalancingTask } from '@pes/inner-problems';
 import { buildRun } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 const NUMPY_SCRIPT = join(
   import.meta.dirname,

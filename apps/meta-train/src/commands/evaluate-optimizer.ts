@@ -22,7 +22,7 @@ import {
 } from '../evaluate-optimizer-options.js';
 import { OPTIMIZER_LABELS, writeProblemFiles, writeSuiteSummary } from '../evaluation-files.js';
 import { formatMeanAndStd } from '../experiments/methods.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 export type { EvaluateOptimizerOptions } from '../evaluate-optimizer-options.js';
 

@@ -1,3 +1,4 @@
+import type { Io } from '../io.js';
 import {
   runMetaTraining,
   type HistoryEntry,
@@ -17,13 +18,6 @@ import { findTaskSpec, flagOf } from '../registry.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-directory.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Output goes to a terminal: draw a live progress bar instead of plain lines. */
-  tty?: boolean;
-}
 
 export type MetaTrainFlags = Partial<RunSettings> &
   Record<string, unknown> & {
