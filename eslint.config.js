@@ -5,15 +5,42 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The packages from the bottom up: a package imports only packages of a lower layer, and no
- * package imports an app.
+ * package imports an app. @pes/cluster (the Redis coordinator and worker) stands on @pes/core
+ * alone: it imports neither the task packages nor the app, which gives its worker the factory
+ * that builds tasks.
  */
-const LAYERS = [['core'], ['inner-problems'], ['hpo', 'learned-opt']];
+const LAYERS = [['core'], ['inner-problems', 'cluster'], ['hpo', 'learned-opt']];
+
+/**
+ * Packages whose every file runs under Node alone (their one entry is `./node`, which
+ * browser-bundle.test.ts leaves out).
+ */
+const NODE_ONLY_PACKAGES = ['cluster'];
 
 /**
  * Node-only files, by convention: a package's `./node` entry (src/node.ts) and everything under
- * src/node/. Every other file of a package's src/ must run in a browser.
+ * src/node/ (all of src/ in a Node-only package). Every other file of a package's src/ must run
+ * in a browser.
  */
-const nodeOnlyFiles = (pkg) => [`packages/${pkg}/src/node.ts`, `packages/${pkg}/src/node/**`];
+const nodeOnlyFiles = (pkg) =>
+  NODE_ONLY_PACKAGES.includes(pkg)
+    ? [`packages/${pkg}/src/**`]
+    : [`packages/${pkg}/src/node.ts`, `packages/${pkg}/src/node/**`];
+
+/**
+ * Another package is reached through its entries (its package.json `exports`), never through
+ * its files: no `@pes/x/src/…` or `@pes/x/dist/…`, no relative path into packages/ or apps/.
+ */
+const entriesOnly = [
+  {
+    regex: '^@pes/[^/]+/(src|dist)(/|$)',
+    message: 'Import a package by its entries (its package.json exports), not its src/ or dist/.',
+  },
+  {
+    regex: '^(\\.\\./)+(packages|apps)/[^/]+/(src|dist)/',
+    message: 'Import a package by its entries (@pes/…), not by a path into its files.',
+  },
+];
 
 const layering = (pkg, layer) => ({
   group: [
@@ -104,7 +131,9 @@ const boundaries = LAYERS.flatMap((layer, index) =>
   layer.flatMap((pkg) => [
     {
       files: [`packages/${pkg}/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns: [layering(pkg, index)] }] },
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [layering(pkg, index), ...entriesOnly] }],
+      },
     },
     {
       files: [`packages/${pkg}/src/**/*.ts`],
@@ -112,7 +141,10 @@ const boundaries = LAYERS.flatMap((layer, index) =>
       rules: {
         'no-restricted-imports': [
           'error',
-          { paths: browserSafe.paths, patterns: [layering(pkg, index), ...browserSafe.patterns] },
+          {
+            paths: browserSafe.paths,
+            patterns: [layering(pkg, index), ...entriesOnly, ...browserSafe.patterns],
+          },
         ],
         'no-restricted-globals': [
           'error',
@@ -174,6 +206,11 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  // The apps use the packages through their entries only (@pes/cluster/node, not its files).
+  {
+    files: ['apps/*/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: entriesOnly }] },
+  },
   {
     files: ['**/vitest.config.ts', '**/global-setup.ts', 'eslint.config.js'],
     rules: { 'no-restricted-syntax': 'off' },

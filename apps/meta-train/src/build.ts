@@ -45,7 +45,7 @@ export async function buildRun(
             name: 'createTaskFromConfig',
             options: { config },
           },
-          pool: (await import('./cluster/redis-pool.js')).redisPool({ ...cluster, shards }),
+          pool: (await import('@pes/cluster/node')).redisPool({ ...cluster, shards }),
           group: config.antithetic ? 2 : 1,
         })
       : shards > 1

@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { OptionDescription } from '@pes/core';
 import type { EvaluateOptimizerOptions } from './commands/evaluate-optimizer.js';
-import type { Io, MetaTrainFlags } from './commands/meta-train.js';
+import type { MetaTrainFlags } from './commands/meta-train.js';
+import type { Io } from './io.js';
 import type { VarianceCommandOptions } from './commands/variance.js';
-import { EXIT_INTERNAL, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './errors.js';
 import { readStructuredFile } from './config-file.js';
 import { experimentRegistry } from './experiments/registry.js';
 import { baseRunSettings, describeOptions } from '@pes/core';
@@ -221,23 +222,25 @@ ${taskDefaultsTable()}`,
     .option('--wait <SECONDS>', 'how long to wait for Redis at the start', number, 60)
     .action((options: { redis: string; dataDir?: string; lease: number; wait: number }) =>
       run(async () => {
-        const [{ runWorker }, { parseRedisUrl }] = await Promise.all([
-          import('./cluster/worker.js'),
-          import('./cluster/redis-url.js'),
+        const [{ runWorker, parseRedisUrl }, { workerTaskFactory }] = await Promise.all([
+          import('@pes/cluster/node'),
+          import('./shard-factory.js'),
         ]);
         for (const flag of ['lease', 'wait'] as const)
           if (!(options[flag] > 0 && options[flag] <= 86_400))
             throw new UsageError(
               `--${flag} must be between 0 and 86400 seconds (got ${options[flag]})`,
             );
-        return runWorker({
+        const { signalled } = await runWorker({
           redis: parseRedisUrl(options.redis),
-          ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+          // The app's own factory: the worker builds tasks only through it.
+          taskFactory: workerTaskFactory(options.dataDir),
           lease: options.lease,
           wait: options.wait,
           out: io.out,
           err: io.err,
         });
+        return signalled ? EXIT_INTERRUPTED : 0;
       }),
     )
     .exitOverride();
@@ -519,7 +522,7 @@ Example:
               ...(options.dataDir !== undefined ? { dataDir: options.dataDir as string } : {}),
               ...(options.redis !== undefined
                 ? {
-                    redis: (await import('./cluster/redis-url.js')).parseRedisUrl(
+                    redis: (await import('@pes/cluster/node')).parseRedisUrl(
                       options.redis as string,
                     ),
                   }

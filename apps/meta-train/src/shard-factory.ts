@@ -1,6 +1,6 @@
-import type { Task } from '@pes/core';
+import type { Task, TaskFactory } from '@pes/core';
 import { selectBackend } from './backend.js';
-import { taskOptionsOf, type RunConfig } from './config.js';
+import { taskOptionsOf, validateConfig, type RunConfig } from './config.js';
 import { findTaskSpec } from './registry.js';
 
 /** This module, as a worker thread imports it (a file URL: JavaScript built, TypeScript under tests). */
@@ -31,4 +31,33 @@ export async function createTaskFromConfig({
       ...(threads !== undefined ? { threads } : {}),
     });
   return spec.create(taskOptionsOf(config), shared);
+}
+
+/**
+ * The task factory a `pes worker` is given (`runWorker`'s `taskFactory`): a run config from a
+ * coordinator, validated by the same schema as config.json, becomes the factory its shard
+ * threads build the task with (`createTaskFromConfig`). `dataDir`, this machine's data
+ * directory, replaces the run's for the tasks that read one; the tensor backend the coordinator
+ * resolved (config.backend) is selected in this process, so every shard computes on the same;
+ * a data set is read once per process and shared by the worker's shard threads.
+ */
+export function workerTaskFactory(dataDir?: string): (config: unknown) => Promise<TaskFactory> {
+  const shared = new Map<string, Promise<unknown>>();
+  return async (sent) => {
+    let config = validateConfig(sent, 'the run config');
+    const spec = findTaskSpec(config.task);
+    if (dataDir !== undefined && 'dataDir' in spec.options.shape)
+      config = { ...config, dataDir } as RunConfig;
+    if (spec.usesTensors)
+      await selectBackend({ requested: (config.backend as string | undefined) ?? 'auto' });
+    const key = JSON.stringify(taskOptionsOf(config));
+    if (!shared.has(key))
+      shared.set(key, Promise.resolve(spec.sharedData?.(taskOptionsOf(config))));
+    const data = await shared.get(key);
+    return {
+      module: SHARD_FACTORY_MODULE,
+      name: 'createTaskFromConfig',
+      options: { config, shared: data },
+    };
+  };
 }

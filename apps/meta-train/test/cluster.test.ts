@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PES_VERSION } from '../src/cluster/protocol.js';
+import { PES_VERSION } from '@pes/cluster/node';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
 import { freePort, startRedisServer, testRedis, tlsRedis } from './redis-server.js';
 

@@ -85,6 +85,7 @@ export type {
   RunOptions,
 } from './meta-trainer.js';
 export { decodeState, encodeState } from './codec.js';
+export { base64ToBytes, bytesToBase64 } from './base64.js';
 // Checkpoint files need a file system: they are exported from '@pes/core/node'.
 
 // A test problem with a closed-form smoothed gradient, for checking estimators
@@ -115,7 +116,7 @@ export type { RandomSearchSettings } from './random-search.js';
 // Analyses
 export { unrollVariance } from './analysis/unroll-variance.js';
 export type { UnrollVarianceSettings, UnrollVariancePoint } from './analysis/unroll-variance.js';
-export { meanAndStd } from './analysis/statistics.js';
+export { meanAndStd, median } from './analysis/statistics.js';
 export type { MeanAndStd } from './analysis/statistics.js';
 export { thetaGridCells, thetaSurface } from './analysis/theta-grid.js';
 export type { ThetaGridCell, ThetaRange } from './analysis/theta-grid.js';
@@ -123,3 +124,15 @@ export type { ThetaGridCell, ThetaRange } from './analysis/theta-grid.js';
 // How particles are split into shards, and task snapshots joined and split across them
 export { shardCounts, shardStarts } from './sharding/layout.js';
 export { joinSnapshots, sliceSnapshot } from './sharding/snapshots.js';
+// What a sharded task asks of a shard, and which requests change its states
+export { isShardOp, SHARD_OPERATIONS } from './sharding/protocol.js';
+export type {
+  ShardMeta,
+  ShardOp,
+  ShardOperation,
+  ShardOperationTypes,
+  ShardRequest,
+  ShardResult,
+  ShardUnroll,
+  TaskFactory,
+} from './sharding/protocol.js';

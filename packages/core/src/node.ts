@@ -15,7 +15,8 @@ export {
 export { shardedTask } from './node/shards/sharded-task.js';
 export type { ShardedState, ShardedTask } from './node/shards/sharded-task.js';
 export { processPool, threadPool, valuesOf } from './node/shards/shard-pool.js';
-export type { ShardPool, ShardReply, TaskFactory } from './node/shards/shard-pool.js';
+export type { ProcessRelayRequest, ShardPool, ShardReply } from './node/shards/shard-pool.js';
 export { SHARD_WORKER, ShardError, SyncWorker } from './node/shards/sync-worker.js';
 export { errorReply, serveSyncCalls } from './node/shards/serve-sync-calls.js';
-export type { ShardRequest } from './node/shards/sync-worker.js';
+// The shard protocol's types are '@pes/core''s (browser-safe); here too for the pools' users.
+export type { ShardRequest, TaskFactory } from './sharding/protocol.js';

@@ -83,6 +83,8 @@ export { convNetwork } from './conv/conv-network.js';
 export type { ConvNetworkOptions } from './conv/conv-network.js';
 export {
   BEST_ADAM_SELECTION,
+  bestByFinalTrainingLoss,
+  bestByFinalValidationLoss,
   compareOptimizers,
   EVALUATION_KEY,
 } from './mlp/compare-optimizers.js';

@@ -44,6 +44,28 @@ export { familyTask } from './family/family-task.js';
 export type { FamilyState, FamilyTaskOptions } from './family/family-task.js';
 export { DEFAULT_TASK_FAMILY, describeMember, sampleMember } from './family/task-family.js';
 export type { FamilyMember, TaskFamily } from './family/task-family.js';
+export {
+  defaultEvalEvery,
+  EVALUATION_TASKS,
+  EvaluationProblemError,
+  HELD_OUT_SUITE,
+  problemNetwork,
+  SUITES,
+  taskProblem,
+} from './evaluation/problems.js';
+export type {
+  EvaluationProblem,
+  EvaluationTaskName,
+  ProblemNetwork,
+  SuiteProblem,
+} from './evaluation/problems.js';
+export {
+  suiteRow,
+  suiteVerdict,
+  TUNED_ADAM_SELECTION,
+  WITHIN_FACTOR,
+} from './evaluation/suite-verdict.js';
+export type { SuiteRow } from './evaluation/suite-verdict.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';
 // Reading and writing weights files, and the tasks that load a dataset from files, are exported

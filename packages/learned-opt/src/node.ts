@@ -1,8 +1,9 @@
 // The Node-only part of @pes/learned-opt ('@pes/learned-opt/node'): weights files, the tasks
-// that load a dataset from files, and the registry of every task. The learned optimizers
+// and evaluation problems that load a dataset from files, and the registry of every task. The learned optimizers
 // themselves are in '@pes/learned-opt', which runs in browsers too.
 export { loptTask } from './node/lopt-task.js';
 export { loadFamilyData, loptFamilyTask } from './node/lopt-family-task.js';
+export { loadEvaluationProblem } from './node/evaluation-problem.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { median } from '@pes/core';
 import { UsageError } from '../errors.js';
 import { findTaskSpec, taskSpecs } from '../registry.js';
 import { taskOptionsOf, resolveConfig } from '../config.js';
-import type { Io } from './meta-train.js';
-import { median } from './median.js';
+import type { Io } from '../io.js';
 
 const run = promisify(execFile);
 /** The backends compared: TensorFlow's own kernels (tfjs-node) and WebAssembly. */

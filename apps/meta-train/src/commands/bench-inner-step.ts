@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { foldIn, log, makeKey, persistentEs, type Task } from '@pes/core';
+import { foldIn, log, makeKey, median, persistentEs, type Task } from '@pes/core';
 import {
   constantLearningRateRule,
   imageClassificationTask,
@@ -14,8 +14,7 @@ import {
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
-import { median } from './median.js';
+import type { Io } from '../io.js';
 
 const NUMPY_SCRIPT = join(import.meta.dirname, '../../../../tools/bench/mlp_step_numpy.py');
 const WARM_UP = 2;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { makeKey, split, type Key } from '@pes/core';
+import { makeKey, median, split, type Key } from '@pes/core';
 import {
   adamTensor,
   applyTensorUpdates,
@@ -20,8 +20,7 @@ import {
 } from '@pes/learned-opt';
 import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
-import { median } from './median.js';
+import type { Io } from '../io.js';
 
 const WARM_UP = 2;
 

@@ -4,15 +4,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { MetaTrainer, MetaTrainState, Task } from '@pes/core';
+import { median, type MetaTrainer, type MetaTrainState, type Task } from '@pes/core';
 import type { ShardedTask } from '@pes/core/node';
-import type { CoordinatorStats } from '../cluster/coordinator.js';
-import type { RedisPool } from '../cluster/redis-pool.js';
+import type { CoordinatorStats, RedisPool } from '@pes/cluster/node';
 import { buildRun, prepareBackend, type Isolation } from '../build.js';
 import { resolveConfig, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
-import { median } from './median.js';
+import type { Io } from '../io.js';
 
 export interface ScalingOptions {
   task: string;

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { makeKey, runMetaTraining } from '@pes/core';
+import { makeKey, median, runMetaTraining } from '@pes/core';
 import { influenceBalancingTask } from '@pes/inner-problems';
 import { buildRun } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './meta-train.js';
-import { median } from './median.js';
+import type { Io } from '../io.js';
 
 const NUMPY_SCRIPT = join(
   import.meta.dirname,

@@ -4,7 +4,7 @@ import { describeIssues } from '../config.js';
 import { UsageError } from '../errors.js';
 import { flagOf } from '../registry.js';
 import type { ExperimentEntry } from '../experiments/registry.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 /** `pes experiment NAME`: checks the options, makes the output directory, runs the experiment. */
 export async function experiment(

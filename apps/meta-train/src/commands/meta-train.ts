@@ -1,3 +1,4 @@
+import type { Io } from '../io.js';
 import {
   runMetaTraining,
   type HistoryEntry,
@@ -10,20 +11,13 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node'
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
+import type { ClusterSettings, Isolation } from '../build.js';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../registry.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-directory.js';
-import { parseRedisUrl } from '../cluster/redis-url.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
-
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /** Output goes to a terminal: draw a live progress bar instead of plain lines. */
-  tty?: boolean;
-}
 
 export type MetaTrainFlags = Partial<RunSettings> &
   Record<string, unknown> & {
@@ -80,7 +74,7 @@ export async function metaTrain(
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
   // every setting is checked before anything is written
-  const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
+  const { task, trainer } = await buildRun(config, await placement(flags, given, config, io));
   sayWorkers(task, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   try {
@@ -156,7 +150,7 @@ async function resumeOwned(
   assertRunFits(config);
   const { buildRun, prepareBackend } = await import('../build.js');
   await prepareBackend(config, io.out);
-  const { task, trainer } = await buildRun(config, placement(flags, given, config, io));
+  const { task, trainer } = await buildRun(config, await placement(flags, given, config, io));
   try {
     sayWorkers(task, io);
     if (!existsSync(run.checkpoint)) {
@@ -386,8 +380,20 @@ function statusOf(task: object): (() => string | undefined) | undefined {
 /** Flags that say where the particles are computed, not what is computed: never in config.json. */
 const PLACEMENT_FLAGS = new Set(['workers', 'isolation', 'redis', 'lease', 'wait']);
 
+/** Where a run's shards are computed: threads or processes here, or `pes worker`s. */
+interface Placement {
+  workers: number;
+  isolation?: Isolation | 'auto';
+  cluster?: ClusterSettings;
+}
+
 /** Worker threads, or `pes worker`s through Redis, from the flags (checked) and the task. */
-function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig, io: Io) {
+async function placement(
+  flags: MetaTrainFlags,
+  given: Set<string>,
+  config: RunConfig,
+  io: Io,
+): Promise<Placement> {
   if (flags.redis === undefined) {
     for (const flag of ['lease', 'wait'])
       if (given.has(flag))
@@ -412,7 +418,8 @@ function placement(flags: MetaTrainFlags, given: Set<string>, config: RunConfig,
   return {
     workers: flags.workers,
     cluster: {
-      url: parseRedisUrl(flags.redis),
+      // Loaded only for a run over Redis (its client is not small).
+      url: (await import('@pes/cluster/node')).parseRedisUrl(flags.redis),
       lease: flags.lease ?? 10,
       wait: flags.wait ?? 300,
       say: io.err,

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { formatNumber, markdownTable } from '../experiments/methods.js';
 import { plotSpec } from '../experiments/variance.js';
 import { writePlot } from '../plots.js';
-import type { Io } from './meta-train.js';
+import type { Io } from '../io.js';
 
 export interface VarianceCommandOptions {
   task: string;

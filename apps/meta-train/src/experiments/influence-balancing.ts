@@ -1,6 +1,6 @@
 import { influenceBalancingTask } from '@pes/inner-problems';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 import type { RunConfig } from '../config.js';
 import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';

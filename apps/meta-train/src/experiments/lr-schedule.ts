@@ -5,7 +5,7 @@ import { lrScheduleTask } from '@pes/hpo/node';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { resolveConfig } from '../config.js';

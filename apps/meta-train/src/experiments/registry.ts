@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 
 const iterations = z
   .number()

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { meanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { resolveConfig } from '../config.js';

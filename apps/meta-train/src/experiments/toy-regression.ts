@@ -3,7 +3,7 @@ import { writeFileAtomic } from '@pes/core/node';
 import { toyRegressionTask } from '@pes/inner-problems';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 import type { RunConfig } from '../config.js';
 import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';

@@ -4,7 +4,7 @@ import { makeKey, unrollVariance, type UnrollVariancePoint } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { charLstmTask, DataError, sequenceOf, type TextKind } from '@pes/inner-problems';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../commands/meta-train.js';
+import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable } from './methods.js';

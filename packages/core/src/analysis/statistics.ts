@@ -20,3 +20,13 @@ export function meanAndStd(values: readonly number[]): MeanAndStd {
       : 0;
   return { mean, std };
 }
+
+/**
+ * The median (the mean of the middle two of an even count): what every benchmark reports of its
+ * timings, robust to a noisy shared machine.
+ */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -13,7 +13,10 @@ import { constantLearningRateRule } from './update-rule.js';
  */
 export const EVALUATION_KEY = makeKey(0x65_76_61_6c); // "eval"
 
-/** How `compareOptimizers` picks the best Adam, in words for the files that report it. */
+/**
+ * How `compareOptimizers` picks the best Adam (`bestByFinalValidationLoss`), in words for the
+ * files that report it.
+ */
 export const BEST_ADAM_SELECTION =
   'best Adam = lowest mean final validation loss over the grid, diverged rates excluded';
 
@@ -134,7 +137,7 @@ export function compareOptimizers<K extends string>(
     return {
       optimizers: named,
       adamGrid,
-      bestAdam: bestOfGrid(adamGrid),
+      bestAdam: bestByFinalValidationLoss(adamGrid),
       trainRecords: sets.train.records,
       validationRecords: sets.validation.records,
     };
@@ -144,13 +147,43 @@ export function compareOptimizers<K extends string>(
   }
 }
 
-/** `BEST_ADAM_SELECTION`; the first of equals. */
-function bestOfGrid(grid: AdamGridPoint[]): AdamGridPoint | undefined {
-  let best: AdamGridPoint | undefined;
+/** A grid point as ranked by one final loss: that figure and its diverged seeds. */
+type Ranked<F extends 'finalTrainLoss' | 'finalValLoss'> = Pick<
+  OptimizerEvaluation,
+  'diverged' | F
+>;
+
+/**
+ * The grid point of the lowest mean final validation loss, rates with a diverged seed left
+ * out; the first of equals; none where every rate diverged. `compareOptimizers`' best Adam
+ * (`BEST_ADAM_SELECTION`).
+ */
+export function bestByFinalValidationLoss<T extends Ranked<'finalValLoss'>>(
+  grid: readonly T[],
+): T | undefined {
+  return lowestMean(grid, 'finalValLoss');
+}
+
+/**
+ * The grid point of the lowest mean final training loss, rates with a diverged seed left out;
+ * the first of equals; none where every rate diverged. The tuned Adam of the held-out suite's
+ * verdict (@pes/learned-opt), which sets training loss against training loss.
+ */
+export function bestByFinalTrainingLoss<T extends Ranked<'finalTrainLoss'>>(
+  grid: readonly T[],
+): T | undefined {
+  return lowestMean(grid, 'finalTrainLoss');
+}
+
+function lowestMean<F extends 'finalTrainLoss' | 'finalValLoss', T extends Ranked<F>>(
+  grid: readonly T[],
+  figure: F,
+): T | undefined {
+  let best: T | undefined;
   for (const point of grid) {
-    const loss = point.finalValLoss.mean;
+    const loss = point[figure].mean;
     if (point.diverged > 0 || loss === null) continue;
-    if (best === undefined || loss < best.finalValLoss.mean!) best = point;
+    if (best === undefined || loss < best[figure].mean!) best = point;
   }
   return best;
 }

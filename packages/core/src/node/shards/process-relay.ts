@@ -8,7 +8,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { serveSyncCalls } from './serve-sync-calls.js';
-import type { ShardRequest } from './sync-worker.js';
+import type { ShardRequest } from '../../sharding/protocol.js';
+import type { ProcessRelayRequest } from './shard-pool.js';
 
 const { port, flag, workers } = workerData as {
   port: MessagePort;
@@ -52,16 +53,12 @@ function call(child: ChildProcess, request: ShardRequest): Promise<Reply> {
   });
 }
 
-async function handle(request: {
-  op: string;
-  factory?: unknown;
-  requests?: (ShardRequest | undefined)[];
-}): Promise<unknown> {
+async function handle(request: ProcessRelayRequest): Promise<unknown> {
   switch (request.op) {
     case 'create':
       return Promise.all(children.map((c) => call(c, { op: 'create', factory: request.factory })));
     case 'exchange':
-      return Promise.all(request.requests!.map((r, i) => (r ? call(children[i]!, r) : undefined)));
+      return Promise.all(request.requests.map((r, i) => (r ? call(children[i]!, r) : undefined)));
     case 'close':
       for (const c of children) c.kill();
       await Promise.all(
@@ -73,8 +70,8 @@ async function handle(request: {
       );
       return null;
     default:
-      throw new Error(`process relay: unknown request ${request.op}`);
+      throw new Error(`process relay: unknown request ${(request as { op: string }).op}`);
   }
 }
 
-serveSyncCalls(port, flag, (request) => handle(request));
+serveSyncCalls(port, flag, handle);

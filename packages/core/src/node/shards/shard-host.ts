@@ -4,11 +4,19 @@
  * runs only the factory it is named (a module of this installation), never code it receives.
  * A worker thread (`shard-worker.ts`) and a child process (`shard-process.ts`) wrap it.
  */
-import { makeKey, type Key } from '../../random.js';
+import { makeKey } from '../../random.js';
+import type {
+  ShardMeta,
+  ShardOp,
+  ShardRequest,
+  ShardResult,
+  ShardUnroll,
+} from '../../sharding/protocol.js';
 import type { Task } from '../../task.js';
-import type { ShardRequest } from './sync-worker.js';
 
-export function createShardHost(): { handle(request: ShardRequest): Promise<unknown> } {
+export function createShardHost(): {
+  handle<Op extends ShardOp>(request: ShardRequest<Op>): Promise<ShardResult<Op>>;
+} {
   let task: Task | undefined;
   const states = new Map<number, unknown>();
 
@@ -17,9 +25,9 @@ export function createShardHost(): { handle(request: ShardRequest): Promise<unkn
     return states.get(id);
   }
 
-  async function handle(r: ShardRequest): Promise<unknown> {
+  async function handle(r: ShardRequest): Promise<ShardResult> {
     if (r.op === 'create') {
-      const factory = r.factory as { module: string; name: string; options: unknown };
+      const { factory } = r;
       const module = (await import(factory.module)) as Record<string, unknown>;
       const create = module[factory.name] as (options: unknown) => Promise<Task> | Task;
       task = await create(factory.options);
@@ -35,56 +43,45 @@ export function createShardHost(): { handle(request: ShardRequest): Promise<unkn
         maximize: task.maximize ?? false,
         initialTheta: task.initialTheta(),
         differentiable: task.differentiable !== undefined,
-      };
+      } satisfies ShardMeta;
     }
     if (!task) throw new Error('shard worker: no task');
     const t = task;
     switch (r.op) {
       case 'init':
         states.set(
-          r.id as number,
-          t.init(r.key as Key, r.particles as number, {
-            ...(r.stepOffsets ? { stepOffsets: r.stepOffsets as Int32Array } : {}),
-          }),
+          r.id,
+          t.init(r.key, r.particles, { ...(r.stepOffsets ? { stepOffsets: r.stepOffsets } : {}) }),
         );
         return null;
       case 'unroll': {
-        const from = stateOf(r.from as number);
+        const from = stateOf(r.from);
         const result = r.gradient
-          ? t.differentiable!.unrollWithGradient(
-              from,
-              r.thetas as Float64Array,
-              r.steps as number,
-              r.key as Key,
-            )
-          : t.unroll(from, r.thetas as Float64Array, r.steps as number, r.key as Key);
-        states.set(r.id as number, result.state);
+          ? t.differentiable!.unrollWithGradient(from, r.thetas, r.steps, r.key)
+          : t.unroll(from, r.thetas, r.steps, r.key);
+        states.set(r.id, result.state);
         return {
           losses: result.losses,
           done: result.done,
-          ...('grads' in result ? { grads: result.grads } : {}),
-        };
+          ...('grads' in result ? { grads: result.grads as Float64Array } : {}),
+        } satisfies ShardUnroll;
       }
       case 'reset':
-        states.set(
-          r.id as number,
-          t.reset(stateOf(r.from as number), r.mask as Uint8Array, r.key as Key),
-        );
+        states.set(r.id, t.reset(stateOf(r.from), r.mask, r.key));
         return null;
       case 'gather':
-        states.set(r.id as number, t.gather(stateOf(r.from as number), r.indices as Int32Array));
+        states.set(r.id, t.gather(stateOf(r.from), r.indices));
         return null;
       case 'snapshot': {
-        const state = stateOf(r.from as number);
+        const state = stateOf(r.from);
         return t.snapshot ? t.snapshot(state) : state;
       }
       case 'restore':
-        states.set(r.id as number, t.restore ? t.restore(r.snapshot) : r.snapshot);
+        states.set(r.id, t.restore ? t.restore(r.snapshot) : r.snapshot);
         return null;
       case 'dispose': {
-        const id = r.from as number;
-        if (states.has(id)) t.dispose?.(states.get(id));
-        states.delete(id);
+        if (states.has(r.from)) t.dispose?.(states.get(r.from));
+        states.delete(r.from);
         return null;
       }
       case 'snapshot-all':
@@ -93,19 +90,22 @@ export function createShardHost(): { handle(request: ShardRequest): Promise<unkn
       case 'restore-all':
         for (const s of states.values()) t.dispose?.(s);
         states.clear();
-        for (const [id, snapshot] of r.states as [number, unknown][])
+        for (const [id, snapshot] of r.states)
           states.set(id, t.restore ? t.restore(snapshot) : snapshot);
         return null;
       case 'evaluate':
-        return t.evaluate(r.theta as Float64Array, r.key as Key);
+        return t.evaluate(r.theta, r.key);
       case 'close':
         for (const s of states.values()) t.dispose?.(s);
         states.clear();
         t.close?.();
         return null;
       default:
-        throw new Error(`shard worker: unknown request ${r.op}`);
+        // A request from outside the types (a peer of another version): said, not thrown blind.
+        throw new Error(`shard worker: unknown request ${(r as { op: string }).op}`);
     }
   }
-  return { handle };
+  return {
+    handle: handle as <Op extends ShardOp>(r: ShardRequest<Op>) => Promise<ShardResult<Op>>,
+  };
 }

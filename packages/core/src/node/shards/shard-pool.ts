@@ -1,14 +1,7 @@
-import { ShardError, SyncWorker, type ShardRequest } from './sync-worker.js';
+import type { ShardRequest, TaskFactory } from '../../sharding/protocol.js';
+import { ShardError, SyncWorker } from './sync-worker.js';
 
-/** A module of this installation and the export in it that builds the task from `options`. */
-export interface TaskFactory {
-  /** An import specifier the worker can resolve (a package entry or a file URL). */
-  module: string;
-  /** The export: `(options) => Task | Promise<Task>`. */
-  name: string;
-  /** Plain data (a validated run config): structured-cloned to every worker. */
-  options: unknown;
-}
+export type { TaskFactory };
 
 /**
  * Where a sharded task's shards live: worker threads of this process (`threadPool`), or
@@ -73,6 +66,12 @@ const PROCESS_RELAY = new URL(
   import.meta.url,
 );
 
+/** What the process relay is asked: build the task in every process, exchange, close. */
+export type ProcessRelayRequest =
+  | { op: 'create'; factory: TaskFactory }
+  | { op: 'exchange'; requests: readonly (ShardRequest | undefined)[] }
+  | { op: 'close' };
+
 export interface ShardReply {
   ok: boolean;
   value?: unknown;
@@ -93,7 +92,7 @@ export function valuesOf(replies: (ShardReply | undefined)[]): unknown[] {
  * (no SharedArrayBuffer).
  */
 export function processPool(workers: number): ShardPool {
-  const relay = new SyncWorker({ entry: PROCESS_RELAY, data: { workers } });
+  const relay = new SyncWorker<ProcessRelayRequest>({ entry: PROCESS_RELAY, data: { workers } });
   return {
     size: workers,
     kind: 'worker processes',

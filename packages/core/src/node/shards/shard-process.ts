@@ -5,7 +5,7 @@
  */
 import { errorReply } from './serve-sync-calls.js';
 import { createShardHost } from './shard-host.js';
-import type { ShardRequest } from './sync-worker.js';
+import type { ShardRequest } from '../../sharding/protocol.js';
 
 const host = createShardHost();
 

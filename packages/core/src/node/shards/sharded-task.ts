@@ -1,9 +1,16 @@
 import type { Key } from '../../random.js';
 import { shardCounts, shardStarts } from '../../sharding/layout.js';
+import type {
+  ShardMeta,
+  ShardOp,
+  ShardOperationTypes,
+  ShardRequest,
+  ShardResult,
+  TaskFactory,
+} from '../../sharding/protocol.js';
 import { joinSnapshots, sliceSnapshot } from '../../sharding/snapshots.js';
-import type { Evaluation, InitOptions, Task, UnrollResult } from '../../task.js';
-import { threadPool, type ShardPool, type TaskFactory } from './shard-pool.js';
-import type { ShardRequest } from './sync-worker.js';
+import type { InitOptions, Task, UnrollResult } from '../../task.js';
+import { threadPool, type ShardPool } from './shard-pool.js';
 
 /** A state whose particles live in the workers: shard i holds `counts[i]` of them under `id`. */
 export interface ShardedState {
@@ -19,17 +26,6 @@ export interface ShardedTask extends Task<ShardedState> {
   status(): string | undefined;
   /** Stops the workers; the task is not used after it. */
   close(): void;
-}
-
-interface TaskMeta {
-  name: string;
-  dim: number;
-  horizon: number;
-  maximize: boolean;
-  initialTheta: Float64Array;
-  differentiable: boolean;
-  /** The snapshot of a one-particle state. */
-  unit: unknown;
 }
 
 /**
@@ -50,10 +46,10 @@ export async function shardedTask(
 ): Promise<ShardedTask> {
   const group = options.group ?? 1;
   const pool = options.pool ?? threadPool(options.workers!);
-  let meta: TaskMeta;
+  let meta: ShardMeta;
   try {
     // Build the task in every shard at once (each loads its own tfjs, simulator and data).
-    const metas = (await pool.create(options.factory)) as TaskMeta[];
+    const metas = (await pool.create(options.factory)) as ShardResult<'create'>[];
     meta = metas[0]!;
     metas.forEach((other, i) => {
       const difference = metaDifference(meta, other);
@@ -66,9 +62,20 @@ export async function shardedTask(
   }
   let nextId = 1;
 
-  /** Sends each shard its request (none where `request` gives undefined), then collects replies. */
-  const each = (request: (shard: number) => ShardRequest | undefined): unknown[] =>
-    pool.exchange(Array.from({ length: pool.size }, (_, i) => request(i)));
+  /**
+   * Sends each shard a request of `op` (none where `fields` gives undefined), then collects the
+   * replies (undefined where none was sent).
+   */
+  const each = <Op extends ShardOp>(
+    op: Op,
+    fields: (shard: number) => ShardOperationTypes[Op]['request'] | undefined,
+  ): (ShardResult<Op> | undefined)[] =>
+    pool.exchange(
+      Array.from({ length: pool.size }, (_, i) => {
+        const f = fields(i);
+        return f && ({ op, ...f } as unknown as ShardRequest);
+      }),
+    ) as (ShardResult<Op> | undefined)[];
 
   const layout = (particles: number) => shardCounts(particles, pool.size, group);
 
@@ -97,10 +104,9 @@ export async function shardedTask(
   ) => {
     const id = nextId++;
     const starts = shardStarts(state.counts);
-    const replies = each((i) =>
+    const replies = each('unroll', (i) =>
       state.counts[i]! > 0
         ? {
-            op: 'unroll',
             id,
             from: state.id,
             thetas: thetas.slice(starts[i]! * meta.dim, (starts[i]! + state.counts[i]!) * meta.dim),
@@ -109,7 +115,7 @@ export async function shardedTask(
             gradient,
           }
         : undefined,
-    ) as ({ losses: Float64Array; done: Uint8Array; grads?: Float64Array } | undefined)[];
+    );
     const result: UnrollResult<ShardedState> & { grads?: Float64Array } = {
       state: { id, counts: state.counts },
       losses: concat(
@@ -139,10 +145,9 @@ export async function shardedTask(
     const id = nextId++;
     const counts = layout(particles);
     const starts = shardStarts(counts);
-    each((i) =>
+    each('restore', (i) =>
       counts[i]! > 0
         ? {
-            op: 'restore',
             id,
             snapshot: sliceSnapshot(snapshot, particles, starts[i]!, counts[i]!),
           }
@@ -152,9 +157,7 @@ export async function shardedTask(
   };
 
   const snapshotOf = (state: ShardedState): unknown => {
-    const parts = each((i) =>
-      state.counts[i]! > 0 ? { op: 'snapshot', from: state.id } : undefined,
-    );
+    const parts = each('snapshot', (i) => (state.counts[i]! > 0 ? { from: state.id } : undefined));
     return joinSnapshots(parts, state.counts);
   };
 
@@ -173,10 +176,9 @@ export async function shardedTask(
       const counts = layout(particles);
       const starts = shardStarts(counts);
       const offsets = initOptions?.stepOffsets;
-      each((i) =>
+      each('init', (i) =>
         counts[i]! > 0
           ? {
-              op: 'init',
               id,
               key,
               particles: counts[i]!,
@@ -192,10 +194,9 @@ export async function shardedTask(
     reset(state, mask, key) {
       const id = nextId++;
       const starts = shardStarts(state.counts);
-      each((i) =>
+      each('reset', (i) =>
         state.counts[i]! > 0
           ? {
-              op: 'reset',
               id,
               from: state.id,
               mask: mask.slice(starts[i]!, starts[i]! + state.counts[i]!),
@@ -216,8 +217,8 @@ export async function shardedTask(
       );
       return restoreInto(picked, indices.length);
     },
-    evaluate(theta: Float64Array, key: Key): Evaluation {
-      return each((i) => (i === 0 ? { op: 'evaluate', theta, key } : undefined))[0] as Evaluation;
+    evaluate(theta: Float64Array, key: Key) {
+      return each('evaluate', (i) => (i === 0 ? { theta, key } : undefined))[0]!;
     },
     snapshot: (state) => snapshotOf(state),
     restore(snapshot) {
@@ -228,13 +229,13 @@ export async function shardedTask(
     },
     dispose(state) {
       if (closed) return;
-      each((i) => (state.counts[i]! > 0 ? { op: 'dispose', from: state.id } : undefined));
+      each('dispose', (i) => (state.counts[i]! > 0 ? { from: state.id } : undefined));
     },
     close() {
       if (closed) return;
       closed = true;
       try {
-        each(() => ({ op: 'close' }));
+        each('close', () => ({}));
       } catch {
         // Shards that cannot be told to free their states are stopped all the same; a failure
         // here must not hide the error that ended the run.
@@ -255,7 +256,7 @@ export async function shardedTask(
 }
 
 /** The first field in which two shards' tasks differ, if any: each shard builds its own. */
-function metaDifference(a: TaskMeta, b: TaskMeta): string | undefined {
+function metaDifference(a: ShardMeta, b: ShardMeta): string | undefined {
   for (const field of ['name', 'dim', 'horizon', 'maximize', 'differentiable'] as const)
     if (a[field] !== b[field]) return field;
   const bits = (x: Float64Array) =>

@@ -4,13 +4,9 @@ import {
   Worker,
   type MessagePort,
 } from 'node:worker_threads';
+import type { ShardRequest } from '../../sharding/protocol.js';
 
-/** A request the main thread sends a shard worker, and what the worker answers. */
-export interface ShardRequest {
-  op: string;
-  [field: string]: unknown;
-}
-
+/** What a worker answers: its value, or its failure by name and message. */
 interface ShardReply {
   ok: boolean;
   value?: unknown;
@@ -57,8 +53,10 @@ function workerSource(module: URL): { script: string | URL; eval: boolean; execA
  * work in parallel; the Task interface stays synchronous, so every estimator runs unchanged.
  * (Pools such as piscina or tinypool hand a task to any free worker; a shard's inner states
  * must stay in the worker that owns them, and their calls are asynchronous.)
+ *
+ * `Request`: what the worker's entry answers (a shard's requests unless it is a relay).
  */
-export class SyncWorker {
+export class SyncWorker<Request extends object = ShardRequest> {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
@@ -88,7 +86,7 @@ export class SyncWorker {
     this.port = port1;
   }
 
-  send(request: ShardRequest, transfer: ArrayBuffer[] = []): void {
+  send(request: Request, transfer: ArrayBuffer[] = []): void {
     if (this.pending) throw new Error('shard worker: a request is already pending');
     Atomics.store(this.flag, 0, 0);
     this.pending = true;
@@ -118,7 +116,7 @@ export class SyncWorker {
    * A request answered asynchronously: the main thread keeps its event loop while the worker
    * loads modules (the first request), which module-loading hooks such as tsx's need.
    */
-  async callAsync(request: ShardRequest): Promise<unknown> {
+  async callAsync(request: Request): Promise<unknown> {
     if (this.pending) throw new Error('shard worker: a request is already pending');
     const answered = new Promise<ShardReply>((resolve, reject) => {
       this.port.once('message', resolve);
@@ -135,7 +133,7 @@ export class SyncWorker {
     return reply.value;
   }
 
-  call(request: ShardRequest): unknown {
+  call(request: Request): unknown {
     this.send(request);
     return this.receive();
   }

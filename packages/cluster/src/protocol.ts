@@ -10,17 +10,21 @@
  *
  * Messages are v8-serialised values (typed arrays travel as their bytes, so θ and losses arrive
  * bit for bit); they hold data only, never code: a worker builds its task from a validated run
- * config through the app's own factory.
+ * config through the task factory its app gave it (`runWorker`'s `taskFactory`).
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import type { ShardRequest } from '@pes/core';
 
 /** Bumped whenever the messages below change: a worker and a coordinator must agree on it. */
 export const PROTOCOL = 1;
 
-/** The version of this installation of @pes (the app's package version). */
+/**
+ * The version of this installation of @pes: @pes/cluster's package version (the packages and the
+ * app are versioned together), read from src/ under tests and from dist/ when built.
+ */
 export const PES_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
   }
 ).version;
@@ -42,6 +46,13 @@ export interface WorkerRecord {
   pid: number;
 }
 
+/**
+ * What a coordinator asks of a worker's shard: a shard request, but `create` carries the run's
+ * config (the worker makes its own factory from it), never a module to import.
+ */
+export type ClusterRequest =
+  Exclude<ShardRequest, { op: 'create' }> | { op: 'create'; config: unknown };
+
 /** A request for one shard of a session. `seq` counts the shard's requests. */
 export interface Envelope {
   session: string;
@@ -50,7 +61,7 @@ export interface Envelope {
   /** The coordinator's version and protocol, checked by the worker on `create`. */
   version: string;
   protocol: number;
-  request: { op: string; [field: string]: unknown };
+  request: ClusterRequest;
 }
 
 /** A worker's answer to one envelope. */
@@ -81,3 +92,11 @@ return 0`;
 export const RENEW_SCRIPT = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0`;
+
+/** A reply's value; its failure, rethrown under the worker's error name. */
+export function valueOf(reply: Reply): unknown {
+  if (reply.ok) return reply.value;
+  const error = new Error(reply.error!.message);
+  error.name = reply.error!.name;
+  throw error;
+}

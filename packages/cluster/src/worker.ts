@@ -1,12 +1,11 @@
+import type { TaskFactory } from '@pes/core';
 import { errorReply, SyncWorker } from '@pes/core/node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { selectBackend } from '../backend.js';
-import { taskOptionsOf, validateConfig, type RunConfig } from '../config.js';
-import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { findTaskSpec } from '../registry.js';
-import { SHARD_FACTORY_MODULE } from '../shard-factory.js';
 import { connectRedis } from './connection.js';
+import { ClusterError } from './errors.js';
+import { RedisStore } from './redis-store.js';
+import { announce } from './roster.js';
 import { describeRedis } from './redis-url.js';
 import {
   decode,
@@ -21,8 +20,13 @@ import {
 
 export interface WorkerOptions {
   redis: string;
-  /** This machine's data directory: replaces the run's `dataDir` for the tasks that read one. */
-  dataDir?: string;
+  /**
+   * The app's own factory for the run config a coordinator sends: it validates the config (it is
+   * data from the network), prepares this process for it (tensor backend, this machine's data,
+   * read once and shared by the shard threads) and names the module and export a shard thread
+   * builds the task with. The worker builds tasks only through it: it never runs code it receives.
+   */
+  taskFactory: (config: unknown) => Promise<TaskFactory>;
   /** Seconds without a heartbeat after which the worker counts as dead and its shards move. */
   lease: number;
   /** Seconds to wait for Redis at the start. */
@@ -36,11 +40,12 @@ export interface WorkerOptions {
 /**
  * `pes worker`: joins a pool of workers through Redis and serves the shards a coordinator gives
  * it, each in a thread of its own (so its heartbeat keeps beating while a shard computes). It
- * builds every task from the run's config, validated here, through the app's own factory: it
- * never runs code it receives. It serves one session at a time; a request of another session
- * (a resumed coordinator) replaces the shards of the old one.
+ * builds every task from the run's config through the app's `taskFactory`: it never runs code
+ * it receives. It serves one session at a time; a request of another session (a resumed
+ * coordinator) replaces the shards of the old one. Resolves when it has left: `signalled` when
+ * SIGINT or SIGTERM made it leave.
  */
-export async function runWorker(options: WorkerOptions): Promise<number> {
+export async function runWorker(options: WorkerOptions): Promise<{ signalled: boolean }> {
   const where = describeRedis(options.redis);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const redis = await connectRedis(options.redis, {
@@ -58,16 +63,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     host: hostname(),
     pid: process.pid,
   };
-  const leaseMs = Math.round(options.lease * 1000);
-  const beat = () => redis.set(keys.alive(id), JSON.stringify(record), 'PX', leaseMs);
-  await beat();
-  const heartbeat = setInterval(() => void beat().catch(() => undefined), leaseMs / 3);
+  // Alive for a lease, renewed three times a lease: coordinators find and claim it by this key.
+  const presence = await announce(new RedisStore(redis), record, Math.round(options.lease * 1000));
 
   let session: string | undefined;
   // Each shard held: its thread (its task and inner states) and the queue of its requests.
   let threads = new Map<number, SyncWorker>();
   let queues = new Map<number, Promise<void>>();
-  const shared = new Map<string, Promise<unknown>>();
   const dropShards = async () => {
     const old = threads;
     threads = new Map();
@@ -96,10 +98,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const thread = threads.get(envelope.shard);
       if (envelope.request.op !== 'create' && !thread)
         throw new Error(`worker ${id} holds no shard ${envelope.shard}`);
+      const request = envelope.request;
       const value =
-        envelope.request.op === 'create'
-          ? await create(envelope)
-          : await thread!.callAsync(envelope.request);
+        request.op === 'create' ? await create(envelope) : await thread!.callAsync(request);
       reply = { shard: envelope.shard, seq: envelope.seq, worker: id, ok: true, value };
     } catch (error) {
       reply = {
@@ -134,36 +135,18 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         `worker ${id} runs @pes ${PES_VERSION} (protocol ${PROTOCOL}), the coordinator ${envelope.version} (protocol ${envelope.protocol}); run the same version on every machine`,
       );
     }
-    let config = validateConfig(envelope.request.config, 'the run config');
-    const spec = findTaskSpec(config.task);
-    if (options.dataDir !== undefined && 'dataDir' in spec.options.shape)
-      config = { ...config, dataDir: options.dataDir } as RunConfig;
-    // The backend the coordinator resolved (config.backend): every shard computes on the same.
-    if (spec.usesTensors)
-      await selectBackend({ requested: (config.backend as string | undefined) ?? 'auto' });
-    // The data set is read once per process and shared by this worker's shard threads.
-    const key = JSON.stringify(taskOptionsOf(config));
-    if (!shared.has(key))
-      shared.set(key, Promise.resolve(spec.sharedData?.(taskOptionsOf(config))));
-    const data = await shared.get(key);
+    const factory = await options.taskFactory((envelope.request as { config: unknown }).config);
     await threads.get(envelope.shard)?.terminate();
     const thread = new SyncWorker();
     threads.set(envelope.shard, thread);
-    return thread.callAsync({
-      op: 'create',
-      factory: {
-        module: SHARD_FACTORY_MODULE,
-        name: 'createTaskFromConfig',
-        options: { config, shared: data },
-      },
-    });
+    return thread.callAsync({ op: 'create', factory });
   };
 
   try {
     while (!leaving) {
       const popped = await blocking.blpopBuffer(keys.inbox(id), 1).catch((error: unknown) => {
         if (blocking.status !== 'end') throw error;
-        throw new UsageError(
+        throw new ClusterError(
           `worker ${id} lost the connection to Redis at ${where} for more than ${options.wait} s`,
         );
       });
@@ -188,14 +171,14 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       );
     }
   } finally {
-    clearInterval(heartbeat);
+    presence.stop();
     process.off('SIGINT', leave);
     process.off('SIGTERM', leave);
     await dropShards();
-    await redis.del(keys.alive(id)).catch(() => undefined);
+    await presence.leave();
     blocking.disconnect();
     redis.disconnect();
   }
   options.out(`pes: worker ${id} left ${where}`);
-  return signalled ? EXIT_INTERRUPTED : 0;
+  return { signalled };
 }

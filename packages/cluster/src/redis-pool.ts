@@ -1,7 +1,16 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
-import { SyncWorker, valuesOf, type ShardPool, type ShardRequest } from '@pes/core/node';
-import type { CoordinatorOptions, CoordinatorStats } from './coordinator.js';
-import type { Reply } from './protocol.js';
+import { SyncWorker, valuesOf, type ShardPool } from '@pes/core/node';
+import type { CoordinatorOptions } from './coordinator.js';
+import type { CoordinatorStats } from './stats.js';
+import type { ClusterRequest, Reply } from './protocol.js';
+
+/** What the relay is asked by the main thread. */
+export type RelayRequest =
+  | { op: 'create'; config: unknown }
+  | { op: 'exchange'; requests: readonly (ClusterRequest | undefined)[] }
+  | { op: 'status' }
+  | { op: 'measured' }
+  | { op: 'close' };
 
 /** The relay of this installation: JavaScript when built, TypeScript under tests. */
 const RELAY = new URL(`./relay.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
@@ -34,12 +43,12 @@ export function redisPool(
     for (let m = receiveMessageOnPort(said); m; m = receiveMessageOnPort(said))
       say(m.message as string);
   };
-  const relay = new SyncWorker({
+  const relay = new SyncWorker<RelayRequest>({
     entry: RELAY,
     data: { options: data, said: port2 },
     transfer: [port2],
   });
-  const call = (request: ShardRequest) => {
+  const call = (request: RelayRequest) => {
     try {
       return relay.call(request);
     } finally {
@@ -54,7 +63,13 @@ export function redisPool(
       return (await relay.callAsync({ op: 'create', config })) as unknown[];
     },
     exchange(requests) {
-      return valuesOf(call({ op: 'exchange', requests }) as (Reply | undefined)[]);
+      // Every shard request but `create` (sent by `create` above) goes to the workers as it is.
+      return valuesOf(
+        call({
+          op: 'exchange',
+          requests: requests as readonly (ClusterRequest | undefined)[],
+        }) as (Reply | undefined)[],
+      );
     },
     status: () => call({ op: 'status' }) as string,
     measured: () => call({ op: 'measured' }) as CoordinatorStats,

@@ -7,6 +7,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { serveSyncCalls } from '@pes/core/node';
 import { Coordinator, type CoordinatorOptions } from './coordinator.js';
+import type { RelayRequest } from './redis-pool.js';
 
 const { port, flag, options, said } = workerData as {
   port: MessagePort;
@@ -17,12 +18,12 @@ const { port, flag, options, said } = workerData as {
 };
 const coordinator = new Coordinator({ ...options, say: (line) => said.postMessage(line) });
 
-async function handle(request: { op: string; [field: string]: unknown }): Promise<unknown> {
+async function handle(request: RelayRequest): Promise<unknown> {
   switch (request.op) {
     case 'create':
       return coordinator.create(request.config);
     case 'exchange':
-      return coordinator.exchange(request.requests as never);
+      return coordinator.exchange(request.requests);
     case 'status':
       return coordinator.status();
     case 'measured':
@@ -30,7 +31,7 @@ async function handle(request: { op: string; [field: string]: unknown }): Promis
     case 'close':
       return coordinator.close();
     default:
-      throw new Error(`relay: unknown request ${request.op}`);
+      throw new Error(`relay: unknown request ${(request as { op: string }).op}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { UsageError } from '../errors.js';
+import { ClusterError } from './errors.js';
 import { describeRedis } from './redis-url.js';
 
 /**
@@ -50,7 +50,7 @@ export async function connectRedis(
   } catch (error) {
     redis.disconnect();
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot use Redis at ${where}: ${redisReason(lastError || message)}`);
+    throw new ClusterError(`cannot use Redis at ${where}: ${redisReason(lastError || message)}`);
   }
   connected = true;
   return redis;
@@ -65,4 +65,56 @@ export function redisReason(message: string): string {
   if (/retries|Connection is closed/i.test(message))
     return `no answer (${message.replace(/\s+/g, ' ').slice(0, 120)})`;
   return message.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/**
+ * A coordinator's two connections to Redis (one for commands, one that blocks on its answers),
+ * and what their loss means to the user: once Redis is gone for good, every request fails with
+ * one `ClusterError` that says so.
+ */
+export class CoordinatorLink {
+  /** Set once Redis is gone for good: every later request fails with it at once. */
+  private lostRedis?: ClusterError;
+
+  private constructor(
+    readonly redis: Redis,
+    readonly blocking: Redis,
+    private readonly where: string,
+    private readonly wait: number,
+  ) {}
+
+  static async open(
+    url: string,
+    options: { waitSeconds: number; say?: (line: string) => void; name: string },
+  ): Promise<CoordinatorLink> {
+    const redis = await connectRedis(url, options);
+    const blocking = redis.duplicate();
+    // Its errors are the connection's, reported where a command fails; ioredis prints them otherwise.
+    blocking.on('error', () => undefined);
+    return new CoordinatorLink(redis, blocking, describeRedis(url), options.waitSeconds);
+  }
+
+  /** The error of Redis lost for good (the same one each time). */
+  lost(): ClusterError {
+    return (this.lostRedis ??= new ClusterError(
+      `lost the connection to Redis at ${this.where} for more than ${this.wait} s; the last checkpoint stands`,
+    ));
+  }
+
+  /**
+   * `work`, its failure as the user should read it: ioredis's "Connection is closed." (its
+   * commands fail with it while the connection closes for good) is Redis lost.
+   */
+  async failures<T>(work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      if (this.lostRedis) throw this.lostRedis;
+      const closed = error instanceof Error && /Connection is closed/.test(error.message);
+      throw closed || this.redis.status === 'end' ? this.lost() : error;
+    });
+  }
+
+  disconnect(): void {
+    this.blocking.disconnect();
+    this.redis.disconnect();
+  }
 }

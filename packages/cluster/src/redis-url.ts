@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { ClusterError } from './errors.js';
 
 /**
  * A Redis URL as it may be printed: scheme, host, port and database, never the user name or
@@ -19,9 +19,9 @@ export function parseRedisUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`--redis: not a URL (expected redis://[:PASSWORD@]HOST:PORT[/DB])`);
+    throw new ClusterError(`--redis: not a URL (expected redis://[:PASSWORD@]HOST:PORT[/DB])`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
-    throw new UsageError(`--redis: ${u.protocol}// is not a Redis URL (redis:// or rediss://)`);
+    throw new ClusterError(`--redis: ${u.protocol}// is not a Redis URL (redis:// or rediss://)`);
   return url;
 }

@@ -1,0 +1,122 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  EVALUATION_TASKS,
+  FAMILY_WEIGHTS,
+  stepKnobsFromWeights,
+  SUITES,
+  thetaFromWeights,
+  type StepKnobs,
+} from '@pes/learned-opt';
+import { loadLearnedOptimizerWeights } from '@pes/learned-opt/node';
+import { UsageError } from './errors.js';
+
+// The flags of `pes evaluate-optimizer` (commands/evaluate-optimizer.ts), checked, and the
+// learned optimizer they name.
+
+/** `--weights shipped`: the family-trained weights inside @pes/learned-opt. */
+const SHIPPED = 'shipped';
+
+export interface EvaluateOptimizerOptions {
+  weights?: string;
+  task: string;
+  /** A suite of problems (@pes/learned-opt's SUITES) instead of one task. */
+  suite?: string;
+  /** The suite's problems to run, comma-separated (default: all). */
+  problems?: string;
+  out?: string;
+  steps?: number;
+  seeds: number;
+  seed: number;
+  arch?: string;
+  batch?: number;
+  dataDir?: string;
+  adamLrs: number[];
+  evalEvery?: number;
+  trainRecords: number;
+  /** Whether the learned optimizer's untrained start is trained too (`--no-untrained`). */
+  untrained: boolean;
+  /** Multiplies the learned optimizer's steps (its `stepScale` knob); default 1. */
+  stepScale?: number;
+  /** Replaces the weights' step-feature limit: a step count, or 'none' (never held). */
+  stepFeatureLimit?: string;
+}
+
+/** The learned optimizer evaluated: θ, the knobs its weights record, and where it came from. */
+export interface Weights {
+  source: string;
+  theta: Float64Array;
+  knobs: StepKnobs;
+}
+
+function loadWeights(weights: string): Weights {
+  if (weights === SHIPPED) {
+    const source = 'the shipped family-trained weights';
+    return {
+      source,
+      theta: thetaFromWeights(FAMILY_WEIGHTS, source),
+      knobs: stepKnobsFromWeights(FAMILY_WEIGHTS, source),
+    };
+  }
+  return { source: resolve(weights), ...loadLearnedOptimizerWeights(weights) };
+}
+
+/** Checks the flags: a UsageError naming the flag at fault; the weights named and `--out`. */
+export function checkOptions(options: EvaluateOptimizerOptions) {
+  if (!options.weights)
+    throw new UsageError(
+      `--weights FILE is required: a learned-optimizer.json from meta-train, or '${SHIPPED}'`,
+    );
+  if (!options.out)
+    throw new UsageError('--out DIR is required: evaluation.json, table.md and the plot go there');
+  if (options.suite !== undefined && !(options.suite in SUITES))
+    throw new UsageError(
+      `unknown suite '${options.suite}'; known suites: ${Object.keys(SUITES).join(', ')}`,
+    );
+  if (options.suite === undefined && !(options.task in EVALUATION_TASKS)) {
+    throw new UsageError(
+      `unknown task '${options.task}'; evaluate-optimizer trains ${Object.keys(EVALUATION_TASKS).join(', ')}`,
+    );
+  }
+  const positive = (flag: string, value: number | undefined) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw new UsageError(`${flag} must be a positive integer, got ${value}`);
+  };
+  positive('--steps', options.steps);
+  positive('--seeds', options.seeds);
+  positive('--batch', options.batch);
+  positive('--eval-every', options.evalEvery);
+  positive('--train-records', options.trainRecords);
+  if (!Number.isInteger(options.seed) || options.seed < 0)
+    throw new UsageError(`--seed must be a non-negative integer, got ${options.seed}`);
+  if (options.adamLrs.length === 0 || !options.adamLrs.every((lr) => lr > 0 && Number.isFinite(lr)))
+    throw new UsageError(
+      `--adam-lrs must be positive numbers separated by commas, got ${options.adamLrs.join(',')}`,
+    );
+  if (
+    options.stepScale !== undefined &&
+    !(options.stepScale > 0 && Number.isFinite(options.stepScale))
+  )
+    throw new UsageError(`--step-scale must be a positive number, got ${options.stepScale}`);
+  const limit = options.stepFeatureLimit;
+  if (limit !== undefined && limit !== 'none' && !(Number(limit) >= 1))
+    throw new UsageError(`--step-feature-limit must be a step count ≥ 1 or 'none', got ${limit}`);
+  const out = resolve(options.out);
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new UsageError(`--out ${options.out} is a file, not a directory`);
+  return { weights: options.weights, out };
+}
+
+/**
+ * The learned optimizer `--weights` names, with the knobs its weights record overridden by
+ * `--step-scale` and `--step-feature-limit`.
+ */
+export function evaluatedWeights(weightsName: string, options: EvaluateOptimizerOptions): Weights {
+  const loaded = loadWeights(weightsName);
+  const knobs = { ...loaded.knobs };
+  if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
+  if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;
+  else if (options.stepFeatureLimit !== undefined)
+    knobs.stepFeatureLimit = Number(options.stepFeatureLimit);
+  return { ...loaded, knobs };
+}

@@ -1,0 +1,188 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@pes/core/node';
+import {
+  BEST_ADAM_SELECTION,
+  type OptimizerComparison,
+  type OptimizerEvaluation,
+} from '@pes/inner-problems';
+import {
+  EVALUATION_TASKS,
+  suiteVerdict,
+  TUNED_ADAM_SELECTION,
+  WITHIN_FACTOR,
+  type EvaluationProblem,
+  type LearnedOptimizerRole,
+  type StepKnobs,
+  type SuiteRow,
+} from '@pes/learned-opt';
+import type { Io } from './io.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './experiments/methods.js';
+import { curvesPlot } from './loss-curves-plot.js';
+import { writePlot } from './plots.js';
+
+/** How the files name the two learned optimizers. */
+export const OPTIMIZER_LABELS: Record<LearnedOptimizerRole, string> = {
+  learned: 'learned optimizer',
+  untrained: 'learned optimizer, untrained',
+};
+
+/** An evaluated optimizer under the name the table, evaluation.json and the plot give it. */
+type Row = OptimizerEvaluation & { name: string };
+
+/** What one problem's evaluation was: the weights, the problem and how it was trained. */
+export interface ProblemRecord {
+  weights: { source: string; knobs: StepKnobs };
+  problem: EvaluationProblem;
+  /** The network in words, and an MLP's layer sizes. */
+  network: { description: string; arch?: string };
+  seeds: readonly number[];
+  evalEvery: number;
+  backend: string;
+  adamLearningRates: readonly number[];
+  /** The problem's name in the plot's title. */
+  label: string;
+}
+
+/**
+ * Writes one problem's evaluation.json, table.md and loss curves into `out`: the learned
+ * optimizers and the best Adam of the grid (`BEST_ADAM_SELECTION`), then the rest of the grid.
+ */
+export async function writeProblemFiles(
+  out: string,
+  record: ProblemRecord,
+  comparison: OptimizerComparison<LearnedOptimizerRole>,
+  io: Io,
+): Promise<void> {
+  const { weights, problem, seeds } = record;
+  const adam = comparison.adamGrid.map((point) => ({
+    ...point,
+    name: `Adam ${point.learningRate}`,
+    best: point === comparison.bestAdam,
+  }));
+  const best = adam.find((r) => r.best);
+  const chosen: Row[] = [
+    { ...comparison.optimizers.learned, name: OPTIMIZER_LABELS.learned },
+    ...(comparison.optimizers.untrained
+      ? [{ ...comparison.optimizers.untrained, name: OPTIMIZER_LABELS.untrained }]
+      : []),
+    ...(best ? [{ ...best, name: `${best.name} (best of grid)` }] : []),
+  ];
+  const summary = (r: Row) => ({
+    name: r.name,
+    finalTrainLoss: r.finalTrainLoss,
+    finalValLoss: r.finalValLoss,
+    finalValAccuracy: r.finalValAccuracy,
+    diverged: r.diverged,
+    perSeed: r.runs.map((run) => ({
+      seed: run.seed,
+      final: run.final,
+      ...(run.divergedAt !== undefined ? { divergedAt: run.divergedAt } : {}),
+    })),
+  });
+  const table = markdownTable(
+    ['optimizer', 'final train loss', 'final val loss', 'final val accuracy', 'diverged'],
+    [...chosen, ...adam.filter((r) => r !== best)].map((r) => [
+      r.name,
+      formatMeanAndStd(r.finalTrainLoss),
+      formatMeanAndStd(r.finalValLoss),
+      formatMeanAndStd(r.finalValAccuracy),
+      `${r.diverged}/${seeds.length}`,
+    ]),
+  );
+  const { arch } = record.network;
+  const evaluation = {
+    weights: weights.source,
+    stepFeatureLimit: weights.knobs.stepFeatureLimit ?? null,
+    stepScale: weights.knobs.stepScale ?? 1,
+    task: problem.task,
+    dataset: EVALUATION_TASKS[problem.task].dataset,
+    network: record.network.description,
+    ...(arch !== undefined ? { arch } : {}),
+    batchSize: problem.batch,
+    steps: problem.steps,
+    seeds,
+    evalEvery: record.evalEvery,
+    trainRecords: comparison.trainRecords,
+    validationRecords: comparison.validationRecords,
+    backend: record.backend,
+    selection: BEST_ADAM_SELECTION,
+    adamLearningRates: record.adamLearningRates,
+    optimizers: chosen.map(summary),
+    adamGrid: adam.map((r) => ({ ...summary(r), best: r.best })),
+    curves: Object.fromEntries(chosen.map((r) => [r.name, r.runs.map((run) => run.curve)])),
+  };
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
+  writeFileAtomic(join(out, 'table.md'), table);
+  io.out(`\n${table}`);
+  const plots = await writePlot(
+    out,
+    'loss-curves',
+    curvesPlot(
+      chosen.map((r) => ({ name: r.name, curves: r.runs.map((run) => run.curve) })),
+      record.label,
+    ),
+  );
+  io.out(
+    `pes: wrote ${join(out, 'evaluation.json')}, table.md, ${plots.map((p) => p.split('/').at(-1)).join(', ')}`,
+  );
+}
+
+/** What a suite's summary records beside its rows. */
+export interface SuiteRecord {
+  weights: string;
+  suite: string | undefined;
+  backend: string;
+  /** Seeds per optimizer. */
+  seeds: number;
+  adamLearningRates: readonly number[];
+}
+
+/**
+ * Writes a suite's summary.json and summary.md into `out`: each problem's row (`suiteRow`) and
+ * the verdict (`suiteVerdict`).
+ */
+export function writeSuiteSummary(
+  out: string,
+  record: SuiteRecord,
+  rows: readonly SuiteRow[],
+  io: Io,
+): void {
+  const table = markdownTable(
+    [
+      'problem',
+      'held out',
+      'learned: final train loss',
+      'tuned Adam: final train loss',
+      'ratio',
+      `within ${WITHIN_FACTOR}×`,
+      'learned: val accuracy',
+      'tuned Adam: val accuracy',
+    ],
+    rows.map((r) => [
+      r.problem,
+      r.heldOut,
+      `${formatMeanAndStd(r.learned)}${r.learnedDiverged ? ` (${r.learnedDiverged} diverged)` : ''}`,
+      r.tunedAdam ? `${formatMeanAndStd(r.tunedAdam)} (lr ${r.tunedAdamLearningRate})` : 'n/a',
+      r.ratio === null ? 'n/a' : formatNumber(r.ratio),
+      r.within ? 'yes' : '**no**',
+      formatMeanAndStd(r.learnedAccuracy),
+      r.tunedAdamAccuracy ? formatMeanAndStd(r.tunedAdamAccuracy) : 'n/a',
+    ]),
+  );
+  const { verdict } = suiteVerdict(rows);
+  const tuned = TUNED_ADAM_SELECTION;
+  const { weights, suite, backend, seeds, adamLearningRates } = record;
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(
+    join(out, 'summary.json'),
+    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, tuned, rows, verdict }, null, 1)}\n`,
+  );
+  writeFileAtomic(
+    join(out, 'summary.md'),
+    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}).\n\n${verdict}\n`,
+  );
+  io.out(`\n${table}\n${verdict}`);
+  io.out(`pes: wrote ${join(out, 'summary.md')}, summary.json and one directory per problem`);
+}

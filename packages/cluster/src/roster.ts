@@ -1,0 +1,199 @@
+import { keys, PES_VERSION, PROTOCOL, type WorkerRecord } from './protocol.js';
+import { ClusterError } from './errors.js';
+import type { KeyValueStore } from './store.js';
+
+export interface RosterOptions {
+  /** The coordinator's session: the value of its claims. */
+  session: string;
+  /** Milliseconds a claim lives without renewal (and a worker without a heartbeat). */
+  leaseMs: number;
+  /** Seconds to wait for workers to attach, or for one to take a lost shard over. */
+  wait: number;
+  /** Where the workers attach, as it may be printed (a Redis URL without its password). */
+  where: string;
+  say: (line: string) => void;
+  /** Milliseconds between two looks for a free worker (250). */
+  pollMs?: number;
+}
+
+/**
+ * The workers of one coordinator: it finds the workers alive (their alive keys), claims free
+ * ones of its own version atomically (a claim key set only while the worker is alive and
+ * unclaimed, so two coordinators never own one worker), renews its claims every third of a
+ * lease, and notices a worker gone (its alive key expired, one lease after its last heartbeat).
+ * It knows nothing of shards or messages.
+ */
+export class WorkerRoster {
+  private readonly claimed = new Set<string>();
+  private renewal?: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly options: RosterOptions,
+  ) {}
+
+  /** The workers claimed and not given up. */
+  get workers(): ReadonlySet<string> {
+    return this.claimed;
+  }
+
+  /** Every worker alive now, with its record. */
+  async alive(): Promise<WorkerRecord[]> {
+    const found = await this.store.scan(keys.alivePattern);
+    if (found.length === 0) return [];
+    const records = await this.store.getMany(found);
+    return records.flatMap((r) => (r ? [JSON.parse(r) as WorkerRecord] : []));
+  }
+
+  /** Waits (saying how many so far) until `count` workers are claimed: their ids. */
+  async attach(count: number): Promise<string[]> {
+    const { where, wait, say } = this.options;
+    const owners: string[] = [];
+    const refused = new Map<string, string>();
+    const deadline = Date.now() + wait * 1000;
+    let said = -1;
+    while (owners.length < count) {
+      const worker = await this.claimOne(refused);
+      if (worker) {
+        owners.push(worker);
+        continue;
+      }
+      if (owners.length !== said) {
+        said = owners.length;
+        say(
+          `pes: waiting for workers at ${where}: ${owners.length} of ${count} attached${ignored(refused)}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new ClusterError(
+          `${owners.length} of ${count} workers attached to ${where} after ${wait} s${ignored(refused)}; start more with: npx pes worker --redis URL`,
+        );
+      }
+      await this.pause();
+    }
+    say(`pes: ${count} workers attached at ${where}`);
+    return owners;
+  }
+
+  /**
+   * A worker for a lost shard: a free one, else the live worker of ours with the fewest of
+   * `owners` (every shard's owner), waiting for one as long as the roster waits.
+   */
+  async replacement(shard: number, owners: readonly string[]): Promise<string> {
+    const deadline = Date.now() + this.options.wait * 1000;
+    let said = false;
+    for (;;) {
+      const free = await this.claimOne(new Map());
+      if (free) return free;
+      const alive = new Set((await this.alive()).map((w) => w.id));
+      const load = new Map<string, number>();
+      for (const w of this.claimed) if (alive.has(w)) load.set(w, 0);
+      for (const owner of owners) if (load.has(owner)) load.set(owner, load.get(owner)! + 1);
+      const least = [...load].sort((a, b) => a[1] - b[1])[0];
+      if (least) return least[0];
+      if (!said) this.options.say(`pes: shard ${shard} lost its worker; waiting for another`);
+      said = true;
+      if (Date.now() > deadline)
+        throw new ClusterError(
+          `no worker left at ${this.options.where} to take shard ${shard} over after ${this.options.wait} s; the last checkpoint stands`,
+        );
+      await this.pause();
+    }
+  }
+
+  /** Gives `worker` up (it is gone): it is no longer ours to renew or to load. */
+  release(worker: string): void {
+    this.claimed.delete(worker);
+  }
+
+  /** Renews every claim of ours now (a claim another session holds is left alone). */
+  async renew(): Promise<void> {
+    for (const worker of this.claimed) {
+      await this.store
+        .expireIfOwned(keys.claim(worker), this.options.session, this.options.leaseMs)
+        .catch(() => undefined);
+    }
+  }
+
+  /** Renews the claims every third of a lease, until `close`. */
+  startRenewing(): void {
+    this.renewal = setInterval(() => void this.renew(), this.options.leaseMs / 3);
+  }
+
+  /**
+   * Watches `worker`'s alive key every quarter lease: `gone` resolves once it has expired. A
+   * look that fails (the store unreachable) counts as nothing: the store's users learn of it.
+   */
+  watch(worker: string): { gone: Promise<void>; stop: () => void } {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const gone = new Promise<void>((resolve) => {
+      timer = setInterval(
+        () => {
+          this.store.exists(keys.alive(worker)).then(
+            (alive) => !alive && resolve(),
+            () => undefined,
+          );
+        },
+        Math.max(50, this.options.leaseMs / 4),
+      );
+    });
+    return { gone, stop: () => clearInterval(timer) };
+  }
+
+  /** Stops renewing and releases every worker claimed (each is free at once, not a lease later). */
+  async close(): Promise<void> {
+    clearInterval(this.renewal);
+    await Promise.all(
+      [...this.claimed].map((w) => this.store.del(keys.claim(w)).catch(() => undefined)),
+    );
+  }
+
+  /** Claims one free worker of our version, if there is one. */
+  private async claimOne(refused: Map<string, string>): Promise<string | undefined> {
+    for (const worker of await this.alive()) {
+      if (this.claimed.has(worker.id)) continue;
+      if (worker.version !== PES_VERSION || worker.protocol !== PROTOCOL) {
+        refused.set(worker.id, `${worker.host}:${worker.pid} runs @pes ${worker.version}`);
+        continue;
+      }
+      const { session, leaseMs } = this.options;
+      if (
+        await this.store.setIfAbsent(keys.claim(worker.id), session, leaseMs, keys.alive(worker.id))
+      ) {
+        this.claimed.add(worker.id);
+        return worker.id;
+      }
+    }
+    return undefined;
+  }
+
+  private pause(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 250));
+  }
+}
+
+/** The workers of another version left unclaimed, as the waiting line names them. */
+function ignored(refused: Map<string, string>): string {
+  return refused.size > 0
+    ? ` (ignored: ${[...refused.values()].slice(0, 3).join('; ')}; this is @pes ${PES_VERSION})`
+    : '';
+}
+
+/**
+ * A worker's presence in the roster: its record under its alive key, living one lease and set
+ * again every third of a lease. Resolves once the key is first set; `stop` ends the heartbeat,
+ * `leave` removes the key (the worker is gone at once, not a lease later).
+ */
+export async function announce(
+  store: KeyValueStore,
+  record: WorkerRecord,
+  leaseMs: number,
+): Promise<{ stop: () => void; leave: () => Promise<void> }> {
+  const beat = () => store.set(keys.alive(record.id), JSON.stringify(record), leaseMs);
+  await beat();
+  const heartbeat = setInterval(() => void beat().catch(() => undefined), leaseMs / 3);
+  return {
+    stop: () => clearInterval(heartbeat),
+    leave: () => store.del(keys.alive(record.id)).catch(() => undefined),
+  };
+}

@@ -1,0 +1,152 @@
+import {
+  convNetwork,
+  parseArchitecture,
+  type ImageData,
+  type NetworkChoice,
+} from '@pes/inner-problems';
+import type { FamilyMember } from '../family/task-family.js';
+
+/**
+ * The evaluation protocol's problems: what a learned optimizer is judged on after meta-training
+ * (`pes evaluate-optimizer`), and the held-out suite of problems its family never drew.
+ */
+
+/** A task of the evaluation: a dataset and a kind of network (`pes evaluate-optimizer --task`). */
+export const EVALUATION_TASKS = {
+  'mnist-mlp': { dataset: 'mnist', network: 'mlp', arch: '784-32-10' },
+  'cifar10-mlp': { dataset: 'cifar10', network: 'mlp', arch: '3072-32-10' },
+  'mnist-conv': { dataset: 'mnist', network: 'conv' },
+  'cifar10-conv': { dataset: 'cifar10', network: 'conv' },
+} as const satisfies Record<
+  string,
+  { dataset: FamilyMember['dataset']; network: 'mlp' | 'conv'; arch?: string }
+>;
+export type EvaluationTaskName = keyof typeof EVALUATION_TASKS;
+
+/** One problem to train: a task at a network size, batch, length and training-loss sample. */
+export interface EvaluationProblem {
+  task: EvaluationTaskName;
+  /** An MLP's layer sizes ("784-128-128-10"; default: the task's); none for a conv net. */
+  arch?: string;
+  batch: number;
+  steps: number;
+  /** Training records behind the curves' training loss (fewer for the slower conv net). */
+  trainRecords: number;
+}
+
+/** One problem of a suite: a task at a setting, and what about it meta-training never saw. */
+export interface SuiteProblem extends EvaluationProblem {
+  name: string;
+  /** What is held out, in words, against the family of `lopt-family` (docs/results.md). */
+  heldOut: string;
+}
+
+/**
+ * Problems the shipped family never drew (its MLPs: depth 1–2, widths 16–64, batches 16–64,
+ * T = 50–500): a wider MLP within the trained horizons and over a longer run, a conv net, a
+ * larger batch, and a horizon four times its longest.
+ */
+export const HELD_OUT_SUITE: readonly SuiteProblem[] = [
+  {
+    name: 'wide-mlp-300',
+    task: 'mnist-mlp',
+    arch: '784-128-128-10',
+    batch: 32,
+    steps: 300,
+    trainRecords: 10_000,
+    heldOut: 'width 128 (family ≤ 64), within the trained horizons',
+  },
+  {
+    name: 'wide-mlp',
+    task: 'mnist-mlp',
+    arch: '784-128-128-10',
+    batch: 32,
+    steps: 1000,
+    trainRecords: 10_000,
+    heldOut: 'width 128 (family ≤ 64) for 1,000 steps (family ≤ 500)',
+  },
+  {
+    name: 'conv-net',
+    task: 'mnist-conv',
+    batch: 32,
+    steps: 300,
+    trainRecords: 2_000,
+    heldOut: 'a convolutional network (family: MLPs only)',
+  },
+  {
+    name: 'large-batch',
+    task: 'mnist-mlp',
+    arch: '784-32-10',
+    batch: 256,
+    steps: 500,
+    trainRecords: 10_000,
+    heldOut: 'batch 256 (family ≤ 64)',
+  },
+  {
+    name: 'long-horizon',
+    task: 'mnist-mlp',
+    arch: '784-32-10',
+    batch: 32,
+    steps: 2000,
+    trainRecords: 10_000,
+    heldOut: '2,000 steps, 4× the longest trained horizon',
+  },
+];
+
+export const SUITES: Record<string, readonly SuiteProblem[]> = { 'held-out': HELD_OUT_SUITE };
+
+/** A problem of one task alone, at the task's defaults where `setting` leaves them out. */
+export function taskProblem(
+  task: EvaluationTaskName,
+  setting: Partial<Omit<EvaluationProblem, 'task'>> & Pick<EvaluationProblem, 'trainRecords'>,
+): EvaluationProblem {
+  return {
+    task,
+    ...(setting.arch !== undefined ? { arch: setting.arch } : {}),
+    batch: setting.batch ?? 32,
+    steps: setting.steps ?? 200,
+    trainRecords: setting.trainRecords,
+  };
+}
+
+/** Steps between points of the loss curves unless set: about 20 points per run. */
+export function defaultEvalEvery(steps: number): number {
+  return Math.max(1, Math.round(steps / 20));
+}
+
+/**
+ * A problem that does not fit its data or its network. The message names the problem's field
+ * first (`arch …`), so that a command can name the flag the field came from (`--arch …`).
+ */
+export class EvaluationProblemError extends Error {
+  override readonly name = 'EvaluationProblemError';
+}
+
+/** The network a problem trains, checked against its data, with its description for the files. */
+export type ProblemNetwork = NetworkChoice & { description: string; arch?: string };
+
+/** The network of `problem` on `data` (the task's dataset); throws EvaluationProblemError. */
+export function problemNetwork(problem: EvaluationProblem, data: ImageData): ProblemNetwork {
+  const task = EVALUATION_TASKS[problem.task];
+  const features = data.train.features;
+  const classes = data.train.classNames.length;
+  if (task.network === 'conv') {
+    if (problem.arch !== undefined)
+      throw new EvaluationProblemError(`arch sets an MLP's layers; ${problem.task} is a conv net`);
+    const channels = features / data.train.channelSize;
+    const network = convNetwork({ size: Math.sqrt(data.train.channelSize), channels, classes });
+    return { network, description: network.description };
+  }
+  const arch = problem.arch ?? task.arch;
+  let architecture: readonly number[];
+  try {
+    architecture = parseArchitecture(arch);
+  } catch (error) {
+    throw new EvaluationProblemError(`arch: ${(error as Error).message}`);
+  }
+  if (architecture[0] !== features || architecture.at(-1) !== classes)
+    throw new EvaluationProblemError(
+      `arch ${arch} does not fit ${task.dataset}: it needs ${features} inputs and ${classes} outputs`,
+    );
+  return { architecture, activation: 'relu', description: `${arch} relu MLP`, arch };
+}
