@@ -1,4 +1,3 @@
-import loadMujoco from 'mujoco-js';
 import {
   foldIn,
   truncationSchedule,
@@ -8,11 +7,21 @@ import {
   type Key,
   type Task,
 } from '@pes/core';
+import type loadMujocoModule from 'mujoco-js';
 import { SWIMMER_XML } from './swimmer-model.js';
 
-type MujocoModule = Awaited<ReturnType<typeof loadMujoco>>;
+type MujocoModule = Awaited<ReturnType<typeof loadMujocoModule>>;
 type Model = InstanceType<MujocoModule['MjModel']>;
 type Data = InstanceType<MujocoModule['MjData']>;
+
+/**
+ * MuJoCo's Emscripten loader imports Node's `module` behind its own Node check, which a browser
+ * bundler cannot see past (esbuild fails on it). The package is therefore imported only when a
+ * swimmer is first built, by a specifier bundlers leave alone: the browser entries bundle
+ * without it, and Node resolves it as the dependency it is. A page that wants the swimmer maps
+ * `mujoco-js` in an import map.
+ */
+const MUJOCO_JS: string = 'mujoco-js';
 
 export const SWIMMER_NQ = 5;
 export const SWIMMER_NV = 5;
@@ -27,6 +36,9 @@ let physics: MujocoModule | undefined;
 /** Loads the MuJoCo WebAssembly module once (about 150 ms). */
 export async function loadSwimmerPhysics(): Promise<void> {
   if (physics) return;
+  const { default: loadMujoco } = (await import(/* @vite-ignore */ MUJOCO_JS)) as {
+    default: typeof loadMujocoModule;
+  };
   physics = await loadMujoco();
   physics.FS.mkdir('/pes');
   physics.FS.writeFile('/pes/swimmer.xml', SWIMMER_XML);
