@@ -39,7 +39,7 @@ function flopsPerNetworkStep(sizes: readonly number[], batch: number): number {
   return 2 * batch * (2 * weights + inputGradients);
 }
 
-function numpyStep(particles: number, options: InnerStepOptions): number[] {
+function numpyStep(particles: number, repeats: number, options: InnerStepOptions): number[] {
   const env = { ...process.env };
   // docs/performance.md: these two slow a current OpenBLAS down; unset them for the reference only.
   delete env.OPENBLAS_CORETYPE;
@@ -56,7 +56,7 @@ function numpyStep(particles: number, options: InnerStepOptions): number[] {
         '--batch',
         String(options.batch),
         '--repeats',
-        '1',
+        String(repeats),
       ],
       { encoding: 'utf8', env },
     );
@@ -129,8 +129,11 @@ export async function benchInnerStep(options: InnerStepOptions, io: Io): Promise
         run.state = next.state;
         if (r >= WARM_UP) run.times.push(elapsed);
       }
-      if (r >= WARM_UP && options.compareNumpy) numpy.push(...numpyStep(particles, options));
     }
+    // numpy's steps run after this backend's, in one child: a child process started between two
+    // steps made the next tfjs-node steps 4–5 times slower here (N = 8: 16.5 → 92 ms), which
+    // interleaving would have charged to tfjs.
+    if (options.compareNumpy) numpy.push(...numpyStep(particles, options.repeats, options));
     for (const run of runs) run.task.dispose!(run.state);
     const [perParticleMs, batchedMs] = runs.map((run) => median(run.times)) as [number, number];
     const ms = formulation === 'batched' ? batchedMs : perParticleMs;
