@@ -18,14 +18,12 @@ const LAYERS = [['core'], ['inner-problems', 'cluster'], ['hpo', 'learned-opt']]
 const NODE_ONLY_PACKAGES = ['cluster'];
 
 /**
- * Node-only files, by convention: a package's `./node` entry (src/node.ts) and everything under
- * src/node/ (all of src/ in a Node-only package). Every other file of a package's src/ must run
- * in a browser.
+ * Node-only files, by convention: everything under a package's src/node/, its `./node` entry
+ * (src/node/index.ts) included (all of src/ in a Node-only package). Every other file of a
+ * package's src/ must run in a browser.
  */
 const nodeOnlyFiles = (pkg) =>
-  NODE_ONLY_PACKAGES.includes(pkg)
-    ? [`packages/${pkg}/src/**`]
-    : [`packages/${pkg}/src/node.ts`, `packages/${pkg}/src/node/**`];
+  NODE_ONLY_PACKAGES.includes(pkg) ? [`packages/${pkg}/src/**`] : [`packages/${pkg}/src/node/**`];
 
 /**
  * Another package is reached through its entries (its package.json `exports`), never through

@@ -11,7 +11,7 @@ import { taskOptionsOf, type RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
 import { processPool, shardedTask } from '@pes/core/node';
-import { findTaskSpec } from './registry.js';
+import { findTaskSpec } from './catalog.js';
 import { SHARD_FACTORY_MODULE } from './shard-factory.js';
 
 /**

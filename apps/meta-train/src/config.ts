@@ -1,7 +1,7 @@
 import { baseRunSettings, runSettingsSchema, type RunSettings, type TaskSpec } from '@pes/core';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
-import { findMethod, findTaskSpec, flagOf, runOptions, taskSpecs } from './registry.js';
+import { findMethod, findTaskSpec, flagOf, runOptions, taskSpecs } from './catalog.js';
 
 /** Every setting of a meta-training run, as written to config.json: the task's options included. */
 export type RunConfig = RunSettings & { task: string } & Record<string, unknown>;

@@ -6,9 +6,9 @@ import type { Io } from './io.js';
 import type { VarianceCommandOptions } from './commands/variance.js';
 import { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './errors.js';
 import { readStructuredFile } from './config-file.js';
-import { experimentRegistry } from './experiments/registry.js';
+import { experimentRegistry } from './experiments/experiment-registry.js';
 import { baseRunSettings, describeOptions } from '@pes/core';
-import { methods, runOptions, taskSpecs, type RunOption } from './registry.js';
+import { methods, runOptions, taskSpecs, type RunOption } from './catalog.js';
 import { DATASETS } from '@pes/inner-problems/tasks';
 
 // Every command's implementation is imported when that command runs: `pes --help`, `pes list`

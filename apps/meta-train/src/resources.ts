@@ -2,7 +2,7 @@ import { freemem, totalmem } from 'node:os';
 import { estimateRunMemory } from '@pes/core';
 import type { RunConfig } from './config.js';
 import { UsageError } from './errors.js';
-import { findTaskSpec } from './registry.js';
+import { findTaskSpec } from './catalog.js';
 
 /** The memory of this machine, in bytes: all of it, and what is free now. */
 export interface MachineMemory {

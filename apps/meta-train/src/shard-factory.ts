@@ -1,7 +1,7 @@
 import type { Task, TaskFactory } from '@pes/core';
 import { selectBackend } from './backend.js';
 import { taskOptionsOf, validateConfig, type RunConfig } from './config.js';
-import { findTaskSpec } from './registry.js';
+import { findTaskSpec } from './catalog.js';
 
 /** This module, as a worker thread imports it (a file URL: JavaScript built, TypeScript under tests). */
 export const SHARD_FACTORY_MODULE = import.meta.url;

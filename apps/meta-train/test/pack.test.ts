@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +52,12 @@ describe('npm pack', () => {
     );
     for (const p of packages) {
       expect(existsSync(join(user, 'node_modules/@pes', p, 'dist/index.d.ts'))).toBe(true);
-      expect(existsSync(join(user, 'node_modules/@pes', p, 'dist/node.d.ts'))).toBe(true);
+      // The ./node entry's types, wherever its package.json exports put them.
+      const installed = join(user, 'node_modules/@pes', p);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+        exports: Record<string, { types: string }>;
+      };
+      expect(existsSync(join(installed, manifest.exports['./node']!.types))).toBe(true);
       expect(existsSync(join(user, 'node_modules/@pes', p, 'src'))).toBe(false);
     }
 

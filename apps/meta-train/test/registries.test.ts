@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { estimatorRegistry } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { methods, taskSpecs } from '../src/registry.js';
-import { experimentRegistry } from '../src/experiments/registry.js';
+import { methods, taskSpecs } from '../src/catalog.js';
+import { experimentRegistry } from '../src/experiments/experiment-registry.js';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
 
 describe('the command line is derived from the registries', () => {

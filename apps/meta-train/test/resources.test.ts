@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
-import { taskSpecs } from '../src/registry.js';
+import { taskSpecs } from '../src/catalog.js';
 import { assertRunFits } from '../src/resources.js';
 import { pes, temporaryDirectory } from './helpers.js';
 

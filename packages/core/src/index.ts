@@ -49,8 +49,8 @@ export {
   estimatorRegistry,
   estimatorUnsupportedReason,
   findEstimator,
-} from './estimators/registry.js';
-export type { EstimatorEntry, MethodDescription } from './estimators/registry.js';
+} from './estimators/estimator-registry.js';
+export type { EstimatorEntry, MethodDescription } from './estimators/estimator-registry.js';
 export type {
   Estimate,
   EstimateMetrics,
@@ -101,13 +101,13 @@ export { defineTask } from './task-spec.js';
 export type { TaskArtifact, TaskFigure, TaskSpec } from './task-spec.js';
 export { estimateRunMemory, MEMORY_HEADROOM, RUNTIME_BYTES } from './run-memory.js';
 export type { TaskMemory } from './run-memory.js';
-export { baseRunSettings, horizonOption, runSettingsSchema } from './registry/run-settings.js';
-export type { OuterOptimizerName, RunSettings } from './registry/run-settings.js';
-export { TENSOR_BACKENDS, tensorBackendOption } from './registry/tensor-backend.js';
-export type { TensorBackend } from './registry/tensor-backend.js';
-export { outerOptimizerOf, runTrainer } from './registry/run-trainer.js';
-export { describeOptions, flagName } from './registry/options.js';
-export type { OptionDescription, OptionMeta } from './registry/options.js';
+export { baseRunSettings, horizonOption, runSettingsSchema } from './run/run-settings.js';
+export type { OuterOptimizerName, RunSettings } from './run/run-settings.js';
+export { TENSOR_BACKENDS, tensorBackendOption } from './run/tensor-backend.js';
+export type { TensorBackend } from './run/tensor-backend.js';
+export { outerOptimizerOf, runTrainer } from './run/run-trainer.js';
+export { describeOptions, flagName } from './run/options.js';
+export type { OptionDescription, OptionMeta } from './run/options.js';
 
 // Random search, as a meta-trainer over the same loop
 export { createRandomSearch, randomSearchMethod } from './random-search.js';

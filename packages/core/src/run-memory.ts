@@ -1,4 +1,4 @@
-import type { RunSettings } from './registry/run-settings.js';
+import type { RunSettings } from './run/run-settings.js';
 import type { TaskSpec } from './task-spec.js';
 
 /** What a task's runs hold in memory, as its spec declares it (`TaskSpec.memory`). */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RunSettings } from './registry/run-settings.js';
+import type { RunSettings } from './run/run-settings.js';
 import type { TaskMemory } from './run-memory.js';
 import type { Task } from './task.js';
 

@@ -13,7 +13,7 @@ import {
   type MetaTrainState,
   type Task,
 } from '../src/index.js';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/node.js';
+import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../src/node/index.js';
 
 const quadratic = linearQuadraticTask(defaultLinearQuadraticConfig(20)) as Task;
 const settings = { particles: 8, sigma: 0.1, unrollLength: 3 };

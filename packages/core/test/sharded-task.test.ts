@@ -12,7 +12,7 @@ import {
   type MetaTrainState,
   type Task,
 } from '../src/index.js';
-import { processPool, shardedTask, type ShardedTask } from '../src/node.js';
+import { processPool, shardedTask, type ShardedTask } from '../src/node/index.js';
 
 const HORIZON = 12;
 const config = defaultLinearQuadraticConfig(HORIZON);

@@ -28,7 +28,8 @@ vi.mock('node:fs', async (importOriginal) => {
   };
 });
 
-const { removeStrayTemporaries, writeFileAtomic, WriteError } = await import('../src/node.js');
+const { removeStrayTemporaries, writeFileAtomic, WriteError } =
+  await import('../src/node/index.js');
 
 afterEach(() => {
   faults.mode = 'none';

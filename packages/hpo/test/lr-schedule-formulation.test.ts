@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { foldIn, makeKey, persistentEs, type Task } from '@pes/core';
 import type { Formulation } from '@pes/inner-problems';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lrScheduleTask } from '../src/node.js';
+import { lrScheduleTask } from '../src/node/index.js';
 
 /**
  * The batched formulation sums inside its batched matMuls in another order than the

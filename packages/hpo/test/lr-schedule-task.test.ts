@@ -4,7 +4,7 @@ import { makeKey } from '@pes/core';
 import { learningRateAt, learningRateRule, type LearningRateFamily } from '@pes/inner-problems';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findSchedule, inverseTimeDecaySchedule, scheduleRegistry } from '../src/index.js';
-import { lrScheduleTask, mnistLrScheduleTaskSpec } from '../src/node.js';
+import { lrScheduleTask, mnistLrScheduleTaskSpec } from '../src/node/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

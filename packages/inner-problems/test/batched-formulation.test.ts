@@ -20,7 +20,7 @@ import {
   type MlpState,
   type Objective,
 } from '../src/index.js';
-import { loadImageData } from '../src/node.js';
+import { loadImageData } from '../src/node/index.js';
 
 /**
  * Both formulations compute the same float32 operations, except that a batched matMul and a

@@ -8,7 +8,7 @@ import {
   trainNetwork,
   type OptimizerComparison,
 } from '../src/index.js';
-import { loadImageData } from '../src/node.js';
+import { loadImageData } from '../src/node/index.js';
 
 describe('compareOptimizers', () => {
   const data = loadImageData({ dataset: 'mnist' });

@@ -8,7 +8,7 @@ import {
   toBatch,
   trainNetwork,
 } from '../src/index.js';
-import { loadImageData } from '../src/node.js';
+import { loadImageData } from '../src/node/index.js';
 
 const mnist = { size: 28, channels: 1, classes: 10 };
 

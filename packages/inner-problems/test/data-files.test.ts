@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { classCounts, DataError, fillBatch, splitTrainValidation } from '../src/index.js';
-import { loadCifar10, loadEmbeddedMnist, loadImageData, loadMnistIdx } from '../src/node.js';
+import { loadCifar10, loadEmbeddedMnist, loadImageData, loadMnistIdx } from '../src/node/index.js';
 
 function directory(): string {
   return mkdtempSync(join(tmpdir(), 'pes-data-'));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classCounts } from '../src/index.js';
-import { loadCifar10, loadImageData, loadMnistIdx } from '../src/node.js';
+import { loadCifar10, loadImageData, loadMnistIdx } from '../src/node/index.js';
 
 // The real datasets of ../shared/data (its README gives these figures); skipped, visibly, where absent.
 const shared = join(import.meta.dirname, '../../../../shared/data');

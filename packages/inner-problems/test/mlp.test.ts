@@ -16,7 +16,7 @@ import {
   type ImageData,
   type MlpState,
 } from '../src/index.js';
-import { loadImageData } from '../src/node.js';
+import { loadImageData } from '../src/node/index.js';
 
 // Float32 on both sides; the two backward passes sum in different orders.
 const GRADIENT_TOLERANCE = 2e-5;

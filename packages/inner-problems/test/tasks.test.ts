@@ -6,7 +6,7 @@ import {
   type ImageData,
   type ImageDataset,
 } from '../src/index.js';
-import { innerProblemTasks, mnistMlpTaskSpec } from '../src/node.js';
+import { innerProblemTasks, mnistMlpTaskSpec } from '../src/node/index.js';
 
 describe('inner-problem task specs', () => {
   const synthetic = innerProblemTasks.filter((s) => !s.usesTensors);

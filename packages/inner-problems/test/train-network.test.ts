@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { evaluationSet, sgdTensor, trainNetwork } from '../src/index.js';
-import { loadImageData } from '../src/node.js';
+import { loadImageData } from '../src/node/index.js';
 
 describe('trainNetwork', () => {
   const data = loadImageData({ dataset: 'mnist' });

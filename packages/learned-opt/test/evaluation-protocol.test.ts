@@ -14,7 +14,7 @@ import {
   taskProblem,
   WITHIN_FACTOR,
 } from '../src/index.js';
-import { loadEvaluationProblem } from '../src/node.js';
+import { loadEvaluationProblem } from '../src/node/index.js';
 
 /** The shape problemNetwork reads of a dataset: features, classes, one channel's size. */
 const shapeOf = (features: number, channelSize: number) =>

@@ -7,7 +7,7 @@ import {
   type FamilyState,
   type TaskFamily,
 } from '../src/index.js';
-import { loptFamilyTask, taskFamilySchema } from '../src/node.js';
+import { loptFamilyTask, taskFamilySchema } from '../src/node/index.js';
 
 /** A family small enough for tests: networks of 4 or 8 units, episodes of 3 to 9 steps. */
 const TINY: TaskFamily = {

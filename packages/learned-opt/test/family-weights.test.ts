@@ -9,7 +9,7 @@ import {
   familyTheta,
   mlpLoptLayout,
 } from '../src/index.js';
-import { loadLearnedOptimizerWeights } from '../src/node.js';
+import { loadLearnedOptimizerWeights } from '../src/node/index.js';
 
 const PACKAGE = join(import.meta.dirname, '..');
 

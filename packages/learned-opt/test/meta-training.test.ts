@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adam, createMetaTrainer, persistentEs, runMetaTraining, type Task } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { loptMnistTaskSpec } from '../src/node.js';
+import { loptMnistTaskSpec } from '../src/node/index.js';
 
 /**
  * Measured with these settings (784-8-10, T = 20, K = 5, N = 8, Adam 1e-2, 30 iterations): the

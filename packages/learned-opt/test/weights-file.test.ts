@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { initialMlpLoptTheta } from '../src/index.js';
-import { loadLearnedOptimizer, saveLearnedOptimizer, WeightsError } from '../src/node.js';
+import { loadLearnedOptimizer, saveLearnedOptimizer, WeightsError } from '../src/node/index.js';
 
 describe('learned-optimizer weights files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pes-lopt-'));

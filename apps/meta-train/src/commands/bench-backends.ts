@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { median } from '@pes/core';
 import { UsageError } from '../errors.js';
-import { findTaskSpec, taskSpecs } from '../registry.js';
+import { findTaskSpec, taskSpecs } from '../catalog.js';
 import { taskOptionsOf, resolveConfig } from '../config.js';
 import type { Io } from '../io.js';
 

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describeIssues } from '../config.js';
 import { UsageError } from '../errors.js';
-import { flagOf } from '../registry.js';
-import type { ExperimentEntry } from '../experiments/registry.js';
+import { flagOf } from '../catalog.js';
+import type { ExperimentEntry } from '../experiments/experiment-registry.js';
 import type { Io } from '../io.js';
 
 /** `pes experiment NAME`: checks the options, makes the output directory, runs the experiment. */

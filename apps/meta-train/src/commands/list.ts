@@ -1,7 +1,7 @@
 import { objectiveRegistry } from '@pes/inner-problems/tasks';
 import { scheduleRegistry } from '@pes/hpo/tasks';
-import { experimentRegistry } from '../experiments/registry.js';
-import { methods, taskSpecs } from '../registry.js';
+import { experimentRegistry } from '../experiments/experiment-registry.js';
+import { methods, taskSpecs } from '../catalog.js';
 import type { Io } from '../io.js';
 
 /** Every registry, one line per entry: what `--task`, `--estimator` and the choices accept. */

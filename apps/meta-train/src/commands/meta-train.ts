@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ClusterSettings, Isolation } from '../build.js';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { findTaskSpec, flagOf } from '../registry.js';
+import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-directory.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import type { EvaluateOptimizerOptions } from '../commands/evaluate-optimizer.js';
 import type { RunConfig } from '../config.js';
-import { flagOf } from '../registry.js';
+import { flagOf } from '../catalog.js';
 
 /**
  * A `pes meta-train` run with every setting in `config`: written into its run directory `out`

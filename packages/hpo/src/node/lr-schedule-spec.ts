@@ -62,7 +62,7 @@ export const mnistLrScheduleTaskSpec = defineTask({
   memory: (settings) => imageTaskMemory(settings),
   sharedData: (options) => sharedImageData(options),
   async create(options, shared) {
-    const { lrScheduleTask } = await import('./lr-schedule-task.js');
+    const { lrScheduleTask } = await import('./lr-schedule-task-from-files.js');
     return lrScheduleTask(options, shared as ImageData | undefined);
   },
   searchSpace(options) {

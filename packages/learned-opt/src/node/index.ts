@@ -1,9 +1,9 @@
 // The Node-only part of @pes/learned-opt ('@pes/learned-opt/node'): weights files, the tasks
 // and evaluation problems that load a dataset from files, and the registry of every task. The learned optimizers
 // themselves are in '@pes/learned-opt', which runs in browsers too.
-export { loptTask } from './node/lopt-task.js';
-export { loadFamilyData, loptFamilyTask } from './node/lopt-family-task.js';
-export { loadEvaluationProblem } from './node/evaluation-problem.js';
+export { loptTask } from './lopt-task.js';
+export { loadFamilyData, loptFamilyTask } from './lopt-family-task.js';
+export { loadEvaluationProblem } from './evaluation-problem.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,
@@ -13,7 +13,7 @@ export {
   WEIGHTS_FORMAT,
   WEIGHTS_VERSION,
   WeightsError,
-} from './node/weights-file.js';
+} from './weights-file.js';
 export {
   learnedOptTasks,
   loptCifar10TaskSpec,
@@ -21,5 +21,5 @@ export {
   taskFamilySchema,
   loptMnistTaskSpec,
   loptTaskOptions,
-} from './node/tasks.js';
-export type { LoptTaskOptions } from './node/tasks.js';
+} from './tasks.js';
+export type { LoptTaskOptions } from './tasks.js';

@@ -1,4 +1,4 @@
-import { estimatorUnsupportedReason, findEstimator } from '../estimators/registry.js';
+import { estimatorUnsupportedReason, findEstimator } from '../estimators/estimator-registry.js';
 import { createMetaTrainer, type MetaTrainer } from '../meta-trainer.js';
 import { adam, chain, clipByGlobalNorm, momentum, sgd } from '../optimizers/transforms.js';
 import type { GradientTransformation } from '../optimizers/types.js';

@@ -1,3 +1,6 @@
+// The catalogue of what the command line can run: every package's tasks and every method, with
+// the flag ↔ field table derived from their options. It gathers the packages' registries; it
+// registers nothing itself.
 import {
   describeOptions,
   estimatorRegistry,

@@ -3,10 +3,10 @@
 // '@pes/inner-problems', which runs in browsers too.
 
 // Dataset files
-export { loadEmbeddedMnist, loadMnistIdx, MNIST_NORMALIZATION } from './node/mnist.js';
-export { CIFAR10_NORMALIZATION, loadCifar10 } from './node/cifar10.js';
-export { loadImageData } from './node/load.js';
-export type { DatasetName, LoadOptions } from './node/load.js';
+export { loadEmbeddedMnist, loadMnistIdx, MNIST_NORMALIZATION } from './mnist.js';
+export { CIFAR10_NORMALIZATION, loadCifar10 } from './cifar10.js';
+export { loadImageData } from './load.js';
+export type { DatasetName, LoadOptions } from './load.js';
 
 // The task registry, every task with its options and defaults (also '@pes/inner-problems/tasks')
 export {
@@ -17,4 +17,4 @@ export {
   innerProblemTasks,
   mnistMlpTaskSpec,
   sharedImageData,
-} from './node/tasks.js';
+} from './tasks.js';

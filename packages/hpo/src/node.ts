@@ -1,5 +1,0 @@
-// The Node-only part of @pes/hpo ('@pes/hpo/node'): the tasks that load a dataset from files,
-// and the registry of every task. The schedules are in '@pes/hpo', which runs in browsers too.
-export { lrScheduleTask } from './node/lr-schedule-task.js';
-export { hpoTasks, lrScheduleOptions, mnistLrScheduleTaskSpec } from './node/tasks.js';
-export type { LrScheduleOptions } from './node/tasks.js';
