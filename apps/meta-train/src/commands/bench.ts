@@ -17,16 +17,7 @@ const NUMPY_SCRIPT = join(
  * iterations) timed in-process, next to the bare inner dynamics and, with --compare-numpy,
  * the same loop in numpy; repeats interleaved, medians and ratios printed.
  */
-export async function bench(
-  name: string,
-  options: { repeats: number; compareNumpy: boolean },
-  io: Io,
-) {
-  if (name !== 'influence-balancing') {
-    throw new UsageError(
-      `unknown benchmark '${name}'; known benchmarks: influence-balancing, inner-step, lopt-update`,
-    );
-  }
+export async function bench(options: { repeats: number; compareNumpy: boolean }, io: Io) {
   if (!Number.isInteger(options.repeats) || options.repeats < 1) {
     throw new UsageError(`--repeats must be a positive integer, got ${options.repeats}`);
   }
