@@ -1,4 +1,4 @@
-import { baseRunSettings, runSettingsSchema, type RunSettings, type TaskSpec } from '@pes/core';
+import { mergeRunSettings, runSettingsSchema, type RunSettings, type TaskSpec } from '@pes/core';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { findMethod, findTaskSpec, flagOf, runOptions, taskSpecs } from './catalog.js';
@@ -69,13 +69,7 @@ export function resolveConfig(overrides: Partial<RunConfig> & { task: string }):
   for (const [field, value] of Object.entries(overrides)) {
     if (value !== undefined && !(field in schema.shape)) throw new UsageError(refusal(spec, field));
   }
-  const estimator = overrides.estimator ?? spec.defaults.estimator ?? baseRunSettings.estimator;
-  const merged: Record<string, unknown> = {
-    ...baseRunSettings,
-    ...spec.defaults,
-    ...spec.estimatorDefaults?.[estimator],
-  };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
+  const merged = mergeRunSettings(spec, overrides);
   merged.task = spec.name;
   const parsed = schema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));

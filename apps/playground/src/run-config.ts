@@ -1,8 +1,8 @@
 import {
-  baseRunSettings,
+  mergeRunSettings,
   estimatorRegistry,
   estimatorUnsupportedReason,
-  runSettingsSchema,
+  splitRunSettings,
   type RunSettings,
   type Task,
   type TaskSpec,
@@ -50,9 +50,8 @@ export function findPlaygroundTask(name: string): TaskSpec {
 }
 
 /**
- * The shared base, the task's defaults, its per-estimator defaults, then the visitor's settings:
- * the order of the command line's `resolveConfig` (apps/meta-train/src/config.ts, which reads
- * Node-only registries and so cannot be bundled). The tests hold the two equal through θ.
+ * The settings `pes meta-train` would resolve for the same task, estimator and flags: core's
+ * `mergeRunSettings`, the one merge both front ends use. The tests hold the two equal through θ.
  */
 export function resolvePlaygroundConfig(
   task: string,
@@ -60,20 +59,9 @@ export function resolvePlaygroundConfig(
   overrides: PlaygroundOverrides = {},
 ): PlaygroundConfig {
   const spec = findPlaygroundTask(task);
-  const merged: Record<string, unknown> = {
-    ...baseRunSettings,
-    ...spec.defaults,
-    ...spec.estimatorDefaults?.[estimator],
-    estimator,
-  };
-  for (const [field, value] of Object.entries(overrides))
-    if (value !== undefined) merged[field] = value;
-  const pick = (fields: object) =>
-    Object.fromEntries(Object.keys(fields).flatMap((k) => (k in merged ? [[k, merged[k]]] : [])));
   return {
     task: spec.name,
-    settings: runSettingsSchema.parse(pick(runSettingsSchema.shape)),
-    options: spec.options.parse(pick(spec.options.shape)) as Record<string, unknown>,
+    ...splitRunSettings(spec, mergeRunSettings(spec, { ...overrides, estimator })),
   };
 }
 
