@@ -16,7 +16,7 @@ import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
-import { RunDirectory } from '../run-directory.js';
+import { RunDirectory } from '../run-store.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export type MetaTrainFlags = Partial<RunSettings> &
