@@ -1,15 +1,37 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { removeStrayTemporaries, writeFileAtomic, WriteError } from '@pes/core/node';
+import type { z } from 'zod';
 import { validateConfig, type RunConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { lockRunDirectory, type ReleaseLock } from './run-lock.js';
+import { metricsLineSchema, parseStored, reportedConfigSchema, resultSchema } from './run-files.js';
+
+/*
+ * The run store: the one module that names a run directory's files and reads and writes them
+ * through their schemas (run-files.ts). `pes meta-train` writes a run through RunDirectory; the
+ * report, `pes compare`, the dashboard and the experiments read one through readRun,
+ * readRunResult and readRunMetrics. A file's name or shape is so decided in one place, and no
+ * reader has to import another reader's module (the dashboard the report's) to get at a run.
+ */
 
 /**
- * A run directory: config.json (every setting in force), metrics.jsonl (a line per
+ * A run directory's files: config.json (every setting in force), metrics.jsonl (a line per
  * iteration, appended as the run goes), checkpoint.json (replaced atomically), result.json
- * (written at the end).
+ * (written at the end, last of all).
  */
+export const RUN_FILE_NAMES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  checkpoint: 'checkpoint.json',
+  result: 'result.json',
+} as const;
+
+/** The path of one of the files of the run directory `dir`. */
+export const runFile = (dir: string, file: keyof typeof RUN_FILE_NAMES): string =>
+  join(dir, RUN_FILE_NAMES[file]);
+
+/** The writer's side: a run directory that `pes meta-train` owns while it writes it. */
 export class RunDirectory {
   readonly dir: string;
   readonly config: string;
@@ -20,10 +42,10 @@ export class RunDirectory {
 
   constructor(dir: string) {
     this.dir = resolve(dir);
-    this.config = join(this.dir, 'config.json');
-    this.metrics = join(this.dir, 'metrics.jsonl');
-    this.checkpoint = join(this.dir, 'checkpoint.json');
-    this.result = join(this.dir, 'result.json');
+    this.config = runFile(this.dir, 'config');
+    this.metrics = runFile(this.dir, 'metrics');
+    this.checkpoint = runFile(this.dir, 'checkpoint');
+    this.result = runFile(this.dir, 'result');
   }
 
   /**
@@ -74,6 +96,10 @@ export class RunDirectory {
     writeFileAtomic(this.config, `${JSON.stringify(config, null, 2)}\n`);
   }
 
+  /**
+   * config.json checked by its task's schema, to resume the run. Its messages are not readJson's
+   * below (`is not valid JSON: …` here, `(…)` there): each is what its command has always said.
+   */
   readConfig(): RunConfig {
     if (!existsSync(this.dir)) throw new UsageError(`no run directory ${this.dir}`);
     // What a write killed mid-way left behind (its process is gone) is of no use to anyone.
@@ -82,7 +108,7 @@ export class RunDirectory {
     try {
       text = readFileSync(this.config, 'utf8');
     } catch {
-      throw new UsageError(`${this.dir} holds no run: config.json is missing`);
+      throw new UsageError(`${this.dir} holds no run: ${RUN_FILE_NAMES.config} is missing`);
     }
     let json: unknown;
     try {
@@ -132,6 +158,96 @@ export class RunDirectory {
     const file = join(this.dir, name);
     writeFileAtomic(file, contents);
     return file;
+  }
+}
+
+/** A run as the report, `pes compare` and the dashboard read it. */
+export interface RunRecord {
+  name: string;
+  dir: string;
+  config: Record<string, unknown>;
+  /** One object per iteration from metrics.jsonl. */
+  metrics: MetricsLine[];
+  result?: {
+    initial: Record<string, number | number[]>;
+    final: Record<string, number | number[]>;
+    history: Record<string, number | number[] | null>[];
+  };
+}
+
+/** One line of metrics.jsonl, as `pes meta-train` appended it. */
+export type MetricsLine = Record<string, number | number[] | boolean | null>;
+
+/** result.json as its schema reads it. */
+export type RunResult = z.output<typeof resultSchema>;
+
+/**
+ * An evaluation in result.json's history with the figures `F` that its task evaluates, as
+ * numbers: the schema's figures are numbers, lists or null whatever the task, and only the
+ * reader knows its task.
+ */
+export type Evaluated<F extends string> = RunResult['history'][number] & Record<F, number>;
+
+/**
+ * The reader's side: what a run directory holds so far (a running run has no result.json).
+ * Reads only, and takes no lock: a run being written can be read at any time.
+ */
+export function readRun(dir: string): RunRecord {
+  const root = resolve(dir);
+  const configFile = runFile(root, 'config');
+  if (!existsSync(configFile))
+    throw new UsageError(`${root} holds no run: ${RUN_FILE_NAMES.config} is missing`);
+  const config = parseStored(reportedConfigSchema, readJson(configFile), configFile);
+  const metrics = readRunMetrics(root);
+  const resultFile = runFile(root, 'result');
+  const result = existsSync(resultFile)
+    ? parseStored(resultSchema, readJson(resultFile), resultFile)
+    : undefined;
+  return { name: basename(root), dir: root, config, metrics, result } as RunRecord;
+}
+
+/**
+ * result.json of a finished run, checked by its schema (an experiment reads its children's
+ * runs so); a missing, truncated or misshapen one is one line naming it.
+ */
+export function readRunResult(dir: string): RunResult {
+  const file = runFile(resolve(dir), 'result');
+  return parseStored(resultSchema, readJson(file), file);
+}
+
+/**
+ * metrics.jsonl's lines in order, none before the first is appended. A line torn by a crash,
+ * or one without an iteration, is skipped; a line is kept as it was written (its keys in
+ * their order), since the dashboard sends it on as it is.
+ */
+export function readRunMetrics(dir: string): MetricsLine[] {
+  const file = runFile(resolve(dir), 'metrics');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => {
+      try {
+        const record: unknown = JSON.parse(line);
+        return metricsLineSchema.safeParse(record).success ? [record as MetricsLine] : [];
+      } catch {
+        return []; // a line torn by a crash
+      }
+    });
+}
+
+/** A run file's JSON; a truncated or unreadable file is the user's to see, in one line. */
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
   }
 }
 
