@@ -1,66 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
 import { UsageError } from './errors.js';
 import { evaluationFigures, inWords } from './figure-words.js';
 import { renderPlot } from './plots.js';
-import { metricsLineSchema, parseStored, reportedConfigSchema, resultSchema } from './run-files.js';
-
-/** What a report reads from a run directory. */
-export interface RunRecord {
-  name: string;
-  dir: string;
-  config: Record<string, unknown>;
-  /** One object per iteration from metrics.jsonl. */
-  metrics: Record<string, number | number[] | boolean | null>[];
-  result?: {
-    initial: Record<string, number | number[]>;
-    final: Record<string, number | number[]>;
-    history: Record<string, number | number[] | null>[];
-  };
-}
-
-export function readRun(dir: string): RunRecord {
-  const root = resolve(dir);
-  const configFile = join(root, 'config.json');
-  if (!existsSync(configFile)) throw new UsageError(`${root} holds no run: config.json is missing`);
-  const config = parseStored(reportedConfigSchema, readJson(configFile), configFile);
-  const metricsFile = join(root, 'metrics.jsonl');
-  const metrics = existsSync(metricsFile)
-    ? readFileSync(metricsFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .flatMap((line) => {
-          try {
-            const record: unknown = JSON.parse(line);
-            return metricsLineSchema.safeParse(record).success ? [record] : [];
-          } catch {
-            return []; // a line torn by a crash
-          }
-        })
-    : [];
-  const resultFile = join(root, 'result.json');
-  const result = existsSync(resultFile)
-    ? parseStored(resultSchema, readJson(resultFile), resultFile)
-    : undefined;
-  return { name: basename(root), dir: root, config, metrics, result } as RunRecord;
-}
-
-/** A run file's JSON; a truncated or unreadable file is the user's to see, in one line. */
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
-  }
-}
+// A run is read through the run store, which the dashboard shares without importing this module.
+import { readRun, type RunRecord } from './run-store.js';
 
 export const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

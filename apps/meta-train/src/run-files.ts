@@ -61,18 +61,20 @@ export const reportedConfigSchema = z.looseObject({
   estimator: z.string(),
 });
 
-const figures = z.record(z.string(), z.union([z.number(), z.array(z.number()), z.null()]));
+const figure = z.union([z.number(), z.array(z.number()), z.null()]);
+const figures = z.record(z.string(), figure);
 
-/** result.json as a report reads it. */
+/** result.json as the report, `pes compare`, the dashboard and the experiments read it. */
 export const resultSchema = z.looseObject({
   theta: z.array(z.number()),
   iterations: count,
   initial: figures,
   final: figures,
+  // Each evaluation with the θ it was made at, as `pes meta-train` writes it (the mnist-lr-schedule
+  // experiment plots that path). Named here so it is read as a list; the keys come out in the
+  // order written (iteration, theta, then the rest), so a file passed on is unchanged.
   history: z.array(
-    z
-      .looseObject({ iteration: count })
-      .catchall(z.union([z.number(), z.array(z.number()), z.null()])),
+    z.looseObject({ iteration: count, theta: z.array(z.number()) }).catchall(figure),
   ),
 });
 

@@ -16,7 +16,7 @@ import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
-import { RunDirectory } from '../run-directory.js';
+import { RUN_FILE_NAMES, RunDirectory } from '../run-store.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export type MetaTrainFlags = Partial<RunSettings> &
@@ -330,7 +330,8 @@ function summary(
     );
   }
   lines.push(
-    `  files              ${run.dir}/ (config.json, metrics.jsonl, checkpoint.json, result.json)`,
+    // The run store's files, in the order it names them (config, metrics, checkpoint, result).
+    `  files              ${run.dir}/ (${Object.values(RUN_FILE_NAMES).join(', ')})`,
   );
   return lines;
 }

@@ -1,6 +1,7 @@
 import { evaluationFigures, inWords } from '../figure-words.js';
 import { renderSvg } from '../plots.js';
-import { STYLE, configTable, escape, finalTable, reportPlots, type RunRecord } from '../report.js';
+import { STYLE, configTable, escape, finalTable, reportPlots } from '../report.js';
+import type { RunRecord } from '../run-store.js';
 import type { RunState } from './runs.js';
 
 /** A run as the dashboard shows it: read from its directory, with its id and state. */

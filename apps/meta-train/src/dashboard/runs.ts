@@ -1,5 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
+// The files' names are the run store's: the dashboard looks at them, never spells them.
+import { RUN_FILE_NAMES, runFile } from '../run-store.js';
 
 /** Where a run stands, as the dashboard's list shows it. */
 export type RunState = 'running' | 'finished' | 'interrupted';
@@ -35,7 +37,7 @@ export function runState(facts: RunFacts): RunState {
 }
 
 /** The files a run's activity shows in. */
-const ACTIVITY_FILES = ['metrics.jsonl', 'checkpoint.json', 'config.json'];
+const ACTIVITY_FILES = [RUN_FILE_NAMES.metrics, RUN_FILE_NAMES.checkpoint, RUN_FILE_NAMES.config];
 
 const mtimeOf = (file: string): number | undefined => {
   try {
@@ -58,7 +60,7 @@ export function runFacts(dir: string, now = Date.now()): RunFacts {
     .map(mtimeOf)
     .filter((t) => t !== undefined);
   return {
-    finished: mtimeOf(join(dir, 'result.json')) !== undefined,
+    finished: mtimeOf(runFile(dir, 'result')) !== undefined,
     ...(locks.length > 0 ? { lockAgeMs: now - Math.max(...locks) } : {}),
     sinceModifiedMs: now - modified,
   };
@@ -84,7 +86,7 @@ export function findRuns(root: string): Map<string, string> {
   const runs = new Map<string, string>();
   const visit = (dir: string, depth: number) => {
     const children = entries(dir);
-    if (children.some((e) => e.isFile() && e.name === 'config.json')) {
+    if (children.some((e) => e.isFile() && e.name === RUN_FILE_NAMES.config)) {
       const id = relative(root, dir).split(sep).join('/') || basename(root);
       runs.set(id, dir);
       return;

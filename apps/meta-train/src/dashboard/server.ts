@@ -10,7 +10,8 @@ import {
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
-import { readRun } from '../report.js';
+// Runs are read through the run store: the dashboard shows what the report would, from the same files.
+import { readRun, runFile } from '../run-store.js';
 import { listPage, listFragment, runsFragment, runsPage, type RunView } from './pages.js';
 import { findRuns, runFacts, runState, type RunState } from './runs.js';
 
@@ -142,7 +143,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const pendingText = new Map<string, string>();
     const states = new Map<string, RunState>();
     for (const [id, dir] of watched()) {
-      offsets.set(id, sizeOf(join(dir, 'metrics.jsonl')));
+      offsets.set(id, sizeOf(runFile(dir, 'metrics')));
       states.set(id, runState(runFacts(dir)));
     }
     response.writeHead(200, {
@@ -155,7 +156,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const tick = () => {
       for (const [id, dir] of watched()) {
-        const file = join(dir, 'metrics.jsonl');
+        const file = runFile(dir, 'metrics');
         const size = sizeOf(file);
         const offset = offsets.get(id) ?? 0;
         if (size < offset) {

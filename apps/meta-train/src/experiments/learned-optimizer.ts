@@ -10,6 +10,7 @@ import { curvesPlot } from '../loss-curves-plot.js';
 import { writePlot } from '../plots.js';
 import type { CurvePoint } from '@pes/inner-problems';
 import { resolveConfig } from '../config.js';
+import { readRunResult, type Evaluated } from '../run-store.js';
 import { childDirectory, runChildren, type ChildRun } from './children.js';
 import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
@@ -55,12 +56,8 @@ interface EvaluatedOptimizer {
   finalValAccuracy: MeanAndStd;
   diverged: number;
 }
-interface HistoryPoint {
-  iteration: number;
-  evalLoss: number;
-  valLoss: number;
-  valAccuracy: number;
-}
+/** An evaluation of lopt-mnist's meta-training run, as its result.json holds it. */
+type HistoryPoint = Evaluated<'evalLoss' | 'valLoss' | 'valAccuracy'>;
 
 /**
  * Meta-trains the MLP learned optimizer on lopt-mnist with PES and with truncated ES at the
@@ -130,9 +127,10 @@ export async function summariseLearnedOptimizerExperiment(
   const evaluationDir = (estimator: string) => join(out, 'evaluation', estimator);
 
   const runs = ESTIMATORS.map(({ estimator, label }) => {
-    const result = JSON.parse(readFileSync(join(runDir(estimator), 'result.json'), 'utf8'));
-    // The run's history starts with the initial θ's evaluation (iteration 0).
-    const history = result.history as HistoryPoint[];
+    // Through its schema: a child's result.json that is not what a run writes is one line.
+    // The run's history starts with the initial θ's evaluation (iteration 0); lopt-mnist's
+    // figures in it are numbers.
+    const history = readRunResult(runDir(estimator)).history as HistoryPoint[];
     const evaluation = JSON.parse(
       readFileSync(join(evaluationDir(estimator), 'evaluation.json'), 'utf8'),
     ) as { optimizers: EvaluatedOptimizer[]; curves: Record<string, CurvePoint[][]> };

@@ -2,13 +2,13 @@ import { log, makeKey, thetaGridCells } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { findSchedule } from '@pes/hpo';
 import { lrScheduleTask } from '@pes/hpo/node';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { resolveConfig } from '../config.js';
+import { readRunResult } from '../run-store.js';
 import { runChildren, type ChildRun } from './children.js';
 import { formatNumber, markdownTable } from './methods.js';
 
@@ -136,12 +136,15 @@ export async function lrScheduleExperiment(
   if (failed.length > 0)
     throw new UsageError(`runs failed: ${failed.map((j) => `${j.dir}/log.txt`).join(', ')}`);
   const runs = jobs.map((job) => {
-    const result = JSON.parse(readFileSync(join(job.dir, 'result.json'), 'utf8'));
+    // Through its schema: a child's result.json that is not what a run writes is one line.
+    const result = readRunResult(job.dir);
     return {
       ...job,
-      initial: result.initial,
-      final: result.final,
-      history: result.history as { theta: number[] }[],
+      // mnist-lr-schedule's figures: θ as a list, its val accuracy a number (the schema's
+      // figures are numbers, lists or null, whatever the task).
+      initial: result.initial as { theta: number[]; valAccuracy: number },
+      final: result.final as { theta: number[]; valAccuracy: number },
+      history: result.history,
     };
   });
   const schedule = findSchedule('inverse-time-decay').create(horizon);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
@@ -7,6 +6,7 @@ import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 import { writePlot } from '../plots.js';
 import { resolveConfig } from '../config.js';
+import { readRunMetrics, readRunResult, type Evaluated } from '../run-store.js';
 import { runChildren, type ChildRun } from './children.js';
 import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 
@@ -82,17 +82,13 @@ export async function swimmerExperiment(
   if (failed.length > 0)
     throw new UsageError(`runs failed: ${failed.map((j) => `${j.dir}/log.txt`).join(', ')}`);
   const points = jobs.flatMap((j) => {
+    // Both files through the run store: metrics.jsonl by its lines' schema, result.json by its.
     const stepsAt = new Map<number, number>([[0, 0]]);
-    for (const line of readFileSync(join(j.dir, 'metrics.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)) {
-      const m = JSON.parse(line) as { iteration: number; innerSteps: number };
-      stepsAt.set(m.iteration, m.innerSteps);
-    }
-    const result = JSON.parse(readFileSync(join(j.dir, 'result.json'), 'utf8')) as {
-      history: { iteration: number; evalReturn: number }[];
-    };
-    return result.history.map((h) => ({
+    for (const m of readRunMetrics(j.dir))
+      stepsAt.set(m.iteration as number, m.innerSteps as number);
+    // Swimmer's evaluation is its mean return, a number in each evaluation.
+    const history = readRunResult(j.dir).history as Evaluated<'evalReturn'>[];
+    return history.map((h) => ({
       method: j.label,
       seed: j.seed,
       envSteps: stepsAt.get(h.iteration) ?? 0,
