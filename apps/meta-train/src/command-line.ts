@@ -131,6 +131,17 @@ function defaultsAndRequired(schema: z.ZodObject) {
   return { defaults, required: new Set(json.required ?? []) };
 }
 
+/** A flag that takes text: optional, with its help and its placeholder in help (`<DIR>`). */
+export const textFlag = (description: string, valueName: string) =>
+  z.string().optional().describe(description).meta({ valueName });
+
+/** A flag that takes an integer, with its help and placeholder; `.optional()` or `.default(n)` it. */
+export const integerFlag = (description: string, valueName: string) =>
+  z.number().int().describe(description).meta({ valueName });
+
+/** A switch, off unless given. */
+export const switchFlag = (description: string) => z.boolean().default(false).describe(description);
+
 /** A command whose options are one zod schema: flags, help and parsing all derive from it. */
 export interface CommandSpec<S extends z.ZodObject> {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DATASETS } from '@pes/inner-problems/tasks';
-import { defineCommand } from '../command-line.js';
+import { defineCommand, switchFlag, textFlag } from '../command-line.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -16,12 +16,8 @@ function isolationList(value: string): (typeof ISOLATIONS)[number][] {
   });
 }
 
-const text = (description: string, valueName: string) =>
-  z.string().optional().describe(description).meta({ valueName });
-const flag = (description: string) => z.boolean().default(false).describe(description);
-
 const benchOptions = z.strictObject({
-  task: text(
+  task: textFlag(
     'scaling: the task whose meta-training is timed (its own settings); backends: tasks, comma-separated (default every tensor task)',
     'name',
   ),
@@ -48,16 +44,16 @@ const benchOptions = z.strictObject({
     .default(5)
     .describe('timed repeats, interleaved across variants')
     .meta({ valueName: 'R' }),
-  compareNumpy: flag('also time the same computation in numpy (needs python3 with numpy)'),
-  compareJax: flag(
+  compareNumpy: switchFlag('also time the same computation in numpy (needs python3 with numpy)'),
+  compareJax: switchFlag(
     'scaling (mnist-lr-schedule): also time the same iteration in JAX, on one core and on all (tools/bench/requirements.txt)',
   ),
   dataset: z.enum(DATASETS).default('mnist').describe('inner-step: dataset'),
-  dataDir: text(
+  dataDir: textFlag(
     "inner-step, scaling: directory of the official dataset files; backends: CIFAR-10's, for the tasks on it (MNIST's keep their embedded digits)",
     'DIR',
   ),
-  arch: text(
+  arch: textFlag(
     "inner-step, lopt-update: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's)",
     'sizes',
   ),
@@ -67,7 +63,7 @@ const benchOptions = z.strictObject({
     .optional()
     .describe('inner-step, lopt-update: minibatch size (default 100; lopt-update: 32)')
     .meta({ valueName: 'B' }),
-  particles: text(
+  particles: textFlag(
     'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
     'list',
   ),
@@ -76,16 +72,16 @@ const benchOptions = z.strictObject({
     .default(true)
     .describe('inner-step: skip the PES memory measurement at T = 100 and 5,000')
     .meta({ negate: true }),
-  json: flag('inner-step, scaling, backends: print one JSON object'),
-  isolation: text(
+  json: switchFlag('inner-step, scaling, backends: print one JSON object'),
+  isolation: textFlag(
     'scaling: threads, processes, auto or a list (each worker count with each, interleaved; default auto, as meta-train)',
     'list',
   ),
-  redis: text(
+  redis: textFlag(
     "scaling: shard over pes workers attached through Redis, and print Redis's cost per iteration",
     'URL',
   ),
-  spawn: flag(
+  spawn: switchFlag(
     'scaling with --redis: start the pes workers on this machine (as many as the variants need together)',
   ),
 });

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import { defineCommand } from '../command-line.js';
-
-const text = (description: string, valueName: string) =>
-  z.string().optional().describe(description).meta({ valueName });
-const count = (description: string, valueName: string) =>
-  z.number().int().describe(description).meta({ valueName });
+import { defineCommand, integerFlag, textFlag } from '../command-line.js';
 
 /**
  * `pes evaluate-optimizer`: fresh networks trained by a learned optimizer, its untrained start
@@ -16,7 +11,7 @@ export const evaluateOptimizerCommand = defineCommand({
   description:
     'train fresh networks with a learned optimizer, its untrained initialisation and Adam over a learning-rate grid; compare them',
   options: z.strictObject({
-    weights: text(
+    weights: textFlag(
       "learned-optimizer.json written by meta-train --task lopt-*, or 'shipped' (the family-trained weights of @pes/learned-opt)",
       'FILE',
     ),
@@ -25,13 +20,13 @@ export const evaluateOptimizerCommand = defineCommand({
       .default('mnist-mlp')
       .describe('inner problem: mnist-mlp, cifar10-mlp, mnist-conv or cifar10-conv')
       .meta({ valueName: 'name' }),
-    suite: text(
+    suite: textFlag(
       "a suite of problems instead of one task: 'held-out' (problems the shipped family never drew); writes summary.md",
       'name',
     ),
-    problems: text("the suite's problems to run, comma-separated (default: all)", 'list'),
-    out: text('where evaluation.json, table.md and loss-curves.svg/png go', 'DIR'),
-    steps: count('inner steps per network (default 200)', 'T').optional(),
+    problems: textFlag("the suite's problems to run, comma-separated (default: all)", 'list'),
+    out: textFlag('where evaluation.json, table.md and loss-curves.svg/png go', 'DIR'),
+    steps: integerFlag('inner steps per network (default 200)', 'T').optional(),
     untrained: z
       .boolean()
       .default(true)
@@ -42,15 +37,18 @@ export const evaluateOptimizerCommand = defineCommand({
       .optional()
       .describe("multiplies the learned optimizer's steps (its stepScale knob; default 1)")
       .meta({ valueName: 'S' }),
-    stepFeatureLimit: text(
+    stepFeatureLimit: textFlag(
       "holds the learned optimizer's step features at step T ('none': never; default: the weights')",
       'T',
     ),
-    seeds: count('fresh initialisations per optimizer', 'S').default(5),
-    seed: count('first evaluation seed (a key stream meta-training never draws)', 'S').default(0),
-    arch: text('MLP layer sizes (default 784-32-10 / 3072-32-10)', 'sizes'),
-    batch: count('minibatch size (default 32, as meta-training)', 'B').optional(),
-    dataDir: text('directory of the official dataset files', 'DIR'),
+    seeds: integerFlag('fresh initialisations per optimizer', 'S').default(5),
+    seed: integerFlag(
+      'first evaluation seed (a key stream meta-training never draws)',
+      'S',
+    ).default(0),
+    arch: textFlag('MLP layer sizes (default 784-32-10 / 3072-32-10)', 'sizes'),
+    batch: integerFlag('minibatch size (default 32, as meta-training)', 'B').optional(),
+    dataDir: textFlag('directory of the official dataset files', 'DIR'),
     adamLrs: z
       .array(z.number())
       .default([1e-4, 3e-4, 1e-3, 3e-3, 1e-2])
@@ -58,8 +56,11 @@ export const evaluateOptimizerCommand = defineCommand({
         'Adam learning rates, comma-separated; the best by final validation loss is reported',
       )
       .meta({ valueName: 'list' }),
-    evalEvery: count('steps between points of the loss curves (default T/20)', 'E').optional(),
-    trainRecords: count(
+    evalEvery: integerFlag(
+      'steps between points of the loss curves (default T/20)',
+      'E',
+    ).optional(),
+    trainRecords: integerFlag(
       'training records in the training loss (the first R; validation uses all)',
       'R',
     ).default(10000),

@@ -1,7 +1,6 @@
 import type { Io } from '../io.js';
 import {
   runMetaTraining,
-  type HistoryEntry,
   type IterationRecord,
   type MetaTrainer,
   type MetaTrainState,
@@ -9,14 +8,14 @@ import {
 } from '@pes/core';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
-import type { ClusterSettings, Isolation } from '../build.js';
 import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
-import { RUN_FILE_NAMES, RunDirectory } from '../run-store.js';
+import { RunDirectory } from '../run-store.js';
+import { metricsLine, result, summary } from './meta-train-output.js';
+import { PLACEMENT_FLAGS, placement, sayWorkers } from './placement.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export type MetaTrainFlags = Partial<RunSettings> &
@@ -288,154 +287,9 @@ async function execute(
   }
 }
 
-/** θ longer than this (a learned optimizer's weights) is summarised, not printed. */
-const MAX_THETA_SHOWN = 16;
-
-/** What a newcomer wants at the end: θ in the task's words, the figures before and after, the files. */
-function summary(
-  config: RunConfig,
-  state: MetaTrainState,
-  run: RunDirectory,
-  seconds: number,
-): string[] {
-  const first = state.history[0]!;
-  const last = state.history.at(-1)!;
-  const spec = findTaskSpec(config.task);
-  const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));
-  const vector = (theta: ArrayLike<number>) => `[${Array.from(theta, fmt).join(', ')}]`;
-  const moved = (theta: ArrayLike<number>) =>
-    // eslint-disable-next-line no-restricted-properties -- a printed distance, never θ
-    Math.hypot(...Array.from(theta, (v, i) => v - first.theta[i]!));
-  const lines = [
-    `pes: done in ${formatDuration(seconds)}: ${state.iteration} iterations, ${state.counters.innerSteps.toLocaleString('en')} inner steps.`,
-    state.theta.length <= MAX_THETA_SHOWN
-      ? `  θ                  ${vector(first.theta)} → ${vector(state.theta)}`
-      : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(moved(state.theta))}`,
-  ];
-  if (spec.describeTheta) {
-    const options = taskOptionsOf(config);
-    lines.push(`  before             ${spec.describeTheta(first.theta, options)}`);
-    lines.push(`  after              ${spec.describeTheta(state.theta, options)}`);
-  }
-  const figures = [...(spec.figures ?? []), { key: 'evalLoss', label: 'full-run objective' }];
-  for (const { key, label } of figures) {
-    const before = first.evaluation[key];
-    const after = last.evaluation[key];
-    if (before !== undefined && after !== undefined)
-      lines.push(`  ${label.padEnd(19)}${fmt(before)} → ${fmt(after)}`);
-  }
-  if (state.counters.nonFiniteParticles > 0 || state.counters.skippedUpdates > 0) {
-    lines.push(
-      `  non-finite         ${state.counters.nonFiniteParticles} particles reset, ${state.counters.skippedUpdates} updates skipped`,
-    );
-  }
-  lines.push(
-    // The run store's files, in the order it names them (config, metrics, checkpoint, result).
-    `  files              ${run.dir}/ (${Object.values(RUN_FILE_NAMES).join(', ')})`,
-  );
-  return lines;
-}
-
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${Math.round(seconds - 60 * m)} s`;
-}
-
-function metricsLine(record: IterationRecord, elapsedSeconds: number) {
-  const { evaluation, ...rest } = record;
-  return {
-    ...rest,
-    ...(evaluation ?? {}),
-    elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
-  };
-}
-
-function flatHistory(entry: HistoryEntry) {
-  const { evaluation, ...rest } = entry;
-  return { ...rest, ...evaluation };
-}
-
-function result(config: RunConfig, state: MetaTrainState) {
-  const history = state.history.map(flatHistory);
-  const { metaLoss: _i, iteration: _ii, ...initial } = history[0]!;
-  const { metaLoss: _f, iteration: _fi, ...final } = history.at(-1)!;
-  return {
-    task: config.task,
-    estimator: config.estimator,
-    config,
-    theta: Array.from(state.theta),
-    iterations: state.iteration,
-    history,
-    initial,
-    final,
-    counters: state.counters,
-  };
-}
-
 /** Names the worker threads a sharded task runs on (a task in this thread says nothing). */
 function statusOf(task: object): (() => string | undefined) | undefined {
   return (task as { status?: () => string | undefined }).status;
-}
-
-/** Flags that say where the particles are computed, not what is computed: never in config.json. */
-const PLACEMENT_FLAGS = new Set(['workers', 'isolation', 'redis', 'lease', 'wait']);
-
-/** Where a run's shards are computed: threads or processes here, or `pes worker`s. */
-interface Placement {
-  workers: number;
-  isolation?: Isolation | 'auto';
-  cluster?: ClusterSettings;
-}
-
-/** Worker threads, or `pes worker`s through Redis, from the flags (checked) and the task. */
-async function placement(
-  flags: MetaTrainFlags,
-  given: Set<string>,
-  config: RunConfig,
-  io: Io,
-): Promise<Placement> {
-  if (flags.redis === undefined) {
-    for (const flag of ['lease', 'wait'])
-      if (given.has(flag))
-        throw new UsageError(`--${flag} is for runs over Redis: add --redis URL`);
-    return {
-      workers: flags.workers ?? defaultWorkers(config),
-      ...(flags.isolation ? { isolation: flags.isolation } : {}),
-    };
-  }
-  if (flags.isolation !== undefined)
-    throw new UsageError(
-      '--isolation is for workers on this machine; pes workers over Redis are processes',
-    );
-  if (flags.workers === undefined)
-    throw new UsageError('--redis needs --workers W: the number of pes workers to attach');
-  for (const [flag, value] of [
-    ['lease', flags.lease],
-    ['wait', flags.wait],
-  ] as const)
-    if (value !== undefined && !(value > 0 && value <= 86_400))
-      throw new UsageError(`--${flag} must be between 0 and 86400 seconds (got ${value})`);
-  return {
-    workers: flags.workers,
-    cluster: {
-      // Loaded only for a run over Redis (its client is not small).
-      url: (await import('@pes/cluster/node')).parseRedisUrl(flags.redis),
-      lease: flags.lease ?? 10,
-      wait: flags.wait ?? 300,
-      say: io.err,
-    },
-  };
-}
-
-function sayWorkers(task: object, io: Io): void {
-  const sharded = task as { workers?: number; pool?: { kind: string } };
-  if (sharded.workers !== undefined && sharded.pool)
-    io.out(`pes: particles split over ${sharded.workers} ${sharded.pool.kind}`);
-}
-/** One worker thread per core for tasks where that pays (`TaskSpec.parallel`), else none. */
-function defaultWorkers(config: RunConfig): number {
-  return findTaskSpec(config.task).parallel ? availableParallelism() : 1;
 }
 
 function defaultRunDirectory(config: RunConfig): string {

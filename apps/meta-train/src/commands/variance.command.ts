@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { defineCommand } from '../command-line.js';
-
-const count = (description: string, valueName: string) =>
-  z.number().int().describe(description).meta({ valueName });
+import { defineCommand, integerFlag } from '../command-line.js';
 
 /** `pes variance --task NAME --unroll K1,K2,…`: PES's error against the number of unrolls. */
 export const varianceCommand = defineCommand({
@@ -20,12 +17,14 @@ export const varianceCommand = defineCommand({
       .optional()
       .describe('where results.json, table.md and the plot go')
       .meta({ valueName: 'DIR' }),
-    horizon: count("episode length (default: the task's)", 'T').optional(),
+    horizon: integerFlag("episode length (default: the task's)", 'T').optional(),
     sigma: z.number().optional().describe("σ (default: the task's)").meta({ valueName: 'S' }),
-    particles: count('particles per estimate', 'N').default(100),
-    repeats: count('estimates per K', 'R').default(20),
-    referenceParticles: count('particles of the full-horizon ES reference', 'N').default(2000),
-    seed: count('random seed', 'S').default(0),
+    particles: integerFlag('particles per estimate', 'N').default(100),
+    repeats: integerFlag('estimates per K', 'R').default(20),
+    referenceParticles: integerFlag('particles of the full-horizon ES reference', 'N').default(
+      2000,
+    ),
+    seed: integerFlag('random seed', 'S').default(0),
   }),
   async action(_args, options, io) {
     return (await import('./variance.js')).variance(options, io);
