@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../src/commands/dashboard.js';
 import { pathParts, startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { LOCK_FRESH_MS, RECENTLY_MODIFIED_MS, runState } from '../src/dashboard/runs.js';
-import { reportPlots } from '../src/report.js';
+import { reportPlots } from '../src/report-plots.js';
 import { readRun } from '../src/run-store.js';
 import { appRoot, exited, temporaryDirectory } from './helpers.js';
 import { metricsLine, writeRun } from './run-fixtures.js';

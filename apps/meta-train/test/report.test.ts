@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finalTable, reportPlots, writeReport } from '../src/report.js';
+import { reportPlots } from '../src/report-plots.js';
+import { finalTable, writeReport } from '../src/report.js';
 import { readRun } from '../src/run-store.js';
 import { temporaryDirectory } from './helpers.js';
 import { writeRun } from './run-fixtures.js';

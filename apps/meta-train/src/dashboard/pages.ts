@@ -1,6 +1,7 @@
 import { evaluationFigures, inWords } from '../figure-words.js';
 import { renderSvg } from '../plots.js';
-import { STYLE, configTable, escape, finalTable, reportPlots } from '../report.js';
+import { reportPlots } from '../report-plots.js';
+import { STYLE, configTable, escape, finalTable } from '../report.js';
 import type { RunRecord } from '../run-store.js';
 import type { RunState } from './runs.js';
 
