@@ -15,22 +15,18 @@ import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-store.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
-import { PLACEMENT_FLAGS, placement, sayWorkers } from './placement.js';
+import { PLACEMENT_FLAGS, placement, sayWorkers, type PlacementFlags } from './placement.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
 
 export type MetaTrainFlags = Partial<RunSettings> &
-  Record<string, unknown> & {
+  Record<string, unknown> &
+  PlacementFlags & {
     task?: string;
     out?: string;
     resume?: string;
     overwrite?: boolean;
     config?: string;
     printConfig?: boolean;
-    workers?: number;
-    isolation?: 'threads' | 'processes' | 'auto';
-    redis?: string;
-    lease?: number;
-    wait?: number;
   };
 
 /** What a checkpoint file holds: the settings it was made under and the trainer's state. */

@@ -4,12 +4,20 @@ import { findTaskSpec } from '../catalog.js';
 import type { RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { MetaTrainFlags } from './meta-train.js';
 
 // Where a run's particles are computed: worker threads or processes here, or pes workers over
 // Redis. Never part of what is computed, so never in config.json.
 
 /** Flags that say where the particles are computed, not what is computed: never in config.json. */
+/** The flags of `pes meta-train` that say where its particles are computed. */
+export interface PlacementFlags {
+  workers?: number;
+  isolation?: 'threads' | 'processes' | 'auto';
+  redis?: string;
+  lease?: number;
+  wait?: number;
+}
+
 export const PLACEMENT_FLAGS = new Set(['workers', 'isolation', 'redis', 'lease', 'wait']);
 
 /** Where a run's shards are computed: threads or processes here, or `pes worker`s. */
@@ -21,7 +29,7 @@ export interface Placement {
 
 /** Worker threads, or `pes worker`s through Redis, from the flags (checked) and the task. */
 export async function placement(
-  flags: MetaTrainFlags,
+  flags: PlacementFlags,
   given: Set<string>,
   config: RunConfig,
   io: Io,
