@@ -6,7 +6,7 @@ import { buildRun, prepareBackend } from '../build.js';
 import { resolveConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { formatNumber, markdownTable } from '../experiments/methods.js';
-import { plotSpec } from '../experiments/variance.js';
+import { checkVarianceSettings, plotSpec } from '../experiments/variance.js';
 import { writePlot } from '../plots.js';
 import type { Io } from '../io.js';
 
@@ -42,20 +42,13 @@ export async function variance(options: VarianceCommandOptions, io: Io): Promise
     throw new UsageError(
       `task ${task.name} never ends; the variance analysis needs finite episodes`,
     );
-  for (const K of options.unroll) {
-    if (!Number.isInteger(K) || K < 1 || task.horizon % K !== 0) {
-      throw new UsageError(`--unroll ${K} does not divide the horizon T = ${task.horizon}`);
-    }
-  }
-  for (const [flag, value] of [
-    ['--particles', options.particles],
-    ['--reference-particles', options.referenceParticles],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 2 || value % 2 !== 0)
-      throw new UsageError(`${flag} must be an even integer ≥ 2, got ${value}`);
-  }
-  if (!Number.isInteger(options.repeats) || options.repeats < 2)
-    throw new UsageError(`--repeats must be an integer ≥ 2, got ${options.repeats}`);
+  checkVarianceSettings({
+    horizon: task.horizon,
+    unrollLengths: options.unroll,
+    particles: options.particles,
+    referenceParticles: options.referenceParticles,
+    repeats: options.repeats,
+  });
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const { points, referenceNorm } = unrollVariance(task, task.initialTheta(), {

@@ -36,9 +36,17 @@ export const SHARED_TEXT = resolve(
   '../../../../../shared/data/text/tinyshakespeare.txt',
 );
 
-export function checkVarianceOptions(o: VarianceOptions): void {
-  if (!Number.isInteger(o.horizon) || o.horizon < 1)
-    throw new UsageError(`--horizon must be a positive integer, got ${o.horizon}`);
+/**
+ * What every variance analysis refuses, the command's and the experiment's alike: K that does
+ * not divide T, odd or too few particles (antithetic pairs), fewer than 2 repeats.
+ */
+export function checkVarianceSettings(o: {
+  horizon: number;
+  unrollLengths: readonly number[];
+  particles: number;
+  referenceParticles: number;
+  repeats: number;
+}): void {
   for (const K of o.unrollLengths) {
     if (!Number.isInteger(K) || K < 1 || o.horizon % K !== 0) {
       throw new UsageError(
@@ -55,6 +63,13 @@ export function checkVarianceOptions(o: VarianceOptions): void {
   }
   if (!Number.isInteger(o.repeats) || o.repeats < 2)
     throw new UsageError(`--repeats must be an integer ≥ 2, got ${o.repeats}`);
+}
+
+/** The experiment's settings: a horizon and σ of its own, then the shared checks. */
+export function checkVarianceOptions(o: VarianceOptions): void {
+  if (!Number.isInteger(o.horizon) || o.horizon < 1)
+    throw new UsageError(`--horizon must be a positive integer, got ${o.horizon}`);
+  checkVarianceSettings(o);
   if (!(o.sigma > 0)) throw new UsageError(`--sigma must be positive, got ${o.sigma}`);
 }
 
