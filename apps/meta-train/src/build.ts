@@ -2,26 +2,26 @@ import {
   createRandomSearch,
   findEstimator,
   randomSearchMethod,
+  reviseRun,
   runTrainer,
   type MetaTrainer,
   type Task,
 } from '@pes/core';
 import { availableParallelism } from 'node:os';
-import { taskOptionsOf, type RunConfig } from './config.js';
+import type { ResolvedRun, RunConfig } from './config.js';
 import { selectBackend } from './backend.js';
 import { UsageError } from './errors.js';
 import { processPool, shardedTask } from '@pes/core/node';
-import { findTaskSpec } from './catalog.js';
 import { SHARD_FACTORY_MODULE } from './shard-factory.js';
 
 /**
- * Task, estimator, optimizer and trainer from a validated config (`runTrainer`, shared with the
+ * Task, estimator, optimizer and trainer from a resolved run (`runTrainer`, shared with the
  * playground). Library errors about
  * settings (an odd particle count for antithetic pairs, an estimator the task cannot serve)
  * become usage errors: they are the user's to fix.
  */
 export async function buildRun(
-  config: RunConfig,
+  run: ResolvedRun,
   {
     workers = 1,
     isolation = 'auto',
@@ -35,7 +35,7 @@ export async function buildRun(
   } = {},
 ): Promise<{ task: Task; trainer: MetaTrainer }> {
   try {
-    const spec = findTaskSpec(config.task);
+    const { spec, options, config } = run;
     const shards = shardsFor(config, workers);
     const task = cluster
       ? await shardedTask({
@@ -49,8 +49,8 @@ export async function buildRun(
           group: config.antithetic ? 2 : 1,
         })
       : shards > 1
-        ? await shardsOnThisMachine(config, shards, isolation)
-        : await spec.create(taskOptionsOf(config));
+        ? await shardsOnThisMachine(run, shards, isolation)
+        : await spec.create(options);
     if (config.estimator === randomSearchMethod.name) {
       if (!spec.searchSpace)
         throw new UsageError(`task ${spec.name} defines no search space for random search`);
@@ -58,7 +58,7 @@ export async function buildRun(
         task,
         trainer: createRandomSearch({
           task,
-          settings: randomSearchSettings(config, task, spec.searchSpace(taskOptionsOf(config))),
+          settings: randomSearchSettings(config, task, spec.searchSpace(options)),
         }),
       };
     }
@@ -88,15 +88,13 @@ const SHARED_DATA_FOR_THREADS = 64 * 2 ** 20;
 
 /** The task split over `shards` threads or processes of this machine. */
 async function shardsOnThisMachine(
-  config: RunConfig,
+  { spec, options, config }: ResolvedRun,
   shards: number,
   isolation: Isolation | 'auto',
 ): Promise<Task> {
-  const spec = findTaskSpec(config.task);
   const group = config.antithetic ? 2 : 1;
   // The dataset's bytes are loaded here once and shared by every worker thread.
-  const shared =
-    isolation === 'processes' ? undefined : await spec.sharedData?.(taskOptionsOf(config));
+  const shared = isolation === 'processes' ? undefined : await spec.sharedData?.(options);
   const chosen =
     isolation === 'auto'
       ? byteSize(shared) > SHARED_DATA_FOR_THREADS
@@ -164,24 +162,22 @@ function randomSearchSettings(config: RunConfig, task: Task, searchSpace: [numbe
 }
 
 /**
- * Chooses the tfjs backend before a task that computes with tensors is built, records it in the
- * config (`backend`: what `auto` became, so that workers and a resume compute on the same one)
- * and says which.
+ * Chooses the tfjs backend before a task that computes with tensors is built, and says which.
+ * The run it returns records it (`backend`: what `auto` became, so that workers and a resume
+ * compute on the same one).
  */
 export async function prepareBackend(
-  config: RunConfig,
+  run: ResolvedRun,
   say: (line: string) => void,
-): Promise<void> {
-  const spec = findTaskSpec(config.task);
-  if (!spec.usesTensors) return;
+): Promise<ResolvedRun> {
+  const { spec, options, config } = run;
+  if (!spec.usesTensors) return run;
   const requested = (config.backend as string | undefined) ?? 'auto';
   const preferWasm =
-    requested === 'auto' &&
-    !process.env.PES_BACKEND &&
-    spec.preferredBackend?.(taskOptionsOf(config)) === 'wasm';
+    requested === 'auto' && !process.env.PES_BACKEND && spec.preferredBackend?.(options) === 'wasm';
   const backend = await selectBackend({ requested, preferWasm });
-  config.backend = backend;
   say(
     `pes: tfjs backend ${backend}${preferWasm && backend === 'wasm' ? ` (faster than tfjs-node for ${spec.name}'s shapes, as pes bench backends measured)` : ''}`,
   );
+  return reviseRun(run, { backend }) as ResolvedRun;
 }

@@ -1,10 +1,23 @@
-import { mergeRunSettings, runSettingsSchema, type RunSettings, type TaskSpec } from '@pes/core';
+import {
+  mergeRunSettings,
+  resolveRun as resolveTaskRun,
+  runSettingsSchema,
+  type ResolvedRun as TaskRun,
+  type RunSettings,
+  type TaskSpec,
+} from '@pes/core';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 import { findMethod, findTaskSpec, flagOf, runOptions, taskSpecs } from './catalog.js';
 
 /** Every setting of a meta-training run, as written to config.json: the task's options included. */
 export type RunConfig = RunSettings & { task: string } & Record<string, unknown>;
+
+/**
+ * A run resolved once (core's `resolveRun`): its spec, settings, the task's options with their
+ * defaults, and `config`, the same flat, as config.json stores it and workers are sent it.
+ */
+export type ResolvedRun = TaskRun & { readonly config: RunConfig };
 
 /**
  * The schema of one task's runs: its name, the estimator, the task's own options, then the
@@ -60,10 +73,10 @@ function refusal(spec: TaskSpec, field: string): string {
 
 /**
  * The shared base, overridden by the task's defaults, its per-estimator defaults, then the
- * settings the user gave (flags and config files). Every given setting must be one the task
- * reads; the result is validated as a whole.
+ * settings the user gave (flags and config files): the run resolved once, here, where a bad
+ * setting becomes one line naming its flag. Every given setting must be one the task reads.
  */
-export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
+export function resolveRun(overrides: Partial<RunConfig> & { task: string }): ResolvedRun {
   const spec = findTaskSpec(overrides.task);
   const schema = runConfigSchema(spec);
   for (const [field, value] of Object.entries(overrides)) {
@@ -73,7 +86,8 @@ export function resolveConfig(overrides: Partial<RunConfig> & { task: string }):
   merged.task = spec.name;
   const parsed = schema.safeParse(merged);
   if (!parsed.success) throw new UsageError(describeIssues(parsed.error, merged, flagOf));
-  const config = parsed.data as RunConfig;
+  const run = resolveTaskRun(spec, parsed.data) as ResolvedRun;
+  const { config } = run;
   const method = findMethod(config.estimator);
   const horizon = config.horizon as number | undefined;
   if (!method.ignoresUnroll && horizon !== undefined && config.unrollLength > horizon) {
@@ -81,16 +95,12 @@ export function resolveConfig(overrides: Partial<RunConfig> & { task: string }):
       `--unroll ${config.unrollLength} is longer than the horizon --horizon ${horizon}`,
     );
   }
-  return config;
+  return run;
 }
 
-/** The task's own options out of a run config, as its `create` reads them. */
-export function taskOptionsOf(config: RunConfig): Record<string, unknown> {
-  const spec = findTaskSpec(config.task);
-  const options: Record<string, unknown> = {};
-  for (const field of Object.keys(spec.options.shape))
-    if (config[field] !== undefined) options[field] = config[field];
-  return options;
+/** A run's settings alone, flat (config.json's form): for a run described to another process. */
+export function resolveConfig(overrides: Partial<RunConfig> & { task: string }): RunConfig {
+  return resolveRun(overrides).config;
 }
 
 /** Each settable field's schema (the first task's where tasks share a field), for config files. */

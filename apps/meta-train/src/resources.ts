@@ -1,8 +1,7 @@
 import { freemem, totalmem } from 'node:os';
 import { estimateRunMemory } from '@pes/core';
-import type { RunConfig } from './config.js';
+import type { ResolvedRun } from './config.js';
 import { UsageError } from './errors.js';
-import { findTaskSpec } from './catalog.js';
 
 /** The memory of this machine, in bytes: all of it, and what is free now. */
 export interface MachineMemory {
@@ -16,8 +15,11 @@ const machineMemory = (): MachineMemory => ({ total: totalmem(), free: freemem()
  * Refuses, before any file is written or any data loaded, a run whose estimated memory exceeds
  * what the machine has free: such a run would swap, then die part-way with an allocation error.
  */
-export function assertRunFits(config: RunConfig, machine: MachineMemory = machineMemory()): void {
-  const need = estimateRunMemory(findTaskSpec(config.task), config);
+export function assertRunFits(
+  { spec, config }: ResolvedRun,
+  machine: MachineMemory = machineMemory(),
+): void {
+  const need = estimateRunMemory(spec, config);
   if (need <= machine.free) return;
   throw new UsageError(
     `a ${config.task} run with these settings (${config.particles} particles, unroll ${config.unrollLength}${

@@ -1,7 +1,6 @@
 import type { Task, TaskFactory } from '@pes/core';
 import { selectBackend } from './backend.js';
-import { taskOptionsOf, validateConfig, type RunConfig } from './config.js';
-import { findTaskSpec } from './catalog.js';
+import { resolveRun, validateConfig, type RunConfig } from './config.js';
 
 /** This module, as a worker thread imports it (a file URL: JavaScript built, TypeScript under tests). */
 export const SHARD_FACTORY_MODULE = import.meta.url;
@@ -23,14 +22,16 @@ export async function createTaskFromConfig({
   /** TensorFlow's threads in this process, its share of the cores (a worker process's). */
   threads?: number;
 }): Promise<Task> {
-  const spec = findTaskSpec(config.task);
-  // The run's backend was resolved once, by the process that started it (config.backend).
+  // The run was resolved by the process that started it; a thread gets it flat, and resolves it
+  // once more to reach its spec (the config holds every default already).
+  const { spec, options } = resolveRun(config);
+  // The run's backend was chosen once, by the process that started it (config.backend).
   if (spec.usesTensors)
     await selectBackend({
       requested: (config.backend as string | undefined) ?? 'auto',
       ...(threads !== undefined ? { threads } : {}),
     });
-  return spec.create(taskOptionsOf(config), shared);
+  return spec.create(options, shared);
 }
 
 /**
@@ -44,15 +45,14 @@ export async function createTaskFromConfig({
 export function workerTaskFactory(dataDir?: string): (config: unknown) => Promise<TaskFactory> {
   const shared = new Map<string, Promise<unknown>>();
   return async (sent) => {
-    let config = validateConfig(sent, 'the run config');
-    const spec = findTaskSpec(config.task);
-    if (dataDir !== undefined && 'dataDir' in spec.options.shape)
-      config = { ...config, dataDir } as RunConfig;
+    let run = resolveRun(validateConfig(sent, 'the run config'));
+    if (dataDir !== undefined && 'dataDir' in run.spec.options.shape)
+      run = resolveRun({ ...run.config, dataDir });
+    const { spec, options, config } = run;
     if (spec.usesTensors)
       await selectBackend({ requested: (config.backend as string | undefined) ?? 'auto' });
-    const key = JSON.stringify(taskOptionsOf(config));
-    if (!shared.has(key))
-      shared.set(key, Promise.resolve(spec.sharedData?.(taskOptionsOf(config))));
+    const key = JSON.stringify(options);
+    if (!shared.has(key)) shared.set(key, Promise.resolve(spec.sharedData?.(options)));
     const data = await shared.get(key);
     return {
       module: SHARD_FACTORY_MODULE,

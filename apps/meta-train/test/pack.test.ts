@@ -62,7 +62,7 @@ describe('npm pack', () => {
     }
 
     const program = `
-      import { makeKey, persistentEs } from '@pes/core';
+      import { makeKey, persistentEs, resolveTaskOptions } from '@pes/core';
       import { quadraticTaskSpec } from '@pes/inner-problems';
       import '@pes/hpo';
       import '@pes/learned-opt';
@@ -70,7 +70,7 @@ describe('npm pack', () => {
       import { innerProblemTasks } from '@pes/inner-problems/node';
       import { hpoTasks } from '@pes/hpo/node';
       import { learnedOptTasks } from '@pes/learned-opt/node';
-      const task = await quadraticTaskSpec.create({});
+      const task = await quadraticTaskSpec.create(resolveTaskOptions(quadraticTaskSpec));
       const pes = persistentEs(task, { particles: 4, sigma: 0.1, unrollLength: 5 });
       const theta: Float64Array = task.initialTheta();
       const { grad } = pes.estimate(theta, pes.init(theta, makeKey(0)), makeKey(1));

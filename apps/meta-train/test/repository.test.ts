@@ -75,3 +75,23 @@ describe('the repository stands on its own', () => {
     expect(undeclared).toEqual([]);
   });
 });
+
+describe('one resolved run', () => {
+  it('no task spec restates a default: its options arrive resolved (core resolveRun)', () => {
+    // A task spec is a file that calls defineTask; `options.x ?? value` in one would be a second
+    // default beside the spec's `defaults`, which the run has already applied. Two defaults are
+    // not constants, so no spec can state them: lopt-family's `family` (a whole task family,
+    // which config.json leaves out) and an image task's `arch` where the dataset may change
+    // (the network fits the data's features).
+    const restated: string[] = [];
+    for (const unit of ['packages/inner-problems', 'packages/hpo', 'packages/learned-opt'])
+      for (const file of files(join(root, unit, 'src'), /\.ts$/)) {
+        const text = readFileSync(file, 'utf8');
+        if (!text.includes('defineTask(')) continue;
+        for (const match of text.matchAll(/\b(?:options|settings)\.(\w+) \?\?/g))
+          if (!['family', 'arch'].includes(match[1]!))
+            restated.push(`${relative(root, file)}: ${match[0]}`);
+      }
+    expect(restated).toEqual([]);
+  });
+});

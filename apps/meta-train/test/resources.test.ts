@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig, resolveRun } from '../src/config.js';
 import { taskSpecs } from '../src/catalog.js';
 import { assertRunFits } from '../src/resources.js';
 import { pes, temporaryDirectory } from './helpers.js';
@@ -32,7 +32,7 @@ describe('the memory a run needs, estimated before any work', () => {
   });
 
   it('compares with the memory free, and names both', () => {
-    const config = resolveConfig({ task: 'quadratic' });
+    const config = resolveRun({ task: 'quadratic' });
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 4 * GiB })).not.toThrow();
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 50 * 2 ** 20 })).toThrow(
       /^a quadratic run with these settings \(100 particles, unroll 10\) needs about \d+ MiB of memory; this machine has 50 MiB free of 8\.00 GiB/,

@@ -14,7 +14,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { buildRun } from '../src/build.js';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig, resolveRun } from '../src/config.js';
 import { loadConfigFile } from '../src/config-file.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -43,7 +43,7 @@ describe('the learned optimizer shipped in @pes/learned-opt', () => {
       const { iteration, thetaSha256 } = FAMILY_WEIGHTS_PROVENANCE.early;
       // The recipe's relative data directory is the repository root's, where the command runs.
       const family = recipe.family as TaskFamily;
-      const config = resolveConfig({
+      const config = resolveRun({
         ...recipe,
         family: {
           ...family,

@@ -1,6 +1,6 @@
 import { runMetaTraining, type MetaTrainState } from '@pes/core';
 import { buildRun } from '../src/build.js';
-import type { RunConfig } from '../src/config.js';
+import { resolveRun, type RunConfig } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
 
 /** Every registered task at a tiny scale: 6 particles, so up to 3 shards of one antithetic pair. */
@@ -39,7 +39,7 @@ export async function run(
 ) {
   let built;
   try {
-    built = await buildRun(config, { workers, isolation });
+    built = await buildRun(resolveRun(config), { workers, isolation });
   } catch (error) {
     if (error instanceof UsageError) return undefined;
     throw error;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { buildRun } from '../src/build.js';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig, resolveRun } from '../src/config.js';
 import { pes, temporaryDirectory } from './helpers.js';
 import { run, TINY } from './tiny-runs.js';
 
@@ -72,7 +72,7 @@ describe('particles sharded over child processes (--isolation processes): the sa
 
 describe('the automatic isolation', () => {
   it('puts a task whose shared data set is small (embedded MNIST) in worker processes', async () => {
-    const config = resolveConfig({
+    const config = resolveRun({
       task: 'mnist-lr-schedule',
       particles: 4,
       ...TINY['mnist-lr-schedule'],

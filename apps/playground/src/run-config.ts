@@ -1,8 +1,8 @@
 import {
-  mergeRunSettings,
   estimatorRegistry,
   estimatorUnsupportedReason,
-  splitRunSettings,
+  resolveRun,
+  type ResolvedRun,
   type RunSettings,
   type Task,
   type TaskSpec,
@@ -33,12 +33,8 @@ export type PlaygroundOverrides = Partial<
   >
 >;
 
-/** One run's settings, as `pes meta-train` would resolve them, and the task's own options. */
-export interface PlaygroundConfig {
-  task: string;
-  settings: RunSettings;
-  options: Record<string, unknown>;
-}
+/** One run resolved as `pes meta-train` would resolve it: the spec, settings and task options. */
+export type PlaygroundConfig = ResolvedRun;
 
 export function findPlaygroundTask(name: string): TaskSpec {
   const spec = PLAYGROUND_TASKS.find((s) => s.name === name);
@@ -50,19 +46,15 @@ export function findPlaygroundTask(name: string): TaskSpec {
 }
 
 /**
- * The settings `pes meta-train` would resolve for the same task, estimator and flags: core's
- * `mergeRunSettings`, the one merge both front ends use. The tests hold the two equal through θ.
+ * The run `pes meta-train` would resolve for the same task, estimator and flags: core's
+ * `resolveRun`, the one resolve step both front ends use. The tests hold the two equal through θ.
  */
 export function resolvePlaygroundConfig(
   task: string,
   estimator: string,
   overrides: PlaygroundOverrides = {},
 ): PlaygroundConfig {
-  const spec = findPlaygroundTask(task);
-  return {
-    task: spec.name,
-    ...splitRunSettings(spec, mergeRunSettings(spec, { ...overrides, estimator })),
-  };
+  return resolveRun(findPlaygroundTask(task), { ...overrides, estimator });
 }
 
 /** The estimators of the registry that can run on `task` (the page offers these). */

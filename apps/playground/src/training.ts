@@ -1,5 +1,5 @@
 import { runTrainer, type IterationRecord, type MetaTrainer, type MetaTrainState } from '@pes/core';
-import { findPlaygroundTask, type PlaygroundConfig } from './run-config.js';
+import type { PlaygroundConfig } from './run-config.js';
 
 /** One meta-training run of the page: its config, its trainer and where it has got to. */
 export interface PlaygroundRun {
@@ -14,7 +14,7 @@ export interface PlaygroundRun {
  */
 export async function createRun(config: PlaygroundConfig): Promise<PlaygroundRun> {
   const { settings } = config;
-  const task = await findPlaygroundTask(config.task).create(config.options);
+  const task = await config.spec.create(config.options);
   // The command line's own construction: the same settings give the same run.
   const trainer = runTrainer(task, settings);
   return { config, trainer, state: trainer.init() };

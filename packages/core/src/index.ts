@@ -106,7 +106,14 @@ export type { OuterOptimizerName, RunSettings } from './run/run-settings.js';
 export { TENSOR_BACKENDS, tensorBackendOption } from './run/tensor-backend.js';
 export type { TensorBackend } from './run/tensor-backend.js';
 export { outerOptimizerOf, runTrainer } from './run/run-trainer.js';
-export { mergeRunSettings, splitRunSettings } from './run/resolve.js';
+export {
+  mergeRunSettings,
+  resolveRun,
+  resolveTaskOptions,
+  reviseRun,
+  splitRunSettings,
+} from './run/resolve.js';
+export type { ResolvedRun } from './run/resolve.js';
 export { describeOptions, flagName } from './run/options.js';
 export type { OptionDescription, OptionMeta } from './run/options.js';
 

@@ -84,12 +84,15 @@ export interface TaskArtifact {
 }
 
 /**
- * A task spec with its option types inferred from its schema; the registry holds it as the
- * general `TaskSpec`.
+ * A task spec with its option types inferred from its schema, and the options it gives a
+ * default (`defaults`) typed as present: a run is resolved before any of the spec's functions
+ * see its options (`resolveRun`), so task code never restates a default. The registry holds it
+ * as the general `TaskSpec`.
  */
-export function defineTask<S extends z.ZodObject>(
-  spec: TaskSpec<OptionsOf<S>> & { options: S },
-): TaskSpec {
+export function defineTask<
+  S extends z.ZodObject,
+  D extends Partial<RunSettings> & Partial<OptionsOf<S>> = Record<never, never>,
+>(spec: TaskSpec<WithDefaults<OptionsOf<S>, D>> & { options: S; defaults: D }): TaskSpec {
   return spec as unknown as TaskSpec;
 }
 
@@ -97,3 +100,6 @@ export function defineTask<S extends z.ZodObject>(
 type OptionsOf<S extends z.ZodObject> = string extends keyof z.output<S>
   ? Record<never, never>
   : z.output<S>;
+
+/** Options whose defaulted fields are present. */
+type WithDefaults<O extends object, D> = O & { [K in keyof D & keyof O]-?: Exclude<O[K], undefined> };

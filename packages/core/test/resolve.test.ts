@@ -3,6 +3,9 @@ import { z } from 'zod';
 import {
   baseRunSettings,
   mergeRunSettings,
+  resolveRun,
+  resolveTaskOptions,
+  reviseRun,
   splitRunSettings,
   type TaskSpec,
 } from '../src/index.js';
@@ -44,5 +47,36 @@ describe('mergeRunSettings: base, task defaults, per-estimator defaults, then wh
     expect(settings.particles).toBe(16);
     expect(options).toEqual({ width: 3 });
     expect(() => splitRunSettings(spec, mergeRunSettings(spec, { width: 1.5 }))).toThrow();
+  });
+});
+
+describe('resolveRun: one run, resolved once', () => {
+  it('carries the spec, the settings, the options with their defaults, and the flat config', () => {
+    const run = resolveRun(spec, { estimator: 'tes', particles: 4 });
+    expect(run.spec).toBe(spec);
+    expect(run.settings.sigma).toBe(0.05);
+    expect(run.settings.particles).toBe(4);
+    expect(run.options).toEqual({ width: 7 });
+    // config.json's order: the task, the estimator, the task's options, the shared settings.
+    expect(Object.keys(run.config).slice(0, 4)).toEqual([
+      'task',
+      'estimator',
+      'width',
+      'unrollLength',
+    ]);
+    expect(run.config).toMatchObject({ task: 'made-up', estimator: 'tes', width: 7, particles: 4 });
+  });
+
+  it('resolves its own flat config to itself, and revises one setting over the same spec', () => {
+    const run = resolveRun(spec, { width: 3 });
+    expect(resolveRun(spec, run.config)).toEqual(run);
+    const revised = reviseRun(run, { width: 5 });
+    expect(revised.options).toEqual({ width: 5 });
+    expect({ ...revised.config, width: 3 }).toEqual(run.config);
+  });
+
+  it('gives a task its defaults without a run (resolveTaskOptions), and refuses a bad value', () => {
+    expect(resolveTaskOptions(spec)).toEqual({ width: 7 });
+    expect(() => resolveRun(spec, { width: 'wide' })).toThrow();
   });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { makeKey } from '@pes/core';
+import { makeKey, resolveTaskOptions } from '@pes/core';
 import { learningRateAt, learningRateRule, type LearningRateFamily } from '@pes/inner-problems';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findSchedule, inverseTimeDecaySchedule, scheduleRegistry } from '../src/index.js';
@@ -30,7 +30,11 @@ describe('schedule registry', () => {
 
   it('gives random search one range per θ component', () => {
     expect(findSchedule('piecewise').searchSpace(5)).toHaveLength(5);
-    expect(mnistLrScheduleTaskSpec.searchSpace!({ schedule: 'linear' })).toHaveLength(2);
+    expect(
+      mnistLrScheduleTaskSpec.searchSpace!(
+        resolveTaskOptions(mnistLrScheduleTaskSpec, { schedule: 'linear' }),
+      ),
+    ).toHaveLength(2);
   });
 });
 
@@ -72,9 +76,12 @@ describe('mnist-lr-schedule', () => {
     expect(task.dim).toBe(2);
     expect(task.horizon).toBe(5000);
     expect(Array.from(task.initialTheta())).toEqual([Math.log(0.003), Math.log(30)]);
-    expect(mnistLrScheduleTaskSpec.describeTheta!(task.initialTheta(), { horizon: 5000 })).toMatch(
-      /^learning rate 0\.00300 at t = 0, /,
-    );
+    expect(
+      mnistLrScheduleTaskSpec.describeTheta!(
+        task.initialTheta(),
+        resolveTaskOptions(mnistLrScheduleTaskSpec, { horizon: 5000 }),
+      ),
+    ).toMatch(/^learning rate 0\.00300 at t = 0, /);
   });
 
   it('takes θ of any length for piecewise, and refuses a θ that does not fit a schedule', () => {

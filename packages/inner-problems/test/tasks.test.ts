@@ -1,4 +1,4 @@
-import { makeKey } from '@pes/core';
+import { makeKey, resolveTaskOptions } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import {
   quadraticTaskSpec,
@@ -29,7 +29,9 @@ describe('inner-problem task specs', () => {
 
 describe('image task specs', () => {
   it('mnist-mlp builds from the embedded digits with the given options', async () => {
-    const task = await mnistMlpTaskSpec.create({ arch: '784-16-10', batchSize: 4, horizon: 5 });
+    const task = await mnistMlpTaskSpec.create(
+      resolveTaskOptions(mnistMlpTaskSpec, { arch: '784-16-10', batchSize: 4, horizon: 5 }),
+    );
     expect(task.dim).toBe(1);
     expect(task.horizon).toBe(5);
     const e = task.evaluate(task.initialTheta(), makeKey(0));
@@ -37,9 +39,9 @@ describe('image task specs', () => {
   });
 
   it('refuses an architecture that does not fit the data, and an unknown objective', async () => {
-    await expect(mnistMlpTaskSpec.create({ arch: '100-10' })).rejects.toThrow(
-      /starts with 100 inputs but .* has 784 features/,
-    );
+    await expect(
+      mnistMlpTaskSpec.create(resolveTaskOptions(mnistMlpTaskSpec, { arch: '100-10' })),
+    ).rejects.toThrow(/starts with 100 inputs but .* has 784 features/);
     // Values outside an option's choices are refused by its schema, before any task is built.
     expect(mnistMlpTaskSpec.options.safeParse({ objective: 'fun' }).success).toBe(false);
   });
@@ -71,7 +73,7 @@ describe('data shared between the threads of a run', () => {
 
   it('an image task built with shared data uses it instead of loading its own', async () => {
     const task = await mnistMlpTaskSpec.create(
-      { arch: '4-3-10', batchSize: 2, horizon: 3 },
+      resolveTaskOptions(mnistMlpTaskSpec, { arch: '4-3-10', batchSize: 2, horizon: 3 }),
       shareImageData(tinyData(20)),
     );
     // 4 inputs: the tiny data's, not MNIST's 784 (which this architecture would not fit).

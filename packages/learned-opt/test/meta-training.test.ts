@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { adam, createMetaTrainer, persistentEs, runMetaTraining, type Task } from '@pes/core';
+import {
+  adam,
+  createMetaTrainer,
+  persistentEs,
+  resolveTaskOptions,
+  runMetaTraining,
+  type Task,
+} from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { loptMnistTaskSpec } from '../src/node/index.js';
 
@@ -13,12 +20,14 @@ const REQUIRED_FALL = 0.1;
 
 describe('meta-training the MLP learned optimizer with PES', () => {
   it('lowers the full-run held-out loss of fresh MNIST networks within 30 iterations, without leaking tensors', async () => {
-    const task = (await loptMnistTaskSpec.create({
-      arch: '784-8-10',
-      horizon: 20,
-      batchSize: 32,
-      objective: 'val-loss',
-    })) as Task;
+    const task = (await loptMnistTaskSpec.create(
+      resolveTaskOptions(loptMnistTaskSpec, {
+        arch: '784-8-10',
+        horizon: 20,
+        batchSize: 32,
+        objective: 'val-loss',
+      }),
+    )) as Task;
     const before = tf.memory().numTensors;
     const trainer = createMetaTrainer({
       task,

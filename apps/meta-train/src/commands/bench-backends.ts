@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { median } from '@pes/core';
 import { UsageError } from '../errors.js';
 import { findTaskSpec, taskSpecs } from '../catalog.js';
-import { taskOptionsOf, resolveConfig } from '../config.js';
+import { resolveRun } from '../config.js';
 import type { Io } from '../io.js';
 
 const run = promisify(execFile);
@@ -35,8 +35,9 @@ interface Row {
 
 /** A task reading a dataset without an embedded copy: every one but MNIST's (CIFAR-10). */
 function needsDataDir(task: string): boolean {
-  if (!('dataDir' in findTaskSpec(task).options.shape)) return false;
-  const { dataset } = taskOptionsOf(resolveConfig({ task })) as { dataset?: unknown };
+  const { spec, options } = resolveRun({ task });
+  if (!('dataDir' in spec.options.shape)) return false;
+  const { dataset } = options as { dataset?: unknown };
   return dataset !== undefined && dataset !== 'mnist';
 }
 
@@ -86,12 +87,12 @@ export async function benchBackends(options: BackendsOptions, io: Io): Promise<n
       }
     }
     const medians = { tensorflow: median(seconds.tensorflow!), wasm: median(seconds.wasm!) };
-    const spec = findTaskSpec(task);
+    const { spec, options: defaults } = resolveRun({ task });
     rows.push({
       task,
       seconds: medians,
       faster: medians.tensorflow <= medians.wasm ? 'native' : 'wasm',
-      declared: spec.preferredBackend?.(taskOptionsOf(resolveConfig({ task }))) ?? 'native',
+      declared: spec.preferredBackend?.(defaults) ?? 'native',
     });
   }
   if (options.json) {

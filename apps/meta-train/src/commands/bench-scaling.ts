@@ -8,7 +8,7 @@ import { median, type MetaTrainer, type MetaTrainState, type Task } from '@pes/c
 import type { ShardedTask } from '@pes/core/node';
 import type { CoordinatorStats, RedisPool } from '@pes/cluster/node';
 import { buildRun, prepareBackend, type Isolation } from '../build.js';
-import { resolveConfig, type RunConfig } from '../config.js';
+import { resolveRun, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -60,15 +60,18 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
     throw new UsageError(`--repeats must be a positive integer, got ${options.repeats}`);
   if (!Number.isInteger(options.iterations) || options.iterations < 1)
     throw new UsageError(`--iterations must be a positive integer, got ${options.iterations}`);
-  const config: RunConfig = resolveConfig({
-    task: options.task,
-    iterations: 1_000_000,
-    evalEvery: 0,
-    ...(options.particles !== undefined ? { particles: options.particles } : {}),
-    ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
-    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-  });
-  await prepareBackend(config, options.json ? () => undefined : io.out);
+  const run = await prepareBackend(
+    resolveRun({
+      task: options.task,
+      iterations: 1_000_000,
+      evalEvery: 0,
+      ...(options.particles !== undefined ? { particles: options.particles } : {}),
+      ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    }),
+    options.json ? () => undefined : io.out,
+  );
+  const { config } = run;
   if (!options.json)
     io.out(
       `pes: ${config.task} with ${config.estimator}, N = ${config.particles}, K = ${config.unrollLength}; ${options.repeats} repeats of ${options.iterations} iterations; ${availableParallelism()} cores`,
@@ -90,7 +93,7 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
       // One worker is the in-process path whatever the isolation: measured once.
       w === 1 ? [[w, isolations[0]!] as const] : isolations.map((i) => [w, i] as const),
     )) {
-      const { task, trainer } = await buildRun(config, {
+      const { task, trainer } = await buildRun(run, {
         workers,
         isolation,
         ...(options.redis

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { makeKey, median, runMetaTraining } from '@pes/core';
 import { influenceBalancingTask } from '@pes/inner-problems';
 import { buildRun } from '../build.js';
-import { resolveConfig } from '../config.js';
+import { resolveRun } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -21,7 +21,8 @@ export async function bench(options: { repeats: number; compareNumpy: boolean },
   if (!Number.isInteger(options.repeats) || options.repeats < 1) {
     throw new UsageError(`--repeats must be a positive integer, got ${options.repeats}`);
   }
-  const config = resolveConfig({ task: 'influence-balancing', estimator: 'pes', evalEvery: 0 });
+  const run = resolveRun({ task: 'influence-balancing', estimator: 'pes', evalEvery: 0 });
+  const { config } = run;
   const particleSteps = config.particles * config.unrollLength * config.iterations;
   const times: Record<string, number[]> = {
     'PES meta-training run': [],
@@ -30,7 +31,7 @@ export async function bench(options: { repeats: number; compareNumpy: boolean },
   if (options.compareNumpy) times['numpy PES loop'] = [];
   let finalTheta = Number.NaN;
   for (let r = 0; r < options.repeats; r++) {
-    const { trainer } = await buildRun(config);
+    const { trainer } = await buildRun(run);
     let started = performance.now();
     const { state } = await runMetaTraining({ trainer });
     times['PES meta-training run']!.push((performance.now() - started) / 1000);

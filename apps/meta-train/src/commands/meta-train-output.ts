@@ -1,6 +1,5 @@
 import type { HistoryEntry, IterationRecord, MetaTrainState } from '@pes/core';
-import { findTaskSpec } from '../catalog.js';
-import { taskOptionsOf, type RunConfig } from '../config.js';
+import type { ResolvedRun, RunConfig } from '../config.js';
 import { RUN_FILE_NAMES, type RunDirectory } from '../run-store.js';
 
 // What a meta-training run writes as it goes (a metrics line) and at its end (result.json and
@@ -11,14 +10,13 @@ const MAX_THETA_SHOWN = 16;
 
 /** What a newcomer wants at the end: θ in the task's words, the figures before and after, the files. */
 export function summary(
-  config: RunConfig,
+  { spec, options }: ResolvedRun,
   state: MetaTrainState,
   run: RunDirectory,
   seconds: number,
 ): string[] {
   const first = state.history[0]!;
   const last = state.history.at(-1)!;
-  const spec = findTaskSpec(config.task);
   const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(5) : String(x));
   const vector = (theta: ArrayLike<number>) => `[${Array.from(theta, fmt).join(', ')}]`;
   const moved = (theta: ArrayLike<number>) =>
@@ -31,7 +29,6 @@ export function summary(
       : `  θ                  ${state.theta.length} numbers, distance moved ${fmt(moved(state.theta))}`,
   ];
   if (spec.describeTheta) {
-    const options = taskOptionsOf(config);
     lines.push(`  before             ${spec.describeTheta(first.theta, options)}`);
     lines.push(`  after              ${spec.describeTheta(state.theta, options)}`);
   }

@@ -9,9 +9,9 @@ import {
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { resolveConfig, taskOptionsOf, type RunConfig } from '../config.js';
+import { resolveRun, type ResolvedRun, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { findTaskSpec, flagOf } from '../catalog.js';
+import { flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-store.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
@@ -55,21 +55,23 @@ export async function metaTrain(
     wait: _wt,
     ...overrides
   } = flags;
-  const config = resolveConfig({ ...overrides, task: flags.task });
+  // Resolved once: from here on every stage is handed the run, never looks the task up again.
+  const resolved = resolveRun({ ...overrides, task: flags.task });
   if (printConfig) {
     io.out(
-      `# pes meta-train --config FILE: every setting of a ${config.task} run (flags override)`,
+      `# pes meta-train --config FILE: every setting of a ${resolved.config.task} run (flags override)`,
     );
     const { stringify } = await import('yaml');
-    io.out(stringify(config).trimEnd());
+    io.out(stringify(resolved.config).trimEnd());
     return 0;
   }
-  assertRunFits(config);
+  assertRunFits(resolved);
   // The task, the tensor backend and the reports load only once the settings are known good.
   const { buildRun, prepareBackend } = await import('../build.js');
-  await prepareBackend(config, io.out);
+  const planned = await prepareBackend(resolved, io.out);
+  const { config } = planned;
   // every setting is checked before anything is written
-  const { task, trainer } = await buildRun(config, await placement(flags, given, config, io));
+  const { task, trainer } = await buildRun(planned, await placement(flags, given, planned, io));
   sayWorkers(task, io);
   const run = new RunDirectory(out ?? defaultRunDirectory(config));
   try {
@@ -78,7 +80,7 @@ export async function metaTrain(
     // The settings first: from here on the directory is resumable, whenever the run stops.
     run.writeConfig(config);
     io.out(`pes: ${config.task} with ${config.estimator} → ${run.dir}`);
-    return await startAndExecute(run, config, trainer, io, statusOf(task));
+    return await startAndExecute(run, planned, trainer, io, statusOf(task));
   } finally {
     task.close?.();
     await run.close();
@@ -91,7 +93,7 @@ export async function metaTrain(
  */
 async function startAndExecute(
   run: RunDirectory,
-  config: RunConfig,
+  planned: ResolvedRun,
   trainer: MetaTrainer,
   io: Io,
   status?: () => string | undefined,
@@ -99,10 +101,10 @@ async function startAndExecute(
   io.out('pes: evaluating the initial θ…');
   const state = trainer.init();
   saveCheckpoint(run.checkpoint, {
-    config,
+    config: planned.config,
     trainer: trainer.snapshot(state),
   } satisfies CheckpointContents);
-  return execute(run, config, trainer, state, io, status);
+  return execute(run, planned, trainer, state, io, status);
 }
 
 async function resume(flags: MetaTrainFlags, given: Set<string>, io: Io): Promise<number> {
@@ -137,15 +139,16 @@ async function resumeOwned(
       );
     }
   }
-  const config = resolveConfig({ ...stored, iterations: flags.iterations ?? stored.iterations });
+  let resolved = resolveRun({ ...stored, iterations: flags.iterations ?? stored.iterations });
   // Runs from before config.json recorded the backend computed on WebAssembly (tfjs-node could
   // not be installed then): resume them there, where their θ continues to the last bit.
-  if (findTaskSpec(config.task).usesTensors && config.backend === undefined)
-    config.backend = 'wasm';
-  assertRunFits(config);
+  if (resolved.spec.usesTensors && resolved.config.backend === undefined)
+    resolved = resolveRun({ ...resolved.config, backend: 'wasm' });
+  assertRunFits(resolved);
   const { buildRun, prepareBackend } = await import('../build.js');
-  await prepareBackend(config, io.out);
-  const { task, trainer } = await buildRun(config, await placement(flags, given, config, io));
+  const planned = await prepareBackend(resolved, io.out);
+  const { config } = planned;
+  const { task, trainer } = await buildRun(planned, await placement(flags, given, planned, io));
   try {
     sayWorkers(task, io);
     if (!existsSync(run.checkpoint)) {
@@ -154,13 +157,13 @@ async function resumeOwned(
       // gives the very same run, since everything follows from the seed.
       run.truncateMetrics(0);
       io.out(`pes: resuming ${run.dir} from the start (no checkpoint yet)`);
-      return await startAndExecute(run, config, trainer, io, statusOf(task));
+      return await startAndExecute(run, planned, trainer, io, statusOf(task));
     }
     const state = restoreCheckpoint(run, stored, trainer, task.dim);
     if (config.iterations !== stored.iterations) run.writeConfig(config);
     run.truncateMetrics(state.iteration);
     io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
-    return await execute(run, config, trainer, state, io, statusOf(task));
+    return await execute(run, planned, trainer, state, io, statusOf(task));
   } finally {
     task.close?.();
   }
@@ -200,13 +203,14 @@ function restoreCheckpoint(
 
 async function execute(
   run: RunDirectory,
-  config: RunConfig,
+  planned: ResolvedRun,
   trainer: MetaTrainer,
   initial: MetaTrainState,
   io: Io,
   /** The task's own progress line (workers over Redis), if it has one. */
   status?: () => string | undefined,
 ): Promise<number> {
+  const { spec, options, config } = planned;
   let signal: NodeJS.Signals | undefined;
   const onSignal = (name: NodeJS.Signals) => {
     if (signal) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: leave at once; the last checkpoint stands
@@ -264,13 +268,10 @@ async function execute(
     }
     run.writeResult(result(config, state));
     const artifacts = [];
-    for (const artifact of (await findTaskSpec(config.task).artifacts?.(
-      state.theta,
-      taskOptionsOf(config),
-    )) ?? [])
+    for (const artifact of (await spec.artifacts?.(state.theta, options)) ?? [])
       artifacts.push(run.writeArtifact(artifact.file, artifact.contents));
     const reportFile = await writeReport(run.dir);
-    for (const line of summary(config, state, run, (performance.now() - started) / 1000)) {
+    for (const line of summary(planned, state, run, (performance.now() - started) / 1000)) {
       io.out(line);
     }
     io.out(`  report             ${reportFile}`);

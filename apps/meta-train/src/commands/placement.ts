@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ClusterSettings, Isolation } from '../build.js';
-import { findTaskSpec } from '../catalog.js';
-import type { RunConfig } from '../config.js';
+import type { ResolvedRun } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 
@@ -31,7 +30,7 @@ export interface Placement {
 export async function placement(
   flags: PlacementFlags,
   given: Set<string>,
-  config: RunConfig,
+  run: ResolvedRun,
   io: Io,
 ): Promise<Placement> {
   if (flags.redis === undefined) {
@@ -39,7 +38,7 @@ export async function placement(
       if (given.has(flag))
         throw new UsageError(`--${flag} is for runs over Redis: add --redis URL`);
     return {
-      workers: flags.workers ?? defaultWorkers(config),
+      workers: flags.workers ?? defaultWorkers(run),
       ...(flags.isolation ? { isolation: flags.isolation } : {}),
     };
   }
@@ -73,6 +72,6 @@ export function sayWorkers(task: object, io: Io): void {
     io.out(`pes: particles split over ${sharded.workers} ${sharded.pool.kind}`);
 }
 /** One worker thread per core for tasks where that pays (`TaskSpec.parallel`), else none. */
-function defaultWorkers(config: RunConfig): number {
-  return findTaskSpec(config.task).parallel ? availableParallelism() : 1;
+function defaultWorkers({ spec }: ResolvedRun): number {
+  return spec.parallel ? availableParallelism() : 1;
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { makeKey, unrollVariance } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { buildRun, prepareBackend } from '../build.js';
-import { resolveConfig } from '../config.js';
+import { resolveRun } from '../config.js';
 import { UsageError } from '../errors.js';
 import { formatNumber, markdownTable } from '../experiments/methods.js';
 import { checkVarianceSettings, plotSpec } from '../experiments/variance.js';
@@ -30,14 +30,15 @@ export interface VarianceCommandOptions {
 export async function variance(options: VarianceCommandOptions, io: Io): Promise<number> {
   if (!options.out)
     throw new UsageError('--out DIR is required: results.json, table.md and the plot go there');
-  const config = resolveConfig({
+  const run = resolveRun({
     task: options.task,
     ...(options.horizon !== undefined ? { horizon: options.horizon } : {}),
     ...(options.sigma !== undefined ? { sigma: options.sigma } : {}),
   });
-  await prepareBackend(config, io.out);
   // Built the way meta-train builds it: the same checks, the same task.
-  const { task } = await buildRun(config);
+  const planned = await prepareBackend(run, io.out);
+  const { config } = planned;
+  const { task } = await buildRun(planned);
   if (!Number.isFinite(task.horizon))
     throw new UsageError(
       `task ${task.name} never ends; the variance analysis needs finite episodes`,

@@ -1,6 +1,6 @@
 import { runMetaTraining, type MeanAndStd, type MetaTrainState } from '@pes/core';
 import { buildRun } from '../build.js';
-import { resolveConfig, type RunConfig } from '../config.js';
+import { resolveRun, type RunConfig } from '../config.js';
 
 /** One line of a comparison: an estimator with its settings, under a label for the plots. */
 export interface Method {
@@ -33,13 +33,14 @@ export async function runMethods(
 ): Promise<MethodRun[]> {
   const runs: MethodRun[] = [];
   for (const method of methods) {
-    const config = resolveConfig({
+    const resolved = resolveRun({
       ...shared,
       ...method.overrides,
       task,
       estimator: method.estimator,
     });
-    const { trainer } = await buildRun(config);
+    const { config } = resolved;
+    const { trainer } = await buildRun(resolved);
     const started = performance.now();
     const { state } = await runMetaTraining({ trainer });
     const run = summarise(method, config, state, (performance.now() - started) / 1000);

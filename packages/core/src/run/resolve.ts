@@ -36,3 +36,46 @@ export function splitRunSettings(
     options: spec.options.parse(pick(spec.options.shape)) as Record<string, unknown>,
   };
 }
+
+/**
+ * One run, resolved once from (task spec, estimator, user settings) and carried everywhere
+ * after: build, placement, shards, workers, the playground, the config file. `options` hold
+ * every default of the task (so task code restates none); `config` is the same run flat, as
+ * config.json stores it and as a worker is sent it (the spec itself does not cross a thread).
+ */
+export interface ResolvedRun {
+  readonly spec: TaskSpec;
+  readonly settings: RunSettings;
+  readonly options: Record<string, unknown>;
+  readonly config: Readonly<RunSettings & { task: string } & Record<string, unknown>>;
+}
+
+/**
+ * `given` over the task's defaults (`mergeRunSettings`), split and validated
+ * (`splitRunSettings`): throws zod's error on a bad setting. Pure.
+ */
+export function resolveRun(spec: TaskSpec, given: Readonly<Record<string, unknown>>): ResolvedRun {
+  const { settings, options } = splitRunSettings(spec, mergeRunSettings(spec, given));
+  const { estimator, ...rest } = settings;
+  // config.json's order: the task, the estimator, the task's options, the shared settings.
+  return { spec, settings, options, config: { task: spec.name, estimator, ...options, ...rest } };
+}
+
+/**
+ * A task's options with its defaults applied: what `create` and the spec's other functions
+ * take, for code that builds a task without a whole run (tests, a library user).
+ */
+export function resolveTaskOptions(
+  spec: TaskSpec,
+  given: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  return resolveRun(spec, given).options;
+}
+
+/** `run` with some of its settings or options changed, resolved again over the same spec. */
+export function reviseRun(
+  run: ResolvedRun,
+  changes: Readonly<Record<string, unknown>>,
+): ResolvedRun {
+  return resolveRun(run.spec, { ...run.config, ...changes });
+}

@@ -66,12 +66,12 @@ export const mnistLrScheduleTaskSpec = defineTask({
     return lrScheduleTask(options, shared as ImageData | undefined);
   },
   searchSpace(options) {
-    const entry = findSchedule(options.schedule ?? 'inverse-time-decay');
+    const entry = findSchedule(options.schedule);
     return entry.searchSpace(options.initialTheta?.length ?? DEFAULT_KNOTS);
   },
   describeTheta(theta, options) {
-    const horizon = options.horizon ?? 5000;
-    const schedule = findSchedule(options.schedule ?? 'inverse-time-decay').create(horizon);
+    const horizon = options.horizon;
+    const schedule = findSchedule(options.schedule).create(horizon);
     const at = [0, Math.round(horizon / 10), Math.round(horizon / 2), horizon];
     return `learning rate ${at.map((t) => `${schedule.rate(theta, t).toPrecision(3)} at t = ${t}`).join(', ')}`;
   },

@@ -63,17 +63,12 @@ export const charLstmTaskSpec = defineTask({
       import('../text/default-text.js'),
     ]);
     const text = options.textFile ? await readText(options.textFile) : DEFAULT_TEXT;
-    const sequence = sequenceOf(
-      text,
-      options.textKind ?? 'real',
-      options.horizon ?? 1000,
-      TEXT_KEY,
-    );
+    const sequence = sequenceOf(text, options.textKind, options.horizon, TEXT_KEY);
     return charLstmTask({
       ...sequence,
       key: TEXT_KEY,
-      ...(options.embedding !== undefined ? { embedding: options.embedding } : {}),
-      ...(options.hidden !== undefined ? { hidden: options.hidden } : {}),
+      embedding: options.embedding,
+      hidden: options.hidden,
     });
   },
 });

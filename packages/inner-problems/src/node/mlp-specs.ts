@@ -3,6 +3,18 @@ import { shareImageData, type ImageData } from '../data/dataset.js';
 import { imageTaskOptions, type ImageTaskOptions } from '../mlp/options.js';
 import type { InnerUpdateRule } from '../mlp/update-rule.js';
 
+/**
+ * An image task's options once its run is resolved: the fields every image task's spec gives a
+ * default are present (the spec's `defaults` say their values).
+ */
+export type ResolvedImageTaskOptions = ImageTaskOptions &
+  Required<
+    Pick<
+      ImageTaskOptions,
+      'dataset' | 'horizon' | 'batchSize' | 'arch' | 'activation' | 'objective'
+    >
+  >;
+
 /** The figures every image task's evaluation reports beside `evalLoss`. */
 export const imageTaskFigures = [
   { key: 'valAccuracy', label: 'val accuracy' },
@@ -15,7 +27,7 @@ export const imageTaskFigures = [
  */
 export async function createImageTask(
   name: string,
-  options: Required<Pick<ImageTaskOptions, 'dataset' | 'horizon' | 'batchSize'>> & ImageTaskOptions,
+  options: ResolvedImageTaskOptions,
   rule: (features: number) => Promise<InnerUpdateRule>,
   shared?: unknown,
 ) {
@@ -27,20 +39,20 @@ export async function createImageTask(
   return imageClassificationTask({
     name,
     data,
-    architecture: parseArchitecture(options.arch ?? `${data.train.features}-100-100-10`),
-    activation: options.activation ?? 'relu',
+    architecture: parseArchitecture(options.arch),
+    activation: options.activation,
     batchSize: options.batchSize,
     horizon: options.horizon,
     rule: await rule(data.train.features),
-    objective: options.objective ?? 'train-loss',
+    objective: options.objective,
     ...(options.formulation ? { formulation: options.formulation } : {}),
   });
 }
 
 /** Where an image task's data comes from. */
-export function imageDataOptions(options: Pick<ImageTaskOptions, 'dataset' | 'dataDir'>) {
+export function imageDataOptions(options: Pick<ResolvedImageTaskOptions, 'dataset' | 'dataDir'>) {
   return {
-    dataset: options.dataset ?? 'mnist',
+    dataset: options.dataset,
     ...(options.dataDir ? { dir: options.dataDir } : {}),
   };
 }
@@ -50,7 +62,7 @@ export function imageDataOptions(options: Pick<ImageTaskOptions, 'dataset' | 'da
  * run's worker threads, so that they hold one copy between them.
  */
 export async function sharedImageData(
-  options: Pick<ImageTaskOptions, 'dataset' | 'dataDir'>,
+  options: Pick<ResolvedImageTaskOptions, 'dataset' | 'dataDir'>,
 ): Promise<ImageData> {
   const { loadImageData } = await import('./load.js');
   return shareImageData(loadImageData(imageDataOptions(options)));
@@ -67,13 +79,16 @@ const DATASET_SIZES = {
  * float32 (its weights, the inner optimizer's slot, the gradient and a copy in flight) and a
  * minibatch's activations forward and back, the minibatch itself held twice.
  */
-export function imageTaskMemory(options: ImageTaskOptions): TaskMemory {
-  const data = DATASET_SIZES[options.dataset ?? 'mnist'];
+export function imageTaskMemory(
+  options: Pick<ResolvedImageTaskOptions, 'dataset' | 'batchSize'> & Pick<ImageTaskOptions, 'arch'>,
+): TaskMemory {
+  const data = DATASET_SIZES[options.dataset];
+  // A task whose dataset may change (mnist-lr-schedule) leaves the network to fit the data.
   const sizes = (options.arch ?? `${data.features}-100-100-10`).split('-').map(Number);
   let parameters = 0;
   for (let i = 1; i < sizes.length; i++) parameters += (sizes[i - 1]! + 1) * sizes[i]!;
   const units = sizes.reduce((a, b) => a + b, 0);
-  const batch = options.batchSize ?? 100;
+  const batch = options.batchSize;
   const FLOAT32 = 4;
   return {
     perParticle: FLOAT32 * (4 * parameters + 2 * batch * units + 2 * batch * sizes[0]!),
@@ -106,17 +121,12 @@ function constantLearningRateSpec(
     figures: imageTaskFigures,
     usesTensors: true,
     parallel: true,
-    memory: (settings) => imageTaskMemory({ ...settings, dataset: settings.dataset ?? dataset }),
-    sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
+    memory: (settings) => imageTaskMemory(settings),
+    sharedData: (options) => sharedImageData(options),
     create: (options, shared) =>
       createImageTask(
         name,
-        {
-          ...options,
-          dataset: options.dataset ?? dataset,
-          horizon: options.horizon ?? 1000,
-          batchSize: options.batchSize ?? 100,
-        },
+        options,
         async () => {
           const [{ momentumTensor }, { constantLearningRateRule }] = await Promise.all([
             import('../mlp/tensor-optimizers.js'),

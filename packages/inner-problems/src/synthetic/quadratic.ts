@@ -15,5 +15,5 @@ export const quadraticTaskSpec = defineTask({
   description: 'linear system driven by θ (2-D) with a quadratic loss; exact gradient known',
   options: z.strictObject({ horizon: horizonOption.optional() }),
   defaults: { horizon: 100, particles: 100, outerLr: 0.02, iterations: 500, checkpointEvery: 50 },
-  create: async ({ horizon }) => linearQuadraticTask(defaultLinearQuadraticConfig(horizon ?? 100)),
+  create: async ({ horizon }) => linearQuadraticTask(defaultLinearQuadraticConfig(horizon)),
 });

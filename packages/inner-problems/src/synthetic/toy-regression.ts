@@ -246,5 +246,5 @@ export const toyRegressionTaskSpec = defineTask({
     rtrl: { particles: 1 },
     uoro: { particles: 1 },
   },
-  create: async ({ horizon }) => toyRegressionTask(horizon ?? TOY_HORIZON),
+  create: async ({ horizon }) => toyRegressionTask(horizon),
 });

@@ -31,20 +31,11 @@ function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
     // step, which tfjs-node dispatches at about twice wasm's cost; wasm was 1.3–1.8× faster.
     preferredBackend: () => 'wasm',
     parallel: true,
-    memory: (settings) => imageTaskMemory({ ...settings, dataset: settings.dataset ?? dataset }),
-    sharedData: (options) => sharedImageData({ ...options, dataset: options.dataset ?? dataset }),
+    memory: (settings) => imageTaskMemory(settings),
+    sharedData: (options) => sharedImageData(options),
     async create(options, shared) {
       const { loptTask } = await import('./lopt-task.js');
-      return loptTask(
-        name,
-        {
-          ...options,
-          dataset: options.dataset ?? dataset,
-          horizon: options.horizon ?? 200,
-          batchSize: options.batchSize ?? 32,
-        },
-        shared,
-      );
+      return loptTask(name, options, shared);
     },
     async artifacts(theta) {
       const { learnedOptimizerJson } = await import('./weights-file.js');

@@ -6,12 +6,14 @@ import type { LoptTaskOptions } from './lopt-spec.js';
 /** An MLP on images trained by the MLP learned optimizer, one θ row per particle. */
 export function loptTask(
   name: string,
-  options: LoptTaskOptions & Required<Pick<LoptTaskOptions, 'dataset' | 'horizon' | 'batchSize'>>,
+  options: LoptTaskOptions &
+    Required<Pick<LoptTaskOptions, 'dataset' | 'horizon' | 'batchSize' | 'arch' | 'objective'>>,
   shared?: unknown,
 ) {
   return createImageTask(
     name,
-    { ...options, activation: 'relu', objective: options.objective ?? 'val-loss' },
+    // The learned optimizer's networks use ReLU (its options have no activation).
+    { ...options, activation: 'relu' },
     async () => mlpLearnedOptimizerRule(initialLoptTheta()),
     shared,
   );
