@@ -102,4 +102,6 @@ type OptionsOf<S extends z.ZodObject> = string extends keyof z.output<S>
   : z.output<S>;
 
 /** Options whose defaulted fields are present. */
-type WithDefaults<O extends object, D> = O & { [K in keyof D & keyof O]-?: Exclude<O[K], undefined> };
+type WithDefaults<O extends object, D> = O & {
+  [K in keyof D & keyof O]-?: Exclude<O[K], undefined>;
+};
