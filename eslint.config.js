@@ -7,15 +7,22 @@ import tseslint from 'typescript-eslint';
  * The packages from the bottom up: a package imports only packages of a lower layer, and no
  * package imports an app. @pes/cluster (the Redis coordinator and worker) stands on @pes/core
  * alone: it imports neither the task packages nor the app, which gives its worker the factory
- * that builds tasks.
+ * that builds tasks. @pes/runner (a run on Node) stands on all of them, and @pes/experiments
+ * (the paper's comparisons, the learned optimizer's evaluation) on the runner.
  */
-const LAYERS = [['core'], ['inner-problems', 'cluster'], ['hpo', 'learned-opt']];
+const LAYERS = [
+  ['core'],
+  ['inner-problems', 'cluster'],
+  ['hpo', 'learned-opt'],
+  ['runner'],
+  ['experiments'],
+];
 
 /**
  * Packages whose every file runs under Node alone (their one entry is `./node`, which
  * browser-bundle.test.ts leaves out).
  */
-const NODE_ONLY_PACKAGES = ['cluster'];
+const NODE_ONLY_PACKAGES = ['cluster', 'runner', 'experiments'];
 
 /**
  * Node-only files, by convention: everything under a package's src/node/, its `./node` entry

@@ -4,7 +4,7 @@
 // tfjs-node's own install script wants (it lies outside the npm registry). Instead it takes the
 // TensorFlow C library and headers out of TensorFlow's PyPI wheel (pip), builds tfjs-node's binding
 // against them with npm's own node-gyp, and puts the package into the root node_modules, where
-// apps/meta-train's `import('@tensorflow/tfjs-node')` finds it beside the workspace's one
+// @pes/runner's `import('@tensorflow/tfjs-node')` (the backend choice) finds it beside the workspace's one
 // @tensorflow/tfjs. Everything it downloads or builds is kept in a cache
 // (${XDG_CACHE_HOME:-~/.cache}/pes/native, or PES_NATIVE_CACHE), so a second run, and a run after
 // `npm ci` has wiped node_modules, takes seconds. It ends by checking itself in a child Node process.
@@ -43,7 +43,8 @@ const FLAVOURS = {
 
 const NAME = 'setup:native';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const APP_DIR = path.join(ROOT, 'apps', 'meta-train');
+// The package that imports tfjs-node (its backend choice): the check runs from there.
+const APP_DIR = path.join(ROOT, 'packages', 'runner');
 const started = performance.now();
 // Folders being filled before their rename into place: removed if the run stops on an error.
 const scratch = new Set();
@@ -132,11 +133,13 @@ function checkWorkspaceTfjs() {
     );
   }
   for (const nested of [
+    'packages/runner/node_modules/@tensorflow/tfjs',
+    'packages/runner/node_modules/@tensorflow/tfjs-core',
     'apps/meta-train/node_modules/@tensorflow/tfjs',
     'apps/meta-train/node_modules/@tensorflow/tfjs-core',
   ]) {
     if (fs.existsSync(path.join(ROOT, nested)))
-      fail(`${nested} exists: tfjs-node would register with another tfjs than the app's`);
+      fail(`${nested} exists: tfjs-node would register with another tfjs than the workspace's`);
   }
 }
 
@@ -541,7 +544,7 @@ function checkCudaRunpath(target) {
   );
 }
 
-// Runs in a child Node process from apps/meta-train, as the app imports it.
+// Runs in a child Node process from packages/runner, as @pes/runner imports it.
 const VERIFY_JS = `
 import { createRequire } from 'node:module';
 const name = process.env.PES_NATIVE_MODULE;
@@ -595,7 +598,7 @@ function verify(flavour) {
   const text =
     `${ok ? 'verified' : 'verification FAILED'}: ${flavour.npm} ${out.tfjsNode} on backend "${out.backend}", TensorFlow ${out.tf} (binding's TF_Version); ` +
     `64×64 matMul vs wasm: max relative error ${out.rel.toExponential(1)} (tolerance 1e-5); ` +
-    `@tensorflow/tfjs ${out.shared ? 'shared with' : 'NOT shared with'} apps/meta-train${gpu}`;
+    `@tensorflow/tfjs ${out.shared ? 'shared with' : 'NOT shared with'} @pes/runner${gpu}`;
   if (!ok) fail(text, 1);
   say(text);
 }

@@ -1,10 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { z } from 'zod';
 import { describeOptions, type OptionDescription } from '@pes/core';
-import { readStructuredFile } from './config-file.js';
-import { describeIssues } from './config.js';
 import { UsageError } from './errors.js';
-import type { Io } from './io.js';
+import { readStructuredFile, describeIssues, type Io } from '@pes/runner/node';
 
 // What every command's declaration shares: the value parsers, flags derived from a zod schema,
 // and the registration of a command whose options are one schema. A declaration module says

@@ -1,13 +1,2 @@
-/**
- * A problem with what the user asked for (a flag, a file, a directory): reported as one line
- * naming the problem, with exit code 2 and no stack trace.
- */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-export const EXIT_USAGE = 2;
-/** A failure that is ours, not the user's (a bug): reported in one line, with a hint to report it. */
-export const EXIT_INTERNAL = 1;
-/** The conventional status of a program stopped by SIGINT (128 + 2). */
-export const EXIT_INTERRUPTED = 130;
+// The `pes` command's errors and exit statuses are @pes/runner's, which its runs raise.
+export { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from '@pes/runner/node';

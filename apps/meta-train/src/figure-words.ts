@@ -1,5 +1,5 @@
 import type { TaskFigure } from '@pes/core';
-import { taskSpecs } from './catalog.js';
+import { taskSpecs } from '@pes/runner/node';
 
 /** What the meta-trainer evaluates for every task, whatever the task adds. */
 const TRAINER_FIGURES: readonly TaskFigure[] = [{ key: 'evalLoss', label: 'full-run objective' }];

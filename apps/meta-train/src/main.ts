@@ -12,7 +12,7 @@ import { reportCommand } from './commands/report.command.js';
 import { varianceCommand } from './commands/variance.command.js';
 import { workerCommand } from './commands/worker.command.js';
 import { EXIT_INTERNAL, EXIT_USAGE } from './errors.js';
-import type { Io } from './io.js';
+import type { Io } from '@pes/runner/node';
 
 /**
  * Every command of `pes`, in the order of its help. Each declares itself in

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { evaluationFigures, inWords } from './figure-words.js';
-import type { RunRecord } from './run-store.js';
+import type { RunRecord } from '@pes/runner/node';
 
 // The plots of a run's report (and of pes compare's overlay): the meta-loss, every evaluation
 // figure over the iterations, and θ's path, as Vega-Lite specs.

@@ -3,10 +3,9 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import { UsageError } from './errors.js';
 import { inWords } from './figure-words.js';
-import { renderPlot } from './plots.js';
 // A run is read through the run store, which the dashboard shares without importing this module.
-import { readRun, type RunRecord } from './run-store.js';
 import { evaluations, FIGURES, reportPlots } from './report-plots.js';
+import { renderPlot, readRun, type RunRecord } from '@pes/runner/node';
 
 export const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -15,9 +15,9 @@ import { dashboard } from '../src/commands/dashboard.js';
 import { pathParts, startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { LOCK_FRESH_MS, RECENTLY_MODIFIED_MS, runState } from '../src/dashboard/runs.js';
 import { reportPlots } from '../src/report-plots.js';
-import { readRun } from '../src/run-store.js';
 import { appRoot, exited, temporaryDirectory } from './helpers.js';
 import { metricsLine, writeRun } from './run-fixtures.js';
+import { readRun } from '@pes/runner/node';
 
 /** A GET with the path sent exactly as written (fetch would resolve `..` before sending). */
 function get(base: string, path: string): Promise<{ status: number; body: string }> {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { experimentRegistry } from '../src/experiments/experiment-registry.js';
+import { experimentRegistry } from '@pes/experiments/node';
 import { pes, runBuilt, temporaryDirectory } from './helpers.js';
 
 let root: string;

@@ -3,8 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fieldSchemas } from '../src/config.js';
 import { pes, temporaryDirectory } from './helpers.js';
+import { fieldSchemas } from '@pes/runner/node';
 
 // Enough cases to cover every branch of the parsers several times, few enough for a second or two.
 const RUNS = 60;

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { initialMlpLoptTheta, LearnedTfOptimizer } from '@pes/learned-opt';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config.js';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
 import { run, TINY } from './tiny-runs.js';
+import { resolveConfig } from '@pes/runner/node';
 
 /**
  * The suite's tensorflow part: TensorFlow's own kernels through tfjs-node, which
@@ -73,7 +73,7 @@ describe.skipIf(!installed)('TensorFlow’s kernels (tfjs-node)', () => {
   it.each(TENSOR_TASKS)(
     '%s: PES and TES end at the same θ, bit for bit, on 1 and 2 threads and 2 processes',
     async (task) => {
-      const { selectBackend } = await import('../src/backend.js');
+      const { selectBackend } = await import('@pes/runner/node');
       expect(await selectBackend()).toBe('tensorflow');
       for (const estimator of ['pes', 'tes']) {
         const config = tiny(task, estimator);
@@ -163,7 +163,7 @@ describe.skipIf(!installed)('TensorFlow’s kernels (tfjs-node)', () => {
   }, 300_000);
 
   it('a learned optimizer saved with its model after 10 steps and loaded continues as if never saved', async () => {
-    const { selectBackend } = await import('../src/backend.js');
+    const { selectBackend } = await import('@pes/runner/node');
     expect(await selectBackend()).toBe('tensorflow');
     const theta = initialMlpLoptTheta(makeKey(3));
     const x = tf.tensor2d(Float32Array.from(normal(makeKey(10), 16 * 6)), [16, 6]);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { estimatorRegistry } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { methods, taskSpecs } from '../src/catalog.js';
-import { experimentRegistry } from '../src/experiments/experiment-registry.js';
+import { experimentRegistry } from '@pes/experiments/node';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
+import { methods, taskSpecs } from '@pes/runner/node';
 
 describe('the command line is derived from the registries', () => {
   it.each([

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reportPlots } from '../src/report-plots.js';
 import { finalTable, writeReport } from '../src/report.js';
-import { readRun } from '../src/run-store.js';
 import { temporaryDirectory } from './helpers.js';
 import { writeRun } from './run-fixtures.js';
+import { readRun } from '@pes/runner/node';
 
 /** The figure keys of metrics.jsonl, which a reader should never have to decode. */
 const KEYS = /\b(evalLoss|valAccuracy|valLoss|metaLoss|evalReturn|innerSteps)\b/;

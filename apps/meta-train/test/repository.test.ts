@@ -9,6 +9,9 @@ const units = [
   'packages/inner-problems',
   'packages/hpo',
   'packages/learned-opt',
+  'packages/cluster',
+  'packages/runner',
+  'packages/experiments',
   'apps/meta-train',
 ];
 
@@ -94,4 +97,23 @@ describe('one resolved run', () => {
       }
     expect(restated).toEqual([]);
   });
+});
+
+describe('imports run one way', () => {
+  it('no module reaches itself through its imports (madge finds no cycle, type imports too)', async () => {
+    // madge ships no types; its call is (paths, config) → a result whose circular() lists cycles.
+    const { default: madge } = (await import('madge')) as unknown as {
+      default: (
+        paths: string[],
+        config: object,
+      ) => Promise<{ circular(): string[][]; warnings(): { skipped: string[] } }>;
+    };
+    const sources = [...units.map((u) => join(root, u, 'src')), join(root, 'apps/playground/src')];
+    const result = await madge(sources, {
+      fileExtensions: ['ts'],
+      tsConfig: join(root, 'tsconfig.base.json'),
+      excludeRegExp: [/[\\/]dist[\\/]/, /node_modules/],
+    });
+    expect(result.circular()).toEqual([]);
+  }, 120_000);
 });

@@ -2,10 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, resolveRun } from '../src/config.js';
-import { taskSpecs } from '../src/catalog.js';
-import { assertRunFits } from '../src/resources.js';
 import { pes, temporaryDirectory } from './helpers.js';
+import { resolveConfig, resolveRun, taskSpecs, assertRunFits } from '@pes/runner/node';
 
 const GiB = 2 ** 30;
 

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from '
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockRunDirectory, STALE_MS } from '../src/run-lock.js';
 import { exited, runBuilt as run, spawnBuilt, temporaryDirectory, until } from './helpers.js';
+import { lockRunDirectory, STALE_MS } from '@pes/runner/node';
 
 // Seconds long, so that the second process starts while the first still runs.
 const long = [

@@ -12,10 +12,13 @@ import {
   type TaskFamily,
 } from '@pes/learned-opt';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend.js';
-import { buildRun } from '../src/build.js';
-import { resolveConfig, resolveRun } from '../src/config.js';
-import { loadConfigFile } from '../src/config-file.js';
+import {
+  selectBackend,
+  buildRun,
+  resolveConfig,
+  resolveRun,
+  loadConfigFile,
+} from '@pes/runner/node';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const RECIPE = join(ROOT, 'packages/learned-opt/weights/lopt-family.yaml');

@@ -1,7 +1,6 @@
 import { runMetaTraining, type MetaTrainState } from '@pes/core';
-import { buildRun } from '../src/build.js';
-import { resolveRun, type RunConfig } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
+import { buildRun, resolveRun, type RunConfig } from '@pes/runner/node';
 
 /** Every registered task at a tiny scale: 6 particles, so up to 3 shards of one antithetic pair. */
 export const TINY: Record<string, Partial<RunConfig>> = {

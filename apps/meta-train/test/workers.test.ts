@@ -2,11 +2,9 @@ import { estimatorRegistry } from '@pes/core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend.js';
-import { buildRun } from '../src/build.js';
-import { resolveConfig, resolveRun } from '../src/config.js';
 import { pes, temporaryDirectory } from './helpers.js';
 import { run, TINY } from './tiny-runs.js';
+import { selectBackend, buildRun, resolveConfig, resolveRun } from '@pes/runner/node';
 
 describe('particles sharded over worker threads: the same θ, bit for bit, for 1, 2 and 3 workers', () => {
   const methods = estimatorRegistry.filter((e) => !e.needsForwardMode).map((e) => e.name);

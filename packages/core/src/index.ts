@@ -100,7 +100,7 @@ export type {
 export { defineTask } from './task-spec.js';
 export type { TaskArtifact, TaskFigure, TaskSpec } from './task-spec.js';
 export { estimateRunMemory, MEMORY_HEADROOM, RUNTIME_BYTES } from './run-memory.js';
-export type { TaskMemory } from './run-memory.js';
+export type { TaskMemory } from './task-spec.js';
 export { baseRunSettings, horizonOption, runSettingsSchema } from './run/run-settings.js';
 export type { OuterOptimizerName, RunSettings } from './run/run-settings.js';
 export { TENSOR_BACKENDS, tensorBackendOption } from './run/tensor-backend.js';

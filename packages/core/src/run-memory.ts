@@ -1,14 +1,6 @@
 import type { RunSettings } from './run/run-settings.js';
 import type { TaskSpec } from './task-spec.js';
 
-/** What a task's runs hold in memory, as its spec declares it (`TaskSpec.memory`). */
-export interface TaskMemory {
-  /** Bytes each particle keeps: its inner state (a network and its optimizer's slots, a simulator) and its step's temporaries. */
-  readonly perParticle: number;
-  /** Bytes a run holds once, whatever the particles (a dataset). */
-  readonly shared: number;
-}
-
 /** Node, the tensor library and the modules, before any state: a quadratic run is ~150 MB resident. */
 export const RUNTIME_BYTES = 200 * 2 ** 20;
 /** Over the state counted: a step's temporaries, garbage not yet collected, copies in transit to workers. */

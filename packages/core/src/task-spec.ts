@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { RunSettings } from './run/run-settings.js';
-import type { TaskMemory } from './run-memory.js';
 import type { Task } from './task.js';
 
 /**
@@ -68,6 +67,14 @@ export interface TaskSpec<O extends object = Record<string, unknown>> {
   memory?(settings: O & RunSettings): TaskMemory;
   /** θ in the task's own words, for summaries (a schedule's learning rates, say). */
   describeTheta?(theta: ArrayLike<number>, options: O): string;
+}
+
+/** What a task's runs hold in memory, as its spec declares it (`TaskSpec.memory`). */
+export interface TaskMemory {
+  /** Bytes each particle keeps: its inner state (a network and its optimizer's slots, a simulator) and its step's temporaries. */
+  readonly perParticle: number;
+  /** Bytes a run holds once, whatever the particles (a dataset). */
+  readonly shared: number;
 }
 
 export interface TaskFigure {

@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { median } from '@pes/core';
 import { UsageError } from '../errors.js';
-import { findTaskSpec, taskSpecs } from '../catalog.js';
-import { resolveRun } from '../config.js';
-import type { Io } from '../io.js';
+import { findTaskSpec, taskSpecs, resolveRun, type Io } from '@pes/runner/node';
 
 const run = promisify(execFile);
 /** The backends compared: TensorFlow's own kernels (tfjs-node) and WebAssembly. */

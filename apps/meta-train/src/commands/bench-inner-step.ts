@@ -12,9 +12,8 @@ import {
   type ImageData,
 } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
-import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import { selectBackend, type Io } from '@pes/runner/node';
 
 const NUMPY_SCRIPT = join(import.meta.dirname, '../../../../tools/bench/mlp_step_numpy.py');
 const WARM_UP = 2;

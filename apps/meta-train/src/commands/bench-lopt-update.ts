@@ -18,9 +18,8 @@ import {
   mlpLearnedOptimizer,
   mlpLearnedOptimizerReference,
 } from '@pes/learned-opt';
-import { selectBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import { selectBackend, type Io } from '@pes/runner/node';
 
 const WARM_UP = 2;
 

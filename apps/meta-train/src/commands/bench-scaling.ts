@@ -7,10 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { median, type MetaTrainer, type MetaTrainState, type Task } from '@pes/core';
 import type { ShardedTask } from '@pes/core/node';
 import type { CoordinatorStats, RedisPool } from '@pes/cluster/node';
-import { buildRun, prepareBackend, type Isolation } from '../build.js';
-import { resolveRun, type RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import {
+  buildRun,
+  prepareBackend,
+  type Isolation,
+  resolveRun,
+  type RunConfig,
+  type Io,
+} from '@pes/runner/node';
 
 export interface ScalingOptions {
   task: string;

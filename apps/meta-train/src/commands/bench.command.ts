@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DATASETS } from '@pes/inner-problems/tasks';
 import { defineCommand, switchFlag, textFlag } from '../command-line.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import type { Io } from '@pes/runner/node';
 
 const ISOLATIONS = ['threads', 'processes', 'auto'] as const;
 

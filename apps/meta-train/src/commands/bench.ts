@@ -2,10 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { makeKey, median, runMetaTraining } from '@pes/core';
 import { influenceBalancingTask } from '@pes/inner-problems';
-import { buildRun } from '../build.js';
-import { resolveRun } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import { buildRun, resolveRun, type Io } from '@pes/runner/node';
 
 const NUMPY_SCRIPT = join(
   import.meta.dirname,

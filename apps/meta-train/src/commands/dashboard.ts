@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import type { Io } from '@pes/runner/node';
 
 export interface DashboardFlags {
   port?: number;

@@ -1,6 +1,6 @@
 import { classCounts, recordCount } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
-import type { Io } from '../io.js';
+import type { Io } from '@pes/runner/node';
 
 /** `pes data info`: records per split and per class, as the tasks will see them. */
 export function dataInfo(options: { dataset: DatasetName; dir?: string }, io: Io): number {

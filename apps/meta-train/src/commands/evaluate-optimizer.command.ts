@@ -70,6 +70,6 @@ export const evaluateOptimizerCommand = defineCommand({
   npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval
   npx pes evaluate-optimizer --weights shipped --suite held-out --out runs/held-out`,
   async action(_args, options, io) {
-    return (await import('./evaluate-optimizer.js')).evaluateOptimizer(options, io);
+    return (await import('@pes/experiments/node')).evaluateOptimizer(options, io);
   },
 });

@@ -1,7 +1,7 @@
 import { describeOptions } from '@pes/core';
 import { addSettings, collect, type PesCommand } from '../command-line.js';
 import { UsageError } from '../errors.js';
-import { experimentRegistry } from '../experiments/experiment-registry.js';
+import { experimentRegistry } from '@pes/experiments/node';
 
 const unknownExperiment = (name: string | undefined) =>
   new UsageError(

@@ -1,10 +1,9 @@
+import { pesCommand } from '../pes-command.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describeIssues } from '../config.js';
 import { UsageError } from '../errors.js';
-import { flagOf } from '../catalog.js';
-import type { ExperimentEntry } from '../experiments/experiment-registry.js';
-import type { Io } from '../io.js';
+import type { ExperimentEntry } from '@pes/experiments/node';
+import { describeIssues, flagOf, type Io } from '@pes/runner/node';
 
 /** `pes experiment NAME`: checks the options, makes the output directory, runs the experiment. */
 export async function experiment(
@@ -29,6 +28,6 @@ export async function experiment(
     );
   }
   io.out(`pes: experiment ${entry.name} → ${dir}`);
-  await entry.run(dir, parsed.data, io);
+  await entry.run(dir, parsed.data, { ...io, pes: pesCommand() });
   return 0;
 }

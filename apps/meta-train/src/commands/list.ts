@@ -1,8 +1,7 @@
 import { objectiveRegistry } from '@pes/inner-problems/tasks';
 import { scheduleRegistry } from '@pes/hpo/tasks';
-import { experimentRegistry } from '../experiments/experiment-registry.js';
-import { methods, taskSpecs } from '../catalog.js';
-import type { Io } from '../io.js';
+import { experimentRegistry } from '@pes/experiments/node';
+import { methods, taskSpecs, type Io } from '@pes/runner/node';
 
 /** Every registry, one line per entry: what `--task`, `--estimator` and the choices accept. */
 export function list(io: Io): number {

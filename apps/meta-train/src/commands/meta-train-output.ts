@@ -1,6 +1,10 @@
 import type { HistoryEntry, IterationRecord, MetaTrainState } from '@pes/core';
-import type { ResolvedRun, RunConfig } from '../config.js';
-import { RUN_FILE_NAMES, type RunDirectory } from '../run-store.js';
+import {
+  type ResolvedRun,
+  type RunConfig,
+  RUN_FILE_NAMES,
+  type RunDirectory,
+} from '@pes/runner/node';
 
 // What a meta-training run writes as it goes (a metrics line) and at its end (result.json and
 // the summary it prints).

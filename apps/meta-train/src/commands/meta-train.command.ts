@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { baseRunSettings } from '@pes/core';
-import { methods, runOptions, taskSpecs, type RunOption } from '../catalog.js';
 import { addSettings, collect, integer, number, type PesCommand } from '../command-line.js';
 import type { MetaTrainFlags } from './meta-train.js';
+import { methods, runOptions, taskSpecs, type RunOption, loadConfigFile } from '@pes/runner/node';
 
 /**
  * `pes meta-train`: its own flags (the run directory, resume, config files, workers, Redis),
@@ -80,10 +80,7 @@ ${taskDefaultsTable()}`,
         run(async () => {
           const { metaTrain } = await import('./meta-train.js');
           // A config file supplies what the flags do not; its settings count as given.
-          const file =
-            typeof flags.config === 'string'
-              ? (await import('../config-file.js')).loadConfigFile(flags.config)
-              : {};
+          const file = typeof flags.config === 'string' ? loadConfigFile(flags.config) : {};
           for (const [field, value] of Object.entries(file)) {
             if (given.has(field)) continue;
             flags[field] = value;

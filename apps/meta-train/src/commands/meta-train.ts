@@ -1,4 +1,3 @@
-import type { Io } from '../io.js';
 import {
   runMetaTraining,
   type IterationRecord,
@@ -9,14 +8,24 @@ import {
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { resolveRun, type ResolvedRun, type RunConfig } from '../config.js';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { flagOf } from '../catalog.js';
-import { assertRunFits } from '../resources.js';
-import { RunDirectory } from '../run-store.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
 import { PLACEMENT_FLAGS, placement, sayWorkers, type PlacementFlags } from './placement.js';
-import { checkpointContentsSchema, parseStored } from '../run-files.js';
+import {
+  type Io,
+  resolveRun,
+  type ResolvedRun,
+  type RunConfig,
+  flagOf,
+  assertRunFits,
+  RunDirectory,
+  checkpointContentsSchema,
+  parseStored,
+  buildRun,
+  prepareBackend,
+  progressBar,
+  progressReporter,
+} from '@pes/runner/node';
 
 export type MetaTrainFlags = Partial<RunSettings> &
   Record<string, unknown> &
@@ -67,7 +76,6 @@ export async function metaTrain(
   }
   assertRunFits(resolved);
   // The task, the tensor backend and the reports load only once the settings are known good.
-  const { buildRun, prepareBackend } = await import('../build.js');
   const planned = await prepareBackend(resolved, io.out);
   const { config } = planned;
   // every setting is checked before anything is written
@@ -145,7 +153,6 @@ async function resumeOwned(
   if (resolved.spec.usesTensors && resolved.config.backend === undefined)
     resolved = resolveRun({ ...resolved.config, backend: 'wasm' });
   assertRunFits(resolved);
-  const { buildRun, prepareBackend } = await import('../build.js');
   const planned = await prepareBackend(resolved, io.out);
   const { config } = planned;
   const { task, trainer } = await buildRun(planned, await placement(flags, given, planned, io));
@@ -219,10 +226,7 @@ async function execute(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const [{ progressBar, progressReporter }, { writeReport }] = await Promise.all([
-    import('../progress.js'),
-    import('../report.js'),
-  ]);
+  const { writeReport } = await import('../report.js');
   const started = performance.now();
   const bar = io.tty
     ? progressBar({ total: trainer.iterations, startIteration: initial.iteration })

@@ -1,8 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { ClusterSettings, Isolation } from '../build.js';
-import type { ResolvedRun } from '../config.js';
 import { UsageError } from '../errors.js';
-import type { Io } from '../io.js';
+import type { ClusterSettings, Isolation, ResolvedRun, Io } from '@pes/runner/node';
 
 // Where a run's particles are computed: worker threads or processes here, or pes workers over
 // Redis. Never part of what is computed, so never in config.json.

@@ -27,6 +27,6 @@ export const varianceCommand = defineCommand({
     seed: integerFlag('random seed', 'S').default(0),
   }),
   async action(_args, options, io) {
-    return (await import('./variance.js')).variance(options, io);
+    return (await import('@pes/experiments/node')).taskVariance(options, io);
   },
 });

@@ -33,12 +33,12 @@ export const workerCommand = defineCommand({
         );
     const [{ runWorker, parseRedisUrl }, { workerTaskFactory }] = await Promise.all([
       import('@pes/cluster/node'),
-      import('../shard-factory.js'),
+      import('@pes/runner/node'),
     ]);
     const { signalled } = await runWorker({
       redis: parseRedisUrl(options.redis),
       // The app's own factory: the worker builds tasks only through it.
-      taskFactory: workerTaskFactory(options.dataDir),
+      taskFactory: await workerTaskFactory(options.dataDir),
       lease: options.lease,
       wait: options.wait,
       out: io.out,

@@ -1,9 +1,8 @@
 import { evaluationFigures, inWords } from '../figure-words.js';
-import { renderSvg } from '../plots.js';
 import { reportPlots } from '../report-plots.js';
 import { STYLE, configTable, escape, finalTable } from '../report.js';
-import type { RunRecord } from '../run-store.js';
 import type { RunState } from './runs.js';
+import { renderSvg, type RunRecord } from '@pes/runner/node';
 
 /** A run as the dashboard shows it: read from its directory, with its id and state. */
 export interface RunView {

@@ -1,7 +1,7 @@
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
+import { RUN_FILE_NAMES, runFile } from '@pes/runner/node';
 // The files' names are the run store's: the dashboard looks at them, never spells them.
-import { RUN_FILE_NAMES, runFile } from '../run-store.js';
 
 /** Where a run stands, as the dashboard's list shows it. */
 export type RunState = 'running' | 'finished' | 'interrupted';

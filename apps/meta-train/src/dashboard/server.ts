@@ -11,9 +11,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 // Runs are read through the run store: the dashboard shows what the report would, from the same files.
-import { readRun, runFile } from '../run-store.js';
 import { listPage, listFragment, runsFragment, runsPage, type RunView } from './pages.js';
 import { findRuns, runFacts, runState, type RunState } from './runs.js';
+import { readRun, runFile } from '@pes/runner/node';
 
 export interface DashboardOptions {
   /** The directory whose runs are served; nothing outside it is. */

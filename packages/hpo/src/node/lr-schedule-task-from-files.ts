@@ -1,7 +1,7 @@
 import type { ImageClassificationTask, ImageData } from '@pes/inner-problems';
 import { loadImageData, type DatasetName } from '@pes/inner-problems/node';
 import { lrScheduleTaskFromData } from '../lr-schedule-task.js';
-import type { LrScheduleOptions } from './lr-schedule-spec.js';
+import type { LrScheduleOptions } from './lr-schedule-options.js';
 
 const DATASETS: readonly DatasetName[] = ['mnist', 'cifar10'];
 

@@ -5,8 +5,9 @@
 import type { TaskSpec } from '@pes/core';
 import { mnistLrScheduleTaskSpec } from './lr-schedule-spec.js';
 
-export { lrScheduleOptions, mnistLrScheduleTaskSpec } from './lr-schedule-spec.js';
-export type { LrScheduleOptions } from './lr-schedule-spec.js';
+export { mnistLrScheduleTaskSpec } from './lr-schedule-spec.js';
+export { lrScheduleOptions } from './lr-schedule-options.js';
+export type { LrScheduleOptions } from './lr-schedule-options.js';
 export { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 export type { ScheduleEntry } from '../schedule-registry.js';
 

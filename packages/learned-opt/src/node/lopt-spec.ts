@@ -1,15 +1,6 @@
 import { defineTask, type TaskSpec } from '@pes/core';
-import {
-  imageTaskFigures,
-  imageTaskMemory,
-  imageTaskOptions,
-  sharedImageData,
-} from '@pes/inner-problems/tasks';
-import type { z } from 'zod';
-
-/** The image task's options but the activation: the learned optimizer's networks use ReLU. */
-export const loptTaskOptions = imageTaskOptions.omit({ activation: true });
-export type LoptTaskOptions = z.infer<typeof loptTaskOptions>;
+import { imageTaskFigures, imageTaskMemory, sharedImageData } from '@pes/inner-problems/tasks';
+import { loptTaskOptions } from './lopt-options.js';
 
 function loptSpec(name: string, dataset: 'mnist' | 'cifar10'): TaskSpec {
   return defineTask({

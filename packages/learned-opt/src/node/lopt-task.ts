@@ -1,7 +1,7 @@
 import { createImageTask } from '@pes/inner-problems/node';
 import { initialLoptTheta } from '../lopt-theta.js';
 import { mlpLearnedOptimizerRule } from '../mlp-lopt.js';
-import type { LoptTaskOptions } from './lopt-spec.js';
+import type { LoptTaskOptions } from './lopt-options.js';
 
 /** An MLP on images trained by the MLP learned optimizer, one θ row per particle. */
 export function loptTask(

@@ -3,8 +3,9 @@ import type { TaskSpec } from '@pes/core';
 import { loptFamilyTaskSpec } from './lopt-family-spec.js';
 import { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-spec.js';
 
-export { loptCifar10TaskSpec, loptMnistTaskSpec, loptTaskOptions } from './lopt-spec.js';
-export type { LoptTaskOptions } from './lopt-spec.js';
+export { loptCifar10TaskSpec, loptMnistTaskSpec } from './lopt-spec.js';
+export { loptTaskOptions } from './lopt-options.js';
+export type { LoptTaskOptions } from './lopt-options.js';
 export { loptFamilyTaskOptions, loptFamilyTaskSpec } from './lopt-family-spec.js';
 export { taskFamilySchema } from './task-family-schema.js';
 export type { LoptFamilyTaskOptions } from './lopt-family-spec.js';

@@ -2,13 +2,17 @@ import { join } from 'node:path';
 import { meanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import { UsageError } from '../errors.js';
-import { writePlot } from '../plots.js';
-import { resolveConfig } from '../config.js';
-import { readRunMetrics, readRunResult, type Evaluated } from '../run-store.js';
 import { runChildren, type ChildRun } from './children.js';
 import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
+import {
+  UsageError,
+  writePlot,
+  resolveConfig,
+  readRunMetrics,
+  readRunResult,
+  type Evaluated,
+} from '@pes/runner/node';
+import type { ExperimentIo } from './experiment-io.js';
 
 export interface SwimmerExperimentOptions {
   seeds: number;
@@ -37,7 +41,7 @@ const METHODS = [
 export async function swimmerExperiment(
   out: string,
   options: SwimmerExperimentOptions,
-  io: Io,
+  io: ExperimentIo,
 ): Promise<void> {
   const { seeds, iterations } = options;
   if (!Number.isInteger(seeds) || seeds < 1)
@@ -73,7 +77,7 @@ export async function swimmerExperiment(
     `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
   );
   const started = performance.now();
-  const statuses = await runChildren(jobs.map(child), options.concurrency, (i, status) =>
+  const statuses = await runChildren(jobs.map(child), options.concurrency, io.pes, (i, status) =>
     io.out(
       `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.label} seed ${jobs[i]!.seed}`,
     ),

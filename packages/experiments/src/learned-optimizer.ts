@@ -3,16 +3,20 @@ import { join } from 'node:path';
 import type { MeanAndStd } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import { UsageError } from '../errors.js';
-import { OPTIMIZER_LABELS } from '../evaluation-files.js';
-import { curvesPlot } from '../loss-curves-plot.js';
-import { writePlot } from '../plots.js';
+import { OPTIMIZER_LABELS } from './evaluation-files.js';
+import { curvesPlot } from './loss-curves-plot.js';
 import type { CurvePoint } from '@pes/inner-problems';
-import { resolveConfig } from '../config.js';
-import { readRunResult, type Evaluated } from '../run-store.js';
 import { childDirectory, runChildren, type ChildRun } from './children.js';
 import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
+import {
+  type Io,
+  UsageError,
+  writePlot,
+  resolveConfig,
+  readRunResult,
+  type Evaluated,
+} from '@pes/runner/node';
+import type { ExperimentIo } from './experiment-io.js';
 
 export interface LearnedOptimizerExperimentOptions {
   /** Outer iterations of each meta-training run (PES and truncated ES get the same). */
@@ -68,7 +72,7 @@ type HistoryPoint = Evaluated<'evalLoss' | 'valLoss' | 'valAccuracy'>;
 export async function learnedOptimizerExperiment(
   out: string,
   options: LearnedOptimizerExperimentOptions,
-  io: Io,
+  io: ExperimentIo,
 ): Promise<void> {
   const { iterations, horizon, particles, outerLr, evalEvery, seeds, seed } = options;
   if (!Number.isInteger(horizon) || horizon < 10 || horizon % 10 !== 0)
@@ -94,7 +98,7 @@ export async function learnedOptimizerExperiment(
   );
   await expectSuccess(
     metaTrain,
-    await runChildren(metaTrain, options.concurrency, (i, status) =>
+    await runChildren(metaTrain, options.concurrency, io.pes, (i, status) =>
       io.out(`  ${status === 0 ? 'done' : `FAILED (${status})`}: ${ESTIMATORS[i]!.label}`),
     ),
   );
@@ -109,7 +113,7 @@ export async function learnedOptimizerExperiment(
     },
   }));
   io.out(`  evaluating both learned optimizers on ${seeds} fresh networks each`);
-  await expectSuccess(evaluate, await runChildren(evaluate, options.concurrency));
+  await expectSuccess(evaluate, await runChildren(evaluate, options.concurrency, io.pes));
   await summariseLearnedOptimizerExperiment(out, options, io);
 }
 

@@ -3,10 +3,8 @@ import { writeFileAtomic } from '@pes/core/node';
 import { toyRegressionTask } from '@pes/inner-problems';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import type { RunConfig } from '../config.js';
-import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';
+import { type Io, type RunConfig, writePlot } from '@pes/runner/node';
 
 /** The methods of the paper's toy-regression figure (docs/paper.md b), all with K = 10 where truncated. */
 export const TOY_METHODS: readonly Method[] = [

@@ -4,10 +4,8 @@ import { makeKey, unrollVariance, type UnrollVariancePoint } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
 import { charLstmTask, DataError, sequenceOf, type TextKind } from '@pes/inner-problems';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import { UsageError } from '../errors.js';
-import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable } from './methods.js';
+import { type Io, UsageError, writePlot } from '@pes/runner/node';
 
 export interface VarianceOptions {
   text?: string;
@@ -33,7 +31,7 @@ export const VARIANCE_DEFAULTS: Omit<VarianceOptions, 'text'> = {
 
 export const SHARED_TEXT = resolve(
   import.meta.dirname,
-  '../../../../../shared/data/text/tinyshakespeare.txt',
+  '../../../../shared/data/text/tinyshakespeare.txt',
 );
 
 /**

@@ -1,11 +1,9 @@
 import { influenceBalancingTask } from '@pes/inner-problems';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import type { RunConfig } from '../config.js';
-import { writePlot } from '../plots.js';
 import { formatNumber, markdownTable, runMethods, type Method, type MethodRun } from './methods.js';
 import { writeFileAtomic } from '@pes/core/node';
 import { join } from 'node:path';
+import { type Io, type RunConfig, writePlot } from '@pes/runner/node';
 
 /** The methods of the paper's influence-balancing figure (docs/paper.md a). */
 export const INFLUENCE_METHODS: readonly Method[] = [

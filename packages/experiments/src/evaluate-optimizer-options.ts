@@ -9,7 +9,7 @@ import {
   type StepKnobs,
 } from '@pes/learned-opt';
 import { loadLearnedOptimizerWeights } from '@pes/learned-opt/node';
-import { UsageError } from './errors.js';
+import { UsageError } from '@pes/runner/node';
 
 // The flags of `pes evaluate-optimizer` (commands/evaluate-optimizer.ts), checked, and the
 // learned optimizer they name.

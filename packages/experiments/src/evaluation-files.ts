@@ -16,10 +16,9 @@ import {
   type StepKnobs,
   type SuiteRow,
 } from '@pes/learned-opt';
-import type { Io } from './io.js';
-import { formatMeanAndStd, formatNumber, markdownTable } from './experiments/methods.js';
+import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 import { curvesPlot } from './loss-curves-plot.js';
-import { writePlot } from './plots.js';
+import { type Io, writePlot } from '@pes/runner/node';
 
 /** How the files name the two learned optimizers. */
 export const OPTIMIZER_LABELS: Record<LearnedOptimizerRole, string> = {

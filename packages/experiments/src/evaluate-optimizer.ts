@@ -12,19 +12,17 @@ import {
   type SuiteProblem,
 } from '@pes/learned-opt';
 import { loadEvaluationProblem } from '@pes/learned-opt/node';
-import { selectBackend } from '../backend.js';
-import { UsageError } from '../errors.js';
 import {
   checkOptions,
   evaluatedWeights,
   type EvaluateOptimizerOptions,
   type Weights,
-} from '../evaluate-optimizer-options.js';
-import { OPTIMIZER_LABELS, writeProblemFiles, writeSuiteSummary } from '../evaluation-files.js';
-import { formatMeanAndStd } from '../experiments/methods.js';
-import type { Io } from '../io.js';
+} from './evaluate-optimizer-options.js';
+import { OPTIMIZER_LABELS, writeProblemFiles, writeSuiteSummary } from './evaluation-files.js';
+import { formatMeanAndStd } from './methods.js';
+import { selectBackend, UsageError, type Io } from '@pes/runner/node';
 
-export type { EvaluateOptimizerOptions } from '../evaluate-optimizer-options.js';
+export type { EvaluateOptimizerOptions } from './evaluate-optimizer-options.js';
 
 /** A problem's data and network, with a network that does not fit as a usage error. */
 function loadProblem(problem: EvaluationProblem, dataDir: string | undefined) {

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
-import type { EvaluateOptimizerOptions } from '../commands/evaluate-optimizer.js';
-import type { RunConfig } from '../config.js';
-import { flagOf } from '../catalog.js';
+import type { EvaluateOptimizerOptions } from './evaluate-optimizer-options.js';
+import { type RunConfig, flagOf } from '@pes/runner/node';
 
 /**
  * A `pes meta-train` run with every setting in `config`: written into its run directory `out`
@@ -36,13 +34,6 @@ export function childDirectory(run: ChildRun): string {
   return run.command === 'meta-train' ? run.out : run.options.out;
 }
 
-/** The `pes` entry point of this very build (the TypeScript source under tests, dist/ otherwise). */
-function pesCommand(): string[] {
-  const source = import.meta.url.endsWith('.ts');
-  const cli = fileURLToPath(new URL(source ? '../cli.ts' : '../cli.js', import.meta.url));
-  return source ? ['--conditions=@pes/source', '--import', 'tsx', cli] : [cli];
-}
-
 /**
  * The one place a child's command line is made. A meta-train child's settings travel as its
  * config file; evaluate-optimizer takes no config file, so its options become the flags of
@@ -71,6 +62,8 @@ function commandLine(run: ChildRun): string[] {
 export async function runChildren(
   runs: readonly ChildRun[],
   concurrency: number,
+  /** The command line that starts this very `pes` (`ExperimentIo.pes`). */
+  pes: readonly string[],
   onExit: (index: number, status: number) => void = () => undefined,
 ): Promise<number[]> {
   const statuses = new Array<number>(runs.length);
@@ -82,7 +75,7 @@ export async function runChildren(
       const dir = childDirectory(run);
       mkdirSync(dir, { recursive: true });
       const log = openSync(join(dir, 'log.txt'), 'w');
-      const child = spawn(process.execPath, [...pesCommand(), ...commandLine(run)], {
+      const child = spawn(process.execPath, [...pes, ...commandLine(run)], {
         stdio: ['ignore', log, log],
       });
       statuses[index] = await new Promise<number>((resolve) =>

@@ -1,7 +1,13 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { IterationRecord } from '@pes/core';
 
-const { SingleBar, Presets } = cliProgress;
+/**
+ * cli-progress, loaded when a bar is drawn: this module is part of @pes/runner's light entry,
+ * which `pes --help` loads, and a bar is wanted only on a terminal.
+ */
+const cliProgress = (): typeof cliProgressModule =>
+  createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
 
 /**
  * Plain progress lines (no control characters, so logs and CI stay readable): one every
@@ -73,6 +79,7 @@ function fmt(x: number): string {
  * last evaluation. `stop` leaves the final bar on screen.
  */
 export function progressBar(options: { total: number; startIteration: number }) {
+  const { SingleBar, Presets } = cliProgress();
   const bar = new SingleBar(
     {
       format:

@@ -2,15 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeKey, unrollVariance } from '@pes/core';
 import { writeFileAtomic } from '@pes/core/node';
-import { buildRun, prepareBackend } from '../build.js';
-import { resolveRun } from '../config.js';
-import { UsageError } from '../errors.js';
-import { formatNumber, markdownTable } from '../experiments/methods.js';
-import { checkVarianceSettings, plotSpec } from '../experiments/variance.js';
-import { writePlot } from '../plots.js';
-import type { Io } from '../io.js';
+import { formatNumber, markdownTable } from './methods.js';
+import { checkVarianceSettings, plotSpec } from './variance.js';
+import {
+  buildRun,
+  prepareBackend,
+  resolveRun,
+  UsageError,
+  writePlot,
+  type Io,
+} from '@pes/runner/node';
 
-export interface VarianceCommandOptions {
+export interface TaskVarianceOptions {
   task: string;
   unroll: number[];
   out?: string;
@@ -27,7 +30,7 @@ export interface VarianceCommandOptions {
  * PES (and noise-reuse ES) summed over an episode grows or falls with the number of unrolls,
  * against a full-horizon ES reference at the task's initial θ.
  */
-export async function variance(options: VarianceCommandOptions, io: Io): Promise<number> {
+export async function taskVariance(options: TaskVarianceOptions, io: Io): Promise<number> {
   if (!options.out)
     throw new UsageError('--out DIR is required: results.json, table.md and the plot go there');
   const run = resolveRun({

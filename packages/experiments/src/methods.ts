@@ -1,6 +1,5 @@
 import { runMetaTraining, type MeanAndStd, type MetaTrainState } from '@pes/core';
-import { buildRun } from '../build.js';
-import { resolveRun, type RunConfig } from '../config.js';
+import { buildRun, resolveRun, type RunConfig } from '@pes/runner/node';
 
 /** One line of a comparison: an estimator with its settings, under a label for the plots. */
 export interface Method {

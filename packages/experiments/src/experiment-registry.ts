@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Io } from '../io.js';
+import type { ExperimentIo } from './experiment-io.js';
 
 const iterations = z
   .number()
@@ -35,7 +35,7 @@ export interface ExperimentEntry<S extends z.ZodObject = z.ZodObject> {
   readonly example: string;
   /** Refuses settings before anything is written (beyond what the schema says). */
   check?(options: z.output<S>): Promise<void>;
-  run(out: string, options: z.output<S>, io: Io): Promise<void>;
+  run(out: string, options: z.output<S>, io: ExperimentIo): Promise<void>;
 }
 
 function entry<S extends z.ZodObject>(e: ExperimentEntry<S>): ExperimentEntry {
@@ -190,7 +190,7 @@ export const experimentRegistry: readonly ExperimentEntry[] = [
       'npx pes experiment mnist-lr-schedule --out runs/mnist-hpo   # about 15 minutes on 2 cores',
     async run(out, o, io) {
       const [{ LR_SCHEDULE_DEFAULTS, lrScheduleExperiment }, { selectBackend }] = await Promise.all(
-        [import('./lr-schedule.js'), import('../backend.js')],
+        [import('./lr-schedule.js'), import('@pes/runner/node')],
       );
       await selectBackend();
       await lrScheduleExperiment(out, { ...LR_SCHEDULE_DEFAULTS, ...definedOnly(o) }, io);

@@ -4,13 +4,10 @@ import { findSchedule } from '@pes/hpo';
 import { lrScheduleTask } from '@pes/hpo/node';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import type { Io } from '../io.js';
-import { UsageError } from '../errors.js';
-import { writePlot } from '../plots.js';
-import { resolveConfig } from '../config.js';
-import { readRunResult } from '../run-store.js';
 import { runChildren, type ChildRun } from './children.js';
 import { formatNumber, markdownTable } from './methods.js';
+import { UsageError, writePlot, resolveConfig, readRunResult } from '@pes/runner/node';
+import type { ExperimentIo } from './experiment-io.js';
 
 export interface LrScheduleExperimentOptions {
   /** Inner steps of each run (the paper's 5,000 is scaled down so the experiment fits ~15 min). */
@@ -53,7 +50,7 @@ interface Job {
 export async function lrScheduleExperiment(
   out: string,
   options: LrScheduleExperimentOptions,
-  io: Io,
+  io: ExperimentIo,
 ): Promise<void> {
   const { horizon, iterations, resolution, seed } = options;
   if (iterations % 10 !== 0 || iterations < 10)
@@ -104,7 +101,7 @@ export async function lrScheduleExperiment(
   io.out(
     `  ${jobs.length} runs as child processes, ${options.concurrency} at a time; logs in ${join(out, 'runs')}/*/log.txt`,
   );
-  const children = runChildren(jobs.map(child), options.concurrency, (i, status) =>
+  const children = runChildren(jobs.map(child), options.concurrency, io.pes, (i, status) =>
     io.out(
       `  ${status === 0 ? 'done' : `FAILED (${status})`}: ${jobs[i]!.objective} ${jobs[i]!.label}`,
     ),
