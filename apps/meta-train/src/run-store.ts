@@ -1,5 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { removeStrayTemporaries, writeFileAtomic, WriteError } from '@pes/core/node';
 import type { z } from 'zod';
 import { validateConfig, type RunConfig } from './config.js';
@@ -59,7 +67,9 @@ export class RunDirectory {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
-      throw new UsageError(`cannot create output directory ${this.dir}: ${errorCode(error)}`);
+      throw new UsageError(
+        `cannot create output directory ${this.dir}: ${errorCode(mkdirFailure(this.dir, error))}`,
+      );
     }
     await this.lock();
     if (existsSync(this.config) && !overwrite) {
@@ -136,6 +146,11 @@ export class RunDirectory {
    */
   truncateMetrics(iteration: number): void {
     if (!existsSync(this.metrics)) return;
+    if (!statSync(this.metrics).isFile()) {
+      throw new UsageError(
+        `${this.metrics} is not a file; move it away and --resume again (it then holds the lines from the checkpoint on)`,
+      );
+    }
     const kept = readFileSync(this.metrics, 'utf8')
       .split('\n')
       .filter((line) => {
@@ -251,7 +266,27 @@ function readJson(file: string): unknown {
   }
 }
 
+/**
+ * Why making `dir` failed, as the nearest directory that exists says it: a recursive mkdir
+ * reports ENOENT for a parent it could not make, whatever the cause (a read-only file system,
+ * EROFS), so the first missing parent is made again on its own to get the real one.
+ */
+function mkdirFailure(dir: string, error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+  let missing = dir;
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmdirSync(missing); // made after all (the cause has passed): leave nothing behind
+  } catch (cause) {
+    return cause;
+  }
+  return error;
+}
+
 function errorCode(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  return e.code ? `${e.code} (${e.message.split(':')[0]})` : String(error);
+  // Node's message is `CODE: what it means, syscall 'path'`: the code and what it means.
+  const meaning = /^\w+: ([^,]+)/.exec(e.message ?? '')?.[1] ?? e.code;
+  return e.code ? `${e.code} (${meaning})` : String(error);
 }

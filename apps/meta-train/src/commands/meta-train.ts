@@ -14,6 +14,7 @@ import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-store.js';
+import { checkedFirstStep, differingSettings } from './meta-train-checkpoint.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
 import { PLACEMENT_FLAGS, placement, sayWorkers, type PlacementFlags } from './placement.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
@@ -160,7 +161,8 @@ async function resumeOwned(
     if (config.iterations !== stored.iterations) run.writeConfig(config);
     run.truncateMetrics(state.iteration);
     io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
-    return await execute(run, config, trainer, state, io, statusOf(task));
+    const checked = checkedFirstStep(trainer, run.checkpoint);
+    return await execute(run, config, checked, state, io, statusOf(task));
   } finally {
     task.close?.();
   }
@@ -185,8 +187,14 @@ function restoreCheckpoint(
   const contents = parseStored(checkpointContentsSchema(dim), loaded, run.checkpoint);
   const { iterations: _a, ...now } = stored;
   const { iterations: _b, ...then } = contents.config as RunConfig;
-  if (!isDeepStrictEqual(now, then)) {
-    throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
+  const differing = differingSettings(
+    now as Record<string, unknown>,
+    then as Record<string, unknown>,
+  );
+  if (differing.length > 0) {
+    throw new UsageError(
+      `${run.checkpoint} was made with other settings than ${run.config} (${differing.join(', ')})`,
+    );
   }
   try {
     return trainer.restore(contents.trainer);
