@@ -1,7 +1,18 @@
-import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFacts, runState } from '../src/dashboard/runs.js';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { readRun } from '../src/run-store.js';
 import { exited, spawnBuilt, temporaryDirectory } from './helpers.js';
@@ -75,11 +86,8 @@ describe('pes dashboard: what lies in DIR cannot reach out of it or break a page
     writeFileSync(join(parent, 'result.json'), JSON.stringify({ secret: SECRET }));
     writeRun(join(root, 'good'), { iterations: 6, evalEvery: 3, finished: true });
     const linked = writeRun(join(root, 'linked'), { iterations: 4, evalEvery: 2, finished: false });
-    const fresh = join(linked, 'metrics.jsonl');
-    writeFileSync(fresh, ''); // replaced by a link below
-    const { rmSync } = await import('node:fs');
-    rmSync(fresh);
-    symlinkSync(outside, fresh);
+    rmSync(join(linked, 'metrics.jsonl'));
+    symlinkSync(outside, join(linked, 'metrics.jsonl'));
     const finished = writeRun(join(root, 'linked-result'), {
       iterations: 4,
       evalEvery: 2,
@@ -116,6 +124,12 @@ describe('pes dashboard: what lies in DIR cannot reach out of it or break a page
       expect(page.body, path).not.toContain(SECRET);
       expect(page.status, path).not.toBe(500);
     }
+    // Nor is the state read through the link: the link's own (old) time counts, not its target's.
+    const day = 24 * 3600;
+    utimesSync(outside, Date.now() / 1000 + day, Date.now() / 1000 + day);
+    for (const f of readdirSync(join(root, 'linked')))
+      lutimesSync(join(root, 'linked', f), 1e9, 1e9);
+    expect(runState(runFacts(join(root, 'linked')))).toBe('interrupted');
     expect(() => readRun(join(root, 'linked'))).toThrow(/metrics\.jsonl leads out of /);
     expect(() => readRun(join(root, 'linked-result'))).toThrow(/result\.json leads out of /);
   });
