@@ -1,20 +1,37 @@
 import type { MetaTrainer } from '@pes/core';
 import { isDeepStrictEqual } from 'node:util';
+import type { RunConfig } from '../config.js';
 import { UsageError } from '../errors.js';
+import type { RunDirectory } from '../run-store.js';
+
+/**
+ * Refuses a checkpoint made under other settings than the run's config.json (--iterations
+ * aside), naming each setting that differs.
+ */
+export function assertSameSettings(run: RunDirectory, stored: RunConfig, saved: RunConfig): void {
+  const { iterations: _a, ...now } = stored;
+  const { iterations: _b, ...then } = saved;
+  const differing = differingSettings(now, then);
+  if (differing.length > 0) {
+    throw new UsageError(
+      `${run.checkpoint} was made with other settings than ${run.config} (${differing.join(', ')})`,
+    );
+  }
+}
 
 /**
  * The settings on which the run's config.json (`now`) and its checkpoint's (`then`) differ,
  * each as `name: checkpoint X, config.json Y`, in config.json's order; [] when they agree.
  */
-export function differingSettings(
-  now: Record<string, unknown>,
-  then: Record<string, unknown>,
-): string[] {
+export function differingSettings(now: object, then: object): string[] {
   const names = [...new Set([...Object.keys(now), ...Object.keys(then)])];
   const shown = (value: unknown) => (value === undefined ? 'unset' : JSON.stringify(value));
+  const at = (config: object, name: string) => (config as Record<string, unknown>)[name];
   return names
-    .filter((name) => !isDeepStrictEqual(now[name], then[name]))
-    .map((name) => `${name}: checkpoint ${shown(then[name])}, config.json ${shown(now[name])}`);
+    .filter((name) => !isDeepStrictEqual(at(now, name), at(then, name)))
+    .map(
+      (name) => `${name}: checkpoint ${shown(at(then, name))}, config.json ${shown(at(now, name))}`,
+    );
 }
 
 /**

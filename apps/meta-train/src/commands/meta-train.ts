@@ -14,7 +14,7 @@ import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { findTaskSpec, flagOf } from '../catalog.js';
 import { assertRunFits } from '../resources.js';
 import { RunDirectory } from '../run-store.js';
-import { checkedFirstStep, differingSettings } from './meta-train-checkpoint.js';
+import { assertSameSettings, checkedFirstStep } from './meta-train-checkpoint.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
 import { PLACEMENT_FLAGS, placement, sayWorkers, type PlacementFlags } from './placement.js';
 import { checkpointContentsSchema, parseStored } from '../run-files.js';
@@ -185,17 +185,7 @@ function restoreCheckpoint(
   }
   // A checksum says the file is as written, not that it was written by this version, for this task.
   const contents = parseStored(checkpointContentsSchema(dim), loaded, run.checkpoint);
-  const { iterations: _a, ...now } = stored;
-  const { iterations: _b, ...then } = contents.config as RunConfig;
-  const differing = differingSettings(
-    now as Record<string, unknown>,
-    then as Record<string, unknown>,
-  );
-  if (differing.length > 0) {
-    throw new UsageError(
-      `${run.checkpoint} was made with other settings than ${run.config} (${differing.join(', ')})`,
-    );
-  }
+  assertSameSettings(run, stored, contents.config as RunConfig);
   try {
     return trainer.restore(contents.trainer);
   } catch (error) {
