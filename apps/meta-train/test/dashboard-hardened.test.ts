@@ -9,9 +9,11 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiveRuns } from '../src/dashboard/live-runs.js';
 import { runFacts, runState } from '../src/dashboard/runs.js';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
 import { readRun } from '../src/run-store.js';
@@ -282,3 +284,36 @@ describe.skipIf(process.platform !== 'linux')(
     }, 120_000);
   },
 );
+
+describe('pes dashboard: one watcher per run, whatever the clients', () => {
+  it('50 clients of one run: one watch, the same events for all; a client that stops reading is dropped', async () => {
+    const root = temporaryDirectory('pes-dashboard-live-');
+    const dir = writeRun(join(root, 'a'), { iterations: 2, evalEvery: 0, finished: false });
+    const live = new LiveRuns(root, 20);
+    const reading = Array.from({ length: 50 }, () => {
+      const client = new PassThrough();
+      let received = '';
+      client.on('data', (d: Buffer) => (received += d.toString()));
+      return { client, received: () => received };
+    });
+    const stalled = new PassThrough(); // never read: what it is sent waits in its buffer
+    for (const { client } of reading)
+      live.add(client as unknown as ServerResponse, new Map([['a', dir]]), false);
+    live.add(stalled as unknown as ServerResponse, new Map([['a', dir]]), false);
+    expect(live.clients).toBe(51);
+    expect(live.watchedRuns).toBe(1);
+    // 5 MB of lines: more than a client may leave unsent (4 MiB).
+    let lines = '';
+    for (let i = 3; lines.length < 5e6; i++) lines += metricsLine(i, false);
+    appendFileSync(join(dir, 'metrics.jsonl'), lines);
+    await until(() => reading.every((r) => r.received().includes('event: metrics')), 'metrics');
+    appendFileSync(join(dir, 'metrics.jsonl'), metricsLine(1e6, false));
+    await until(() => stalled.destroyed, 'the stalled client to be dropped');
+    await until(() => reading.every((r) => r.received().includes('"iteration":1000000')), 'more');
+    expect(new Set(reading.map((r) => r.received())).size).toBe(1);
+    await until(() => live.clients === 50, 'the count to drop');
+    for (const { client } of reading) client.destroy();
+    await until(() => live.watchedRuns === 0, 'the watch to go with its last client');
+    live.close();
+  });
+});

@@ -51,6 +51,11 @@ export class LiveRuns {
     return this.clientCount;
   }
 
+  /** How many runs are looked at each tick: one per run, however many clients watch it. */
+  get watchedRuns(): number {
+    return this.watches.size;
+  }
+
   /**
    * Adds an event stream for the runs `ids` (every run when empty, as the list page asks);
    * false when the server already serves its most. Its events start with the next change.
