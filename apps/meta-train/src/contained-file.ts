@@ -17,11 +17,11 @@ export function containedFile(file: string, within: string): string | undefined 
   if (!link) return undefined;
   let real: string;
   try {
-    real = realpathSync(file);
+    real = realpathSync.native(file);
   } catch {
     return undefined; // a link to nothing
   }
-  if (!isInside(real, realpathSync(within)))
+  if (!isInside(real, realpathSync.native(within)))
     throw new LeadsOut(`${file} leads out of ${within}; it is not read`);
   if (!statSync(real).isFile()) throw new UsageError(`${file} is not a file`);
   return real;
