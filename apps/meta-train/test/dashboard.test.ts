@@ -228,6 +228,40 @@ describe('pes dashboard: the command', () => {
     expect(await running).toBe(0);
   });
 
+  it('the built pes dashboard answers the names given with --allow-host, and 403 to others', async () => {
+    const root = temporaryDirectory('pes-dashboard-');
+    writeRun(join(root, 'a'), { iterations: 4, evalEvery: 2, finished: true });
+    const child = spawn(
+      process.execPath,
+      [join(appRoot, 'bin/pes.js'), 'dashboard', root, '--allow-host', 'pes.example, Box.Lan:8080'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    for (let waited = 0; !/http:\/\/\S+/.test(stdout); waited += 50) {
+      if (waited > 20000) throw new Error(`no URL printed: ${stdout}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = stdout.match(/http:\/\/127\.0\.0\.1:\d+\//)![0];
+    const status = async (host: string) => {
+      const { hostname, port } = new URL(url);
+      return new Promise<number>((resolve, reject) => {
+        const req = request({ hostname, port, path: '/', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    };
+    expect(await status('pes.example')).toBe(200);
+    expect(await status('box.lan:1234')).toBe(200);
+    expect(await status('localhost')).toBe(200);
+    expect(await status('other.example')).toBe(403);
+    child.kill('SIGINT');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+  }, 30000);
+
   it('the built pes dashboard prints its URL, serves it and stops on Ctrl-C', async () => {
     const root = temporaryDirectory('pes-dashboard-');
     writeRun(join(root, 'a'), { iterations: 4, evalEvery: 2, finished: true });

@@ -1,7 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pes, temporaryDirectory } from './helpers.js';
+import { appRoot, pes, temporaryDirectory } from './helpers.js';
+
+/** Whether this machine lets a process mount a file system in a namespace of its own. */
+const canMount = spawnSync('unshare', ['-rm', 'true']).status === 0;
 
 const quick = [
   '--task',
@@ -185,6 +189,23 @@ describe('bad input: one clear line, exit code 2, nothing written', () => {
     expect(err[0]).toMatch(/cannot create output directory .*ENOTDIR/);
   });
 
+  // A real read-only file system: a tmpfs mounted read-only in a namespace of the test's own.
+  it.skipIf(!canMount)('an output path on a read-only file system: EROFS', () => {
+    const mount = join(temporaryDirectory(), 'read-only');
+    mkdirSync(mount);
+    const pesJs = join(appRoot, 'bin/pes.js');
+    const run = `${process.execPath} ${pesJs} meta-train --task quadratic --out ${mount}/runs/a`;
+    const { status, stderr } = spawnSync(
+      'unshare',
+      ['-rm', 'sh', '-c', `mount -t tmpfs -o ro tmpfs ${mount} && ${run}`],
+      { encoding: 'utf8' },
+    );
+    expect(stderr).toMatch(
+      /^pes: cannot create output directory .*\/runs\/a: EROFS \(read-only file system\)\n$/,
+    );
+    expect(status).toBe(2);
+  });
+
   it('resume of a missing, corrupt or mismatched run', async () => {
     const missing = await pes('meta-train', '--resume', join(temporaryDirectory(), 'none'));
     expect(missing.status).toBe(2);
@@ -209,7 +230,9 @@ describe('bad input: one clear line, exit code 2, nothing written', () => {
     const config = readJson(join(out, 'config.json'));
     writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, sigma: 0.5 }));
     const mismatch = await pes('meta-train', '--resume', out);
-    expect(mismatch.err[0]).toMatch(/made with other settings/);
+    expect(mismatch.err[0]).toMatch(
+      /made with other settings .*\(sigma: checkpoint 0\.1, config\.json 0\.5\)$/,
+    );
 
     writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, sigma: 'big' }));
     const invalid = await pes('meta-train', '--resume', out);

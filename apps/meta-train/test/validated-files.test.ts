@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from '@pes/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,42 @@ describe('files that parse (and pass their checksum) but do not fit their schema
     expect(err).toEqual([
       expect.stringMatching(new RegExp(`^pes: .*${file} does not hold what a run writes: `)),
     ]);
+    expect(status).toBe(2);
+  });
+});
+
+/** The run's config.json and its checkpoint's settings changed alike, the checksum recomputed. */
+function editSettings(change: Record<string, unknown>) {
+  return (dir: string) => {
+    editCheckpoint((c) => Object.assign(c.config, change))(dir);
+    editJson('config.json', (j) => ({ ...j, ...change }))(dir);
+  };
+}
+
+describe('a run directory edited by hand, then --resume: one line, exit 2', () => {
+  it.each([
+    [
+      'metrics.jsonl replaced by a directory',
+      (dir: string) => {
+        rmSync(join(dir, 'metrics.jsonl'));
+        mkdirSync(join(dir, 'metrics.jsonl'));
+      },
+      /metrics\.jsonl is not a file; move it away and --resume again/,
+    ],
+    [
+      "the checkpoint and config.json both set to another estimator, the checksum recomputed (the state is still PES's)",
+      editSettings({ estimator: 'tes' }),
+      /cannot resume from .*checkpoint\.json: its state does not fit the run's settings \(.*\); start the run again$/,
+    ],
+    [
+      'config.json made with other settings than its checkpoint',
+      editJson('config.json', (j) => ({ ...j, sigma: 0.5, seed: 3 })),
+      /checkpoint\.json was made with other settings than .*config\.json \(sigma: checkpoint 0\.1, config\.json 0\.5, seed: checkpoint 0, config\.json 3\)$/,
+    ],
+  ])('%s', async (_, edit, message) => {
+    const dir = edited(edit);
+    const { status, err } = await pes('meta-train', '--resume', dir, '--iterations', '25');
+    expect(err).toEqual([expect.stringMatching(new RegExp(`^pes: .*${message.source}`))]);
     expect(status).toBe(2);
   });
 });

@@ -28,7 +28,9 @@ export {
   type ResolvedRun,
   type RunConfig,
 } from './config.js';
+export { LineSplitter, MAX_LINE_BYTES, readLines } from './bounded-lines.js';
 export { loadConfigFile, readStructuredFile } from './config-file.js';
+export { containedFile, isInside, LeadsOut } from './contained-file.js';
 export { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './errors.js';
 export type { Io } from './io.js';
 export { formatEta, progressBar, progressReporter } from './progress.js';

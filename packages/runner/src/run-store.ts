@@ -1,8 +1,18 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { removeStrayTemporaries, writeFileAtomic, WriteError } from '@pes/core/node';
 import type { z } from 'zod';
+import { LineSplitter, readLines } from './bounded-lines.js';
 import { validateConfig, type RunConfig } from './config.js';
+import { containedFile } from './contained-file.js';
 import { UsageError } from './errors.js';
 import { lockRunDirectory, type ReleaseLock } from './run-lock.js';
 import { metricsLineSchema, parseStored, reportedConfigSchema, resultSchema } from './run-files.js';
@@ -59,7 +69,9 @@ export class RunDirectory {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
-      throw new UsageError(`cannot create output directory ${this.dir}: ${errorCode(error)}`);
+      throw new UsageError(
+        `cannot create output directory ${this.dir}: ${errorCode(mkdirFailure(this.dir, error))}`,
+      );
     }
     await this.lock();
     if (existsSync(this.config) && !overwrite) {
@@ -136,6 +148,11 @@ export class RunDirectory {
    */
   truncateMetrics(iteration: number): void {
     if (!existsSync(this.metrics)) return;
+    if (!statSync(this.metrics).isFile()) {
+      throw new UsageError(
+        `${this.metrics} is not a file; move it away and --resume again (it then holds the lines from the checkpoint on)`,
+      );
+    }
     const kept = readFileSync(this.metrics, 'utf8')
       .split('\n')
       .filter((line) => {
@@ -168,6 +185,8 @@ export interface RunRecord {
   config: Record<string, unknown>;
   /** One object per iteration from metrics.jsonl. */
   metrics: MetricsLine[];
+  /** Lines of metrics.jsonl skipped for being longer than any run writes (MAX_LINE_BYTES). */
+  skippedLines?: number;
   result?: {
     initial: Record<string, number | number[]>;
     final: Record<string, number | number[]>;
@@ -195,15 +214,20 @@ export type Evaluated<F extends string> = RunResult['history'][number] & Record<
 export function readRun(dir: string): RunRecord {
   const root = resolve(dir);
   const configFile = runFile(root, 'config');
-  if (!existsSync(configFile))
-    throw new UsageError(`${root} holds no run: ${RUN_FILE_NAMES.config} is missing`);
-  const config = parseStored(reportedConfigSchema, readJson(configFile), configFile);
-  const metrics = readRunMetrics(root);
+  const config = parseStored(reportedConfigSchema, readJson(configFile, root), configFile);
+  const { lines: metrics, skipped } = readMetricsLines(root);
   const resultFile = runFile(root, 'result');
-  const result = existsSync(resultFile)
-    ? parseStored(resultSchema, readJson(resultFile), resultFile)
+  const result = containedFile(resultFile, root)
+    ? parseStored(resultSchema, readJson(resultFile, root), resultFile)
     : undefined;
-  return { name: basename(root), dir: root, config, metrics, result } as RunRecord;
+  return {
+    name: basename(root),
+    dir: root,
+    config,
+    metrics,
+    result,
+    ...(skipped > 0 ? { skippedLines: skipped } : {}),
+  } as RunRecord;
 }
 
 /**
@@ -212,7 +236,7 @@ export function readRun(dir: string): RunRecord {
  */
 export function readRunResult(dir: string): RunResult {
   const file = runFile(resolve(dir), 'result');
-  return parseStored(resultSchema, readJson(file), file);
+  return parseStored(resultSchema, readJson(file, resolve(dir)), file);
 }
 
 /**
@@ -221,27 +245,42 @@ export function readRunResult(dir: string): RunResult {
  * their order), since the dashboard sends it on as it is.
  */
 export function readRunMetrics(dir: string): MetricsLine[] {
-  const file = runFile(resolve(dir), 'metrics');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => {
-      try {
-        const record: unknown = JSON.parse(line);
-        return metricsLineSchema.safeParse(record).success ? [record as MetricsLine] : [];
-      } catch {
-        return []; // a line torn by a crash
-      }
-    });
+  return readMetricsLines(resolve(dir)).lines;
+}
+
+/** metrics.jsonl's lines, and how many were skipped for being longer than any run writes. */
+function readMetricsLines(dir: string): { lines: MetricsLine[]; skipped: number } {
+  const file = containedFile(runFile(dir, 'metrics'), dir);
+  if (!file) return { lines: [], skipped: 0 };
+  const splitter = new LineSplitter();
+  const text = readLines(file, splitter);
+  const last = splitter.rest();
+  if (last !== undefined) text.push(last);
+  const lines = text.flatMap((line) => {
+    if (!line) return [];
+    try {
+      const record: unknown = JSON.parse(line);
+      return metricsLineSchema.safeParse(record).success ? [record as MetricsLine] : [];
+    } catch {
+      return []; // a line torn by a crash
+    }
+  });
+  return { lines, skipped: splitter.skipped };
 }
 
 /** A run file's JSON; a truncated or unreadable file is the user's to see, in one line. */
-function readJson(file: string): unknown {
+function readJson(file: string, dir: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const real = containedFile(file, dir);
+    if (!real) {
+      if (basename(file) === RUN_FILE_NAMES.config)
+        throw new UsageError(`${dir} holds no run: ${RUN_FILE_NAMES.config} is missing`);
+      throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+    }
+    text = readFileSync(real, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   try {
@@ -251,7 +290,27 @@ function readJson(file: string): unknown {
   }
 }
 
+/**
+ * Why making `dir` failed, as the nearest directory that exists says it: a recursive mkdir
+ * reports ENOENT for a parent it could not make, whatever the cause (a read-only file system,
+ * EROFS), so the first missing parent is made again on its own to get the real one.
+ */
+function mkdirFailure(dir: string, error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+  let missing = dir;
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmdirSync(missing); // made after all (the cause has passed): leave nothing behind
+  } catch (cause) {
+    return cause;
+  }
+  return error;
+}
+
 function errorCode(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  return e.code ? `${e.code} (${e.message.split(':')[0]})` : String(error);
+  // Node's message is `CODE: what it means, syscall 'path'`: the code and what it means.
+  const meaning = /^\w+: ([^,]+)/.exec(e.message ?? '')?.[1] ?? e.code;
+  return e.code ? `${e.code} (${meaning})` : String(error);
 }

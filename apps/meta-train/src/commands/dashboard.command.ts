@@ -19,6 +19,13 @@ export const dashboardCommand = defineCommand({
       .optional()
       .describe('address to listen on (default 127.0.0.1, this machine only)')
       .meta({ valueName: 'H' }),
+    allowHost: z
+      .string()
+      .optional()
+      .describe(
+        'host names, comma-separated, that requests may name besides the address listened on and localhost (others get 403)',
+      )
+      .meta({ valueName: 'NAMES' }),
   }),
   async action([dir], options, io) {
     return (await import('./dashboard.js')).dashboard(dir!, options, io);

@@ -6,6 +6,8 @@ import type { Io } from '@pes/runner/node';
 export interface DashboardFlags {
   port?: number;
   host?: string;
+  /** --allow-host: a comma-separated list of host names requests may name. */
+  allowHost?: string;
 }
 
 /** Addresses only this machine reaches; anything else is announced with a warning. */
@@ -33,10 +35,14 @@ export async function dashboard(
       `pes: warning: listening on ${host}: anyone who reaches this machine there can read every run under ${root}`,
     );
   }
+  const allowHosts = (flags.allowHost ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const { startDashboard } = await import('../dashboard/server.js');
   let dashboard;
   try {
-    dashboard = await startDashboard({ root, host, port });
+    dashboard = await startDashboard({ root, host, port, allowHosts });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use on ${host}`);

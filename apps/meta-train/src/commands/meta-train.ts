@@ -9,6 +9,7 @@ import { CheckpointError, loadCheckpoint, saveCheckpoint } from '@pes/core/node'
 import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { assertSameSettings, checkedFirstStep } from './meta-train-checkpoint.js';
 import { metricsLine, result, summary } from './meta-train-output.js';
 import { PLACEMENT_FLAGS, placement, sayWorkers, type PlacementFlags } from './placement.js';
 import {
@@ -170,7 +171,8 @@ async function resumeOwned(
     if (config.iterations !== stored.iterations) run.writeConfig(config);
     run.truncateMetrics(state.iteration);
     io.out(`pes: resuming ${run.dir} at iteration ${state.iteration} of ${config.iterations}`);
-    return await execute(run, planned, trainer, state, io, statusOf(task));
+    const checked = checkedFirstStep(trainer, run.checkpoint);
+    return await execute(run, planned, checked, state, io, statusOf(task));
   } finally {
     task.close?.();
   }
@@ -193,11 +195,7 @@ function restoreCheckpoint(
   }
   // A checksum says the file is as written, not that it was written by this version, for this task.
   const contents = parseStored(checkpointContentsSchema(dim), loaded, run.checkpoint);
-  const { iterations: _a, ...now } = stored;
-  const { iterations: _b, ...then } = contents.config as RunConfig;
-  if (!isDeepStrictEqual(now, then)) {
-    throw new UsageError(`${run.checkpoint} was made with other settings than ${run.config}`);
-  }
+  assertSameSettings(run, stored, contents.config as RunConfig);
   try {
     return trainer.restore(contents.trainer);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { MAX_LINE_BYTES } from '@pes/runner/node';
 import { evaluationFigures, inWords } from '../figure-words.js';
 import { reportPlots } from '../report-plots.js';
 import { STYLE, configTable, escape, finalTable } from '../report.js';
@@ -5,13 +6,23 @@ import type { RunState } from './runs.js';
 import { renderSvg, type RunRecord } from '@pes/runner/node';
 
 /** A run as the dashboard shows it: read from its directory, with its id and state. */
-export interface RunView {
+export interface ReadView {
   id: string;
   run: RunRecord;
   state: RunState;
   /** Files in the run directory a page links to (report.html, plots). */
   files: string[];
+  problem?: undefined;
 }
+
+/** A run directory that could not be read (a config.json of another program): why, in one line. */
+export interface BadView {
+  id: string;
+  problem: string;
+  run?: undefined;
+}
+
+export type RunView = ReadView | BadView;
 
 const query = (ids: string[]) => ids.map((id) => `run=${encodeURIComponent(id)}`).join('&');
 
@@ -40,12 +51,13 @@ const refresh = () => {
 };
 source.addEventListener('metrics', refresh);
 source.addEventListener('state', refresh);
+source.addEventListener('skipped', refresh);
 </script>`;
 
 function page(title: string, body: string, events: string, fragment: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escape(title)}</title><style>${STYLE}
-.running{color:#1a7f37}.interrupted{color:#b35900}</style></head>
+.running{color:#1a7f37}.interrupted{color:#b35900}.unreadable{color:#b3261e}</style></head>
 <body><p><a href="/">all runs</a></p><h1>${escape(title)}</h1>
 <div id="live" data-events="${escape(events)}" data-fragment="${escape(fragment)}">
 ${body}
@@ -65,10 +77,16 @@ function latest(run: RunRecord, key: string): unknown {
 export function listFragment(views: RunView[]): string {
   const figures = evaluationFigures
     .map((f) => f.key)
-    .filter((key) => views.some((v) => latest(v.run, key) !== undefined));
+    .filter((key) => views.some((v) => v.run && latest(v.run, key) !== undefined));
   const number = (x: unknown) =>
     typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toPrecision(5)) : '';
-  const rows = views.map(({ id, run, state }) => {
+  const columns = 5 + figures.length;
+  const rows = views.map((view) => {
+    if (view.run === undefined) {
+      const { id, problem } = view;
+      return `<tr><td></td><td>${escape(id)}</td><td class="unreadable" colspan="${columns}">unreadable: ${escape(problem)}</td></tr>`;
+    }
+    const { id, run, state } = view;
     const done = run.result
       ? (run.result as { iterations?: number }).iterations
       : run.metrics.at(-1)?.iteration;
@@ -98,8 +116,17 @@ export function listPage(root: string, views: RunView[]): string {
   return page(`@pes runs under ${root}`, listFragment(views), '/events', '/fragment');
 }
 
+/** A page for a run that cannot be read: which, and why. */
+export function problemPage(view: BadView): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(view.id)}</title></head>
+<body><p><a href="/">all runs</a></p><h1>${escape(view.id)}</h1>
+<p>This run cannot be read: ${escape(view.problem)}</p></body></html>
+`;
+}
+
 /** One run's or several runs' figures: the table, the plots report.html draws, the settings. */
-export async function runsFragment(views: RunView[]): Promise<string> {
+export async function runsFragment(views: ReadView[]): Promise<string> {
   const runs = views.map((v) => ({ ...v.run, name: v.id }));
   const states = new Map(views.map((v) => [v.id, v.state]));
   const stateOf = (r: RunRecord) =>
@@ -110,8 +137,15 @@ export async function runsFragment(views: RunView[]): Promise<string> {
       `<figure><figcaption>${escape(plot.title)}</figcaption>${await renderSvg(plot.spec)}</figure>`,
     );
   }
+  for (const { id, run } of views) {
+    if (run.skippedLines) {
+      sections.unshift(
+        `<p class="unreadable">${escape(id)}: ${run.skippedLines} line(s) of metrics.jsonl skipped, each longer than ${MAX_LINE_BYTES / 2 ** 20} MiB (no run writes such a line)</p>`,
+      );
+    }
+  }
   if (views.length === 1) {
-    const [view] = views as [RunView];
+    const [view] = views as [ReadView];
     const links = view.files
       .filter((f) => f.endsWith('.html'))
       .map(
@@ -124,7 +158,7 @@ export async function runsFragment(views: RunView[]): Promise<string> {
   return sections.join('\n');
 }
 
-export async function runsPage(views: RunView[]): Promise<string> {
+export async function runsPage(views: ReadView[]): Promise<string> {
   const ids = views.map((v) => v.id);
   const title =
     views.length === 1

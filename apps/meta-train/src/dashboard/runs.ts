@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { RUN_FILE_NAMES, runFile } from '@pes/runner/node';
 // The files' names are the run store's: the dashboard looks at them, never spells them.
@@ -39,9 +39,10 @@ export function runState(facts: RunFacts): RunState {
 /** The files a run's activity shows in. */
 const ACTIVITY_FILES = [RUN_FILE_NAMES.metrics, RUN_FILE_NAMES.checkpoint, RUN_FILE_NAMES.config];
 
+/** A file's own modification time: a link's, never that of what it leads to (maybe outside DIR). */
 const mtimeOf = (file: string): number | undefined => {
   try {
-    return statSync(file).mtimeMs;
+    return lstatSync(file).mtimeMs;
   } catch {
     return undefined;
   }
