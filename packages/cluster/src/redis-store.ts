@@ -18,6 +18,14 @@ export class RedisStore implements KeyValueStore {
     return (await this.redis.exists(key)) !== 0;
   }
 
+  async ttls(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.pttl(key);
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.map(([error, ttl]) => (error ? -2 : Number(ttl)));
+  }
+
   async scan(pattern: string): Promise<string[]> {
     const found: string[] = [];
     let cursor = '0';

@@ -9,6 +9,8 @@ export interface KeyValueStore {
   /** The values of `keys`, in order (null where a key is missing). */
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
   exists(key: string): Promise<boolean>;
+  /** Milliseconds `keys` have left to live, in order: -1 for a key without a time to live, -2 for a missing one. */
+  ttls(keys: readonly string[]): Promise<number[]>;
   /** Every key matching `pattern`, a glob whose only wildcard is `*`. */
   scan(pattern: string): Promise<string[]>;
   /**
@@ -27,6 +29,19 @@ export interface KeyValueStore {
  */
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, { value: string; expires: number }>();
+
+  /** Sets `key` for ever (no time to live): as a hostile or broken client may. */
+  setForever(key: string, value: string): void {
+    this.entries.set(key, { value, expires: Infinity });
+  }
+
+  async ttls(keys: readonly string[]): Promise<number[]> {
+    return keys.map((key) => {
+      const entry = this.live(key);
+      if (!entry) return -2;
+      return entry.expires === Infinity ? -1 : entry.expires - this.now();
+    });
+  }
 
   constructor(private readonly now: () => number = Date.now) {}
 
