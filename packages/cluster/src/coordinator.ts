@@ -141,12 +141,13 @@ export class Coordinator {
 
   /**
    * How long to wait for an answer to `op` before sending it again: two leases (the owner's death
-   * is noticed within one), plus four times the slowest answer to `op` so far, or, for a `create`
-   * (which loads a task and its data) and an operation not measured yet, --wait.
+   * is noticed within one), plus four times the slowest answer to `op` so far (or to any
+   * operation, for one not measured yet). The first `create`, which loads a task and its data,
+   * has --wait.
    */
   private deadlineMs(op: ClusterRequest['op']): number {
-    const measured = this.slowest.get(op);
-    const allowance = measured === undefined ? this.options.wait * 1000 : 4 * measured;
+    const measured = this.slowest.get(op) ?? Math.max(0, ...this.slowest.values());
+    const allowance = this.slowest.size === 0 ? this.options.wait * 1000 : 4 * measured;
     return 2 * this.options.lease * 1000 + allowance;
   }
 

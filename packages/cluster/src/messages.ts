@@ -15,7 +15,9 @@ const count = z
   .int()
   .min(0)
   .max(2 ** 31 - 1);
-const key = z.tuple([count, count, count, count]).readonly();
+/** A random key: four 32-bit words (signed or not, as the generator leaves them). */
+const word = z.int().min(-(2 ** 31)).max(2 ** 32 - 1);
+const key = z.tuple([word, word, word, word]).readonly();
 const f64 = z.instanceof(Float64Array);
 
 export const workerRecordSchema = z.strictObject({
