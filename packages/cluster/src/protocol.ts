@@ -135,6 +135,11 @@ export const RENEW_SCRIPT = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0`;
 
+/** Releases a claim only while it is still this session's (never another run's). */
+export const RELEASE_SCRIPT = `
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0`;
+
 /** A reply's value; its failure, rethrown under the worker's error name. */
 export function valueOf(reply: Reply): unknown {
   if (reply.ok) return reply.value;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CLAIM_SCRIPT, RENEW_SCRIPT } from './protocol.js';
+import { CLAIM_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './protocol.js';
 import type { KeyValueStore } from './store.js';
 
 /** The `KeyValueStore` of a cluster: Redis, through one ioredis connection. */
@@ -50,5 +50,9 @@ export class RedisStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     await this.redis.del(key);
+  }
+
+  async delIfOwned(key: string, value: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, key, value);
   }
 }

@@ -194,11 +194,17 @@ export class WorkerRoster {
     return { gone, stop: () => clearInterval(timer) };
   }
 
-  /** Stops renewing and releases every worker claimed (each is free at once, not a lease later). */
+  /**
+   * Stops renewing and releases every worker claimed (each is free at once, not a lease later):
+   * a claim that is another session's by now is left alone.
+   */
   async close(): Promise<void> {
     clearInterval(this.renewal);
+    const { session } = this.options;
     await Promise.all(
-      [...this.claimed].map((w) => this.store.del(keys.claim(w)).catch(() => undefined)),
+      [...this.claimed].map((w) =>
+        this.store.delIfOwned(keys.claim(w), session).catch(() => undefined),
+      ),
     );
   }
 

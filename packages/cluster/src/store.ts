@@ -21,6 +21,8 @@ export interface KeyValueStore {
   /** In one atomic step: gives `key` `ttlMs` more to live, only while it holds `value`. */
   expireIfOwned(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<void>;
+  /** In one atomic step: deletes `key` only while it holds `value`. */
+  delIfOwned(key: string, value: string): Promise<void>;
 }
 
 /**
@@ -82,6 +84,10 @@ export class MemoryStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  async delIfOwned(key: string, value: string): Promise<void> {
+    if (this.live(key)?.value === value) this.entries.delete(key);
   }
 
   /** The entry of `key` if it has not expired (an expired one is dropped). */
