@@ -16,7 +16,10 @@ const count = z
   .min(0)
   .max(2 ** 31 - 1);
 /** A random key: four 32-bit words (signed or not, as the generator leaves them). */
-const word = z.int().min(-(2 ** 31)).max(2 ** 32 - 1);
+const word = z
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 32 - 1);
 const key = z.tuple([word, word, word, word]).readonly();
 const f64 = z.instanceof(Float64Array);
 
