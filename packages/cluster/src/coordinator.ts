@@ -80,7 +80,14 @@ export class Coordinator {
     const leaseMs = Math.round(lease * 1000);
     const where = describeRedis(url);
     const store = new RedisStore(link.redis);
-    this.roster = new WorkerRoster(store, { session: this.session, leaseMs, wait, where, say });
+    this.roster = new WorkerRoster(store, {
+      session: this.session,
+      leaseMs,
+      wait,
+      where,
+      say,
+      signed: this.options.secret !== undefined,
+    });
     this.roster.startRenewing();
     const create = { op: 'create' as const, config };
     for (const owner of await this.roster.attach(this.options.shards))

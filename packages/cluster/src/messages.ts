@@ -29,6 +29,7 @@ export const workerRecordSchema = z.strictObject({
   protocol: count,
   host: z.string().max(300),
   pid: count,
+  signed: z.boolean().optional(),
 }) satisfies z.ZodType<WorkerRecord>;
 
 /** Each operation's request, exactly as the sharded task sends it (no field more or less). */

@@ -49,6 +49,8 @@ export interface WorkerRecord {
   protocol: number;
   host: string;
   pid: number;
+  /** Whether the worker has the cluster's secret (and so reads only signed requests). */
+  signed?: boolean;
 }
 
 /**

@@ -15,6 +15,8 @@ export interface RosterOptions {
   say: (line: string) => void;
   /** Milliseconds between two looks for a free worker (250). */
   pollMs?: number;
+  /** Whether this run signs its messages: only workers that do too are claimed. */
+  signed?: boolean;
 }
 
 /**
@@ -216,6 +218,13 @@ export class WorkerRoster {
         refused.set(worker.id, `${worker.host}:${worker.pid} runs @pes ${worker.version}`);
         continue;
       }
+      if ((worker.signed ?? false) !== (this.options.signed ?? false)) {
+        refused.set(
+          worker.id,
+          `${worker.host}:${worker.pid} ${worker.signed ? 'has' : 'has no'} cluster secret, this run ${this.options.signed ? 'has' : 'has none'}`,
+        );
+        continue;
+      }
       const { session, leaseMs } = this.options;
       if (
         await this.store.setIfAbsent(keys.claim(worker.id), session, leaseMs, keys.alive(worker.id))
@@ -252,10 +261,10 @@ function ghostProblem(key: string, value: string, ttl: number): WorkerRecord | s
 
 /** The workers of another version left unclaimed, and the ghosts, as the waiting line names them. */
 function ignored(refused: Map<string, string>, ghosts: Map<string, string>): string {
+  const reasons = [...refused.values()].slice(0, 3);
   const versions =
-    refused.size > 0
-      ? `${[...refused.values()].slice(0, 3).join('; ')}; this is @pes ${PES_VERSION}`
-      : '';
+    reasons.join('; ') +
+    (reasons.some((r) => r.includes(' runs @pes ')) ? `; this is @pes ${PES_VERSION}` : '');
   const others = ghosts.size > 0 ? [...ghosts.values()].slice(0, 2).join('; ') : '';
   const all = [versions, others].filter(Boolean).join('; ');
   return all ? ` (ignored: ${all})` : '';

@@ -76,6 +76,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
     protocol: PROTOCOL,
     host: hostname(),
     pid: process.pid,
+    // Coordinators claim only workers that sign as they do: a secret given to one side only
+    // is named in their waiting line, not found out by requests that go unanswered.
+    signed: secret !== undefined,
   };
   const refusals = new Refusals(options.err);
   // Alive for a lease, renewed three times a lease: coordinators find and claim it by this key.

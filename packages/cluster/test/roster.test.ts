@@ -231,3 +231,19 @@ describe('a claim lost while the coordinator was away', () => {
     expect(a.roster.lostClaim).toBeInstanceOf(ClusterError);
   });
 });
+
+describe('workers and a run that disagree on the secret', () => {
+  it('are never paired, and the waiting line says why', async () => {
+    const { memory } = store();
+    await alive(memory, { ...worker(1), signed: true });
+    const unsigned = roster(memory);
+    await expect(unsigned.roster.attach(1)).rejects.toThrow(
+      /\(ignored: host1:101 has cluster secret, this run has none\)/,
+    );
+    await alive(memory, { ...worker(2), signed: false });
+    const signed = roster(memory, { signed: true });
+    await expect(signed.roster.attach(2)).rejects.toThrow(
+      /1 of 2 workers attached .*\(ignored: host2:102 has no cluster secret, this run has\)/,
+    );
+  });
+});
