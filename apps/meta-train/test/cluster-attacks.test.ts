@@ -271,6 +271,40 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
   });
 });
 
+describe.skipIf(!redis)('the password out of ps, and the secret on both sides', () => {
+  it('PES_REDIS_URL: no URL on any command line; a secret on one side only is one line naming it', async () => {
+    const admin = new Redis(redis!.url(8));
+    await admin.call('ACL', 'SETUSER', 'pes-env', 'on', '>env-pw-26', '~*', '&*', '+@all');
+    const url = `redis://pes-env:env-pw-26@${redis!.url(8).replace('redis://', '')}`;
+    const env = { ...process.env, PES_REDIS_URL: url };
+    const pool = [startRun(['worker', '--lease', '3'], env)];
+    await until(() => pool[0]!.stdout().includes('joined'), 'a worker to join');
+    const out = join(temporaryDirectory(), 'run');
+    const run = startRun(['meta-train', ...RUN, '--redis', '--workers', '1', '--out', out], env);
+    await until(() => metricsLines(out) >= 5 || run.child.exitCode !== null, 'the run to start');
+    for (const p of [pool[0]!, run]) {
+      const commandLine = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8');
+      expect(commandLine).not.toContain('env-pw-26');
+    }
+    await endsAtReference(run, out);
+    expect(run.stdout() + run.stderr() + pool[0]!.stdout() + pool[0]!.stderr()).not.toContain(
+      'env-pw-26',
+    );
+    // The same worker (no secret) and a run with one: never paired, and the line says why.
+    const signed = startRun(
+      ['meta-train', ...RUN, '--redis', '--workers', '1', '--wait', '2', '--out', join(out, 'x')],
+      { ...env, PES_CLUSTER_SECRET: SECRET },
+    );
+    expect(await signed.exited).toBe(2);
+    expect(signed.stderr().trim().split('\n').at(-1)).toMatch(
+      /^pes: 0 of 1 workers attached .*\(ignored: \S+ has no cluster secret, this run has\)/,
+    );
+    await stopWorkers(pool);
+    await admin.call('ACL', 'DELUSER', 'pes-env');
+    admin.disconnect();
+  }, 90_000);
+});
+
 describe.skipIf(!redis)('Redis restarted while a reply waits in it', () => {
   it('the coordinator paused 2.5 s, Redis killed with kill -9 and restarted: the run ends at the reference θ', async () => {
     if (spawnSync('redis-server', ['--version']).status !== 0) return;
