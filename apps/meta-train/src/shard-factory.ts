@@ -1,4 +1,5 @@
 import type { Task, TaskFactory } from '@pes/core';
+import { assertShardFits } from './resources.js';
 import { selectBackend } from './backend.js';
 import { taskOptionsOf, validateConfig, type RunConfig } from './config.js';
 import { findTaskSpec } from './catalog.js';
@@ -45,6 +46,7 @@ export function workerTaskFactory(dataDir?: string): (config: unknown) => Promis
   const shared = new Map<string, Promise<unknown>>();
   return async (sent) => {
     let config = validateConfig(sent, 'the run config');
+    assertShardFits(config);
     const spec = findTaskSpec(config.task);
     if (dataDir !== undefined && 'dataDir' in spec.options.shape)
       config = { ...config, dataDir } as RunConfig;

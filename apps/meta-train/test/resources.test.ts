@@ -4,7 +4,7 @@ import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { taskSpecs } from '../src/catalog.js';
-import { assertRunFits } from '../src/resources.js';
+import { assertRunFits, assertShardFits } from '../src/resources.js';
 import { pes, temporaryDirectory } from './helpers.js';
 
 const GiB = 2 ** 30;
@@ -36,6 +36,21 @@ describe('the memory a run needs, estimated before any work', () => {
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 4 * GiB })).not.toThrow();
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 50 * 2 ** 20 })).toThrow(
       /^a quadratic run with these settings \(100 particles, unroll 10\) needs about \d+ MiB of memory; this machine has 50 MiB free of 8\.00 GiB/,
+    );
+  });
+
+  it("a worker's shard: the run's particles and data (not the runtime) against the memory free, as a WorkerFull error", () => {
+    const config = resolveConfig({ task: 'mnist-mlp', particles: 80, batchSize: 100 });
+    expect(() => assertShardFits(config, { total: 8 * GiB, free: 4 * GiB })).not.toThrow();
+    let error: Error | undefined;
+    try {
+      assertShardFits(config, { total: 8 * GiB, free: 2 ** 20 });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.name).toBe('WorkerFull');
+    expect(error?.message).toMatch(
+      /^a shard of this mnist-mlp run may need about \d+ MiB of memory; this worker's machine has 1 MiB free of 8\.00 GiB$/,
     );
   });
 

@@ -228,7 +228,9 @@ export class Coordinator {
           posted.forget();
           return LOST;
         }
-        if (reply.error?.name === 'WorkerFull') throw new ClusterError(reply.error.message);
+        // A worker at its most shards, or short of memory for another: the user's to fix.
+        if (reply.error?.name === 'WorkerFull')
+          throw new ClusterError(`worker ${shortName(owner)}: ${reply.error.message}`);
         this.measure(request, reply);
         return { ...reply, sent: posted.bytes };
       }

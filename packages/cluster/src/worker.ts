@@ -177,7 +177,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
     if (!threads.has(envelope.shard) && threads.size >= maxShards)
       throw named(
         'WorkerFull',
-        `worker ${id} holds ${threads.size} shards, its most (pes worker --max-shards)`,
+        `it holds ${threads.size} shards, its most (pes worker --max-shards)`,
       );
     const factory = await options.taskFactory((envelope.request as { config: unknown }).config);
     await threads.get(envelope.shard)?.terminate();
