@@ -54,9 +54,12 @@ function named(name: string, message: string): Error {
  * `pes worker`: joins a pool of workers through Redis and serves the shards a coordinator gives
  * it, each in a thread of its own (so its heartbeat keeps beating while a shard computes). It
  * builds every task from the run's config through the app's `taskFactory`: it never runs code
- * it receives. It serves one session at a time; a request of another session (a resumed
- * coordinator) replaces the shards of the old one. Resolves when it has left: `signalled` when
- * SIGINT or SIGTERM made it leave.
+ * it receives. It serves one session at a time; a request of another session replaces the
+ * shards of the old one only when that session holds this worker's claim (a resumed coordinator,
+ * a new run once the old one is gone): any other is ignored. Every request is checked before it
+ * is used (its signature with a secret, its size, depth and schema), and a request it refuses is
+ * counted and said, never fatal. It holds at most `maxShards` shards. Resolves when it has left:
+ * `signalled` when SIGINT or SIGTERM made it leave.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ signalled: boolean }> {
   const where = describeRedis(options.redis);
