@@ -149,12 +149,14 @@ export class Coordinator {
   /**
    * How long to wait for an answer to `op` before sending it again: two leases (the owner's death
    * is noticed within one), plus four times the slowest answer to `op` so far (or to any
-   * operation, for one not measured yet). The first `create`, which loads a task and its data,
+   * operation, for one not measured yet), at most --wait: a worker's claim of its compute time
+   * cannot stretch a deadline further. The first `create`, which loads a task and its data,
    * has --wait.
    */
   private deadlineMs(op: ClusterRequest['op']): number {
+    const wait = this.options.wait * 1000;
     const measured = this.slowest.get(op) ?? Math.max(0, ...this.slowest.values());
-    const allowance = this.slowest.size === 0 ? this.options.wait * 1000 : 4 * measured;
+    const allowance = this.slowest.size === 0 ? wait : Math.min(4 * measured, wait);
     return 2 * this.options.lease * 1000 + allowance;
   }
 
