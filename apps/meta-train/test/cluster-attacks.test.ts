@@ -254,20 +254,60 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
     await endsAtReference(resumed, out);
     await stopWorkers(pool);
   }, 90_000);
+});
 
-  it('--lease and --wait out of bounds: one line, exit 2', async () => {
-    const worker = await pes('worker', '--redis', redis!.url(15), '--lease', '0.0001');
-    expect(worker).toMatchObject({
-      status: 2,
-      err: ['pes: --lease must be between 1 and 3600 seconds (got 0.0001)'],
-    });
-    const run = await pes(
-      'meta-train', ...RUN, '--redis', redis!.url(15), '--workers', '1', '--wait', '1e9',
-    ); // prettier-ignore
-    expect(run).toMatchObject({
-      status: 2,
-      err: ['pes: --wait must be between 1 and 86400 seconds (got 1000000000)'],
-    });
+describe('the flags of a cluster, each problem one line with exit 2 (no Redis needed)', () => {
+  it('--redis without a URL and PES_REDIS_URL unset; --secret-file without --redis or unreadable; pes worker without a URL', async () => {
+    const saved = process.env.PES_REDIS_URL;
+    delete process.env.PES_REDIS_URL;
+    try {
+      const TINY = ['--task', 'quadratic', '--iterations', '2'];
+      const cases: [string[], string][] = [
+        [
+          ['meta-train', ...TINY, '--redis', '--workers', '1'],
+          'pes: --redis without a URL reads it from PES_REDIS_URL, which is not set',
+        ],
+        [
+          ['meta-train', ...TINY, '--secret-file', '/nonexistent/secret'],
+          'pes: --secret-file is for runs over Redis: add --redis URL',
+        ],
+        [
+          [
+            'meta-train',
+            ...TINY,
+            '--redis',
+            'redis://127.0.0.1:1',
+            '--workers',
+            '1',
+            '--secret-file',
+            '/nonexistent/secret',
+          ],
+          'pes: cannot read --secret-file /nonexistent/secret (ENOENT)',
+        ],
+        [['worker'], 'pes: pes worker needs --redis URL, or the URL in PES_REDIS_URL'],
+        [
+          ['worker', '--redis', 'redis://127.0.0.1:1', '--lease', '0.0001'],
+          'pes: --lease must be between 1 and 3600 seconds (got 0.0001)',
+        ],
+        [
+          [
+            'meta-train',
+            ...TINY,
+            '--redis',
+            'redis://127.0.0.1:1',
+            '--workers',
+            '1',
+            '--wait',
+            '1e9',
+          ],
+          'pes: --wait must be between 1 and 86400 seconds (got 1000000000)',
+        ],
+      ];
+      for (const [argv, line] of cases)
+        expect(await pes(...argv)).toMatchObject({ status: 2, err: [line] });
+    } finally {
+      if (saved !== undefined) process.env.PES_REDIS_URL = saved;
+    }
   });
 });
 
