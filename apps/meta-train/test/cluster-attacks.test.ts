@@ -240,6 +240,21 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
     }, 120_000);
   }
 
+  // The worker answers the copies from its record. (Carrying a copy out again would give the
+  // same bits too: each shard operation makes state `id` from state `from` and its contents.)
+  it('a worker paused past two deadlines (within its lease) gets its request again: θ unchanged', async () => {
+    const url = redis!.url(10);
+    const pool = await startWorkers(url, 1, ['--lease', '30']);
+    const { out, run } = await runOver(url, ['--workers', '1', '--lease', '1']);
+    pool[0]!.child.kill('SIGSTOP');
+    // Past two deadlines of about 2 s: the request waits twice more in the inbox.
+    await sleep(7000);
+    pool[0]!.child.kill('SIGCONT');
+    await endsAtReference(run, out);
+    expect(run.stdout()).toMatch(/· [2-9]\d* sent again/);
+    await stopWorkers(pool);
+  }, 90_000);
+
   it('SIGTERM while the coordinator waits on a paused worker: a checkpoint once the wait ends, exit 130, and --resume finishes', async () => {
     const url = redis!.url(15);
     const pool = await startWorkers(url, 1, ['--lease', '10']);
