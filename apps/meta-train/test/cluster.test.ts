@@ -1,85 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PES_VERSION } from '@pes/cluster/node';
-import { appRoot, pes, temporaryDirectory } from './helpers.js';
+import {
+  inProcess,
+  killAll,
+  metricsLines,
+  startRun as start,
+  startWorkers as startWorkersWith,
+  stopWorkers,
+  thetaOf,
+  until,
+} from './cluster-processes.js';
+import { pes, temporaryDirectory } from './helpers.js';
 import { freePort, startRedisServer, testRedis, tlsRedis } from './redis-server.js';
 
 // Real processes: the built `pes` (the global setup builds it) as coordinator and as workers,
 // a real Redis server, kill -9 where the issue says so.
 
-const bin = join(appRoot, 'bin/pes.js');
 const redis = await testRedis();
 if (!redis)
   console.warn(
     'cluster tests skipped: no redis-server on this machine (apt-get install redis-server)',
   );
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(argv: string[], env: NodeJS.ProcessEnv = process.env): Running {
-  const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function until(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const workers: Running[] = [];
-async function startWorkers(
-  url: string,
-  count: number,
-  env: NodeJS.ProcessEnv = process.env,
-  flags: string[] = [],
-): Promise<Running[]> {
-  const started = Array.from({ length: count }, () =>
-    start(['worker', '--redis', url, '--lease', '3', ...flags], env),
-  );
-  workers.push(...started);
-  for (const w of started) await until(() => w.stdout().includes('joined'), 'a worker to join');
-  return started;
-}
-
-async function stopWorkers(list: Running[]): Promise<void> {
-  for (const w of list) w.child.kill('SIGTERM');
-  await Promise.all(list.map((w) => w.exited));
-}
-
-const thetaOf = (dir: string) =>
-  (JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { theta: number[] }).theta;
-
-/** θ of the same settings in this process, on one worker thread: the reference. */
-async function inProcess(args: string[]): Promise<number[]> {
-  const out = join(temporaryDirectory(), 'run');
-  const r = await pes('meta-train', ...args, '--workers', '1', '--out', out);
-  expect(r.status, r.err.join('\n')).toBe(0);
-  return thetaOf(out);
-}
-
-const metricsLines = (dir: string) =>
-  existsSync(join(dir, 'metrics.jsonl'))
-    ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').length - 1
-    : 0;
+const startWorkers = (url: string, count: number, env: NodeJS.ProcessEnv = process.env) =>
+  startWorkersWith(url, count, [], env);
 
 afterAll(async () => {
-  for (const w of workers) w.child.kill('SIGKILL');
+  killAll();
   await redis?.stop();
 });
 

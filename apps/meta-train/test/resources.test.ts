@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { estimateRunMemory, runSettingsSchema } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { pes, temporaryDirectory } from './helpers.js';
-import { resolveConfig, resolveRun, taskSpecs, assertRunFits } from '@pes/runner/node';
+import {
+  assertRunFits,
+  assertShardFits,
+  resolveConfig,
+  resolveRun,
+  taskSpecs,
+} from '@pes/runner/node';
 
 const GiB = 2 ** 30;
 
@@ -34,6 +40,21 @@ describe('the memory a run needs, estimated before any work', () => {
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 4 * GiB })).not.toThrow();
     expect(() => assertRunFits(config, { total: 8 * GiB, free: 50 * 2 ** 20 })).toThrow(
       /^a quadratic run with these settings \(100 particles, unroll 10\) needs about \d+ MiB of memory; this machine has 50 MiB free of 8\.00 GiB/,
+    );
+  });
+
+  it("a worker's shard: the run's particles and data (not the runtime) against the memory free, as a WorkerFull error", () => {
+    const config = resolveRun({ task: 'mnist-mlp', particles: 80, batchSize: 100 });
+    expect(() => assertShardFits(config, { total: 8 * GiB, free: 4 * GiB })).not.toThrow();
+    let error: Error | undefined;
+    try {
+      assertShardFits(config, { total: 8 * GiB, free: 2 ** 20 });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.name).toBe('WorkerFull');
+    expect(error?.message).toMatch(
+      /^a shard of this mnist-mlp run may need about \d+ MiB of memory; this worker's machine has 1 MiB free of 8\.00 GiB$/,
     );
   });
 

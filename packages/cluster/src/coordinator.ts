@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoordinatorLink } from './connection.js';
+import { ClusterError } from './errors.js';
 import { ShardJournal } from './journal.js';
 import { RedisMailbox, type Received } from './mailbox.js';
 import { valueOf, type ClusterRequest, type Reply } from './protocol.js';
@@ -21,7 +22,14 @@ export interface CoordinatorOptions {
   minLogBytes?: number;
   /** What the coordinator has to say while it waits (workers attached, a shard taken over). */
   say: (line: string) => void;
+  /** The cluster's shared secret: requests are signed with it, and replies must be. */
+  secret?: Uint8Array;
 }
+
+/** Times a late request is sent again before its shard is taken over. */
+export const MAX_RESENDS = 4;
+
+const LATE = Symbol('late');
 
 const LOST = Symbol('lost');
 
@@ -51,6 +59,10 @@ export class Coordinator {
   private readonly shards: ShardJournal[] = [];
   private readonly metrics = new CoordinatorMetrics();
   private closed = false;
+  /** θ's length, once the shards have built the task (their answers are checked against it). */
+  private dim?: number;
+  /** Each operation's slowest answer so far, in milliseconds: what a deadline allows for. */
+  private readonly slowest = new Map<string, number>();
 
   constructor(private readonly options: CoordinatorOptions) {}
 
@@ -59,12 +71,23 @@ export class Coordinator {
     const { url, wait, say, lease, minLogBytes } = this.options;
     const name = `pes-coordinator-${this.session}`;
     const link = (this.link = await CoordinatorLink.open(url, { waitSeconds: wait, say, name }));
-    this.mailbox = new RedisMailbox(link, this.session);
+    this.mailbox = new RedisMailbox(link, this.session, {
+      secret: this.options.secret,
+      dim: () => this.dim,
+      say,
+    });
     this.mailbox.listen();
     const leaseMs = Math.round(lease * 1000);
     const where = describeRedis(url);
     const store = new RedisStore(link.redis);
-    this.roster = new WorkerRoster(store, { session: this.session, leaseMs, wait, where, say });
+    this.roster = new WorkerRoster(store, {
+      session: this.session,
+      leaseMs,
+      wait,
+      where,
+      say,
+      signed: this.options.secret !== undefined,
+    });
     this.roster.startRenewing();
     const create = { op: 'create' as const, config };
     for (const owner of await this.roster.attach(this.options.shards))
@@ -88,9 +111,13 @@ export class Coordinator {
     return replies;
   }
 
-  /** The line progress shows: workers attached, shards taken over, each worker's recent speed. */
+  /**
+   * The line progress shows: workers attached, shards taken over, each worker's recent speed, and
+   * the requests sent again and messages ignored, if any.
+   */
   status(): string {
-    return this.metrics.status(this.owners());
+    const ignored = this.mailbox?.refusals.summary();
+    return this.metrics.status(this.owners()) + (ignored ? ` · ${ignored}` : '');
   }
 
   measured(): CoordinatorStats {
@@ -119,6 +146,20 @@ export class Coordinator {
     }
   }
 
+  /**
+   * How long to wait for an answer to `op` before sending it again: two leases (the owner's death
+   * is noticed within one), plus four times the slowest answer to `op` so far (or to any
+   * operation, for one not measured yet), at most --wait: a worker's claim of its compute time
+   * cannot stretch a deadline further. The first `create`, which loads a task and its data,
+   * has --wait.
+   */
+  private deadlineMs(op: ClusterRequest['op']): number {
+    const wait = this.options.wait * 1000;
+    const measured = this.slowest.get(op) ?? Math.max(0, ...this.slowest.values());
+    const allowance = this.slowest.size === 0 ? wait : Math.min(4 * measured, wait);
+    return 2 * this.options.lease * 1000 + allowance;
+  }
+
   /** Moves shard i to another worker and replays its journal there (again if that one dies). */
   private async takeOver(i: number): Promise<void> {
     const shard = this.shards[i]!;
@@ -144,19 +185,68 @@ export class Coordinator {
     }
   }
 
-  /** Sends one request to `owner`; its answer, or LOST once the owner's alive key is gone. */
+  /**
+   * Sends one request to `owner`; its answer, or LOST once the owner's alive key is gone, once it
+   * answers that it no longer holds the shard, or once it has not answered after `MAX_RESENDS`
+   * deadlines. A request past its deadline is sent again as it was (the same sequence number:
+   * the worker answers it from its record if it has carried it out already), so a request or an
+   * answer lost in Redis costs a deadline, not the run. Fails at once when a claim of ours was
+   * taken by another session: nothing more is sent.
+   */
   private async send(i: number, owner: string, request: ClusterRequest): Promise<Sent> {
+    if (this.roster.lostClaim) throw this.roster.lostClaim;
     const posted = await this.mailbox.post(owner, i, this.shards[i]!.nextSeq(), request);
     // Until the answer comes, look every quarter lease whether the owner is still alive.
     const watch = this.roster.watch(owner);
+    const claim = this.roster.claimLost();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const reply = await Promise.race([posted.answer, watch.gone.then((): typeof LOST => LOST)]);
-      if (reply !== LOST) return { ...reply, sent: posted.bytes };
-      posted.forget();
-      return LOST;
+      let deadline = this.deadlineMs(request.op);
+      for (let resent = 0; ; resent++) {
+        const late = new Promise<typeof LATE>((resolve) => {
+          timer = setTimeout(() => resolve(LATE), deadline);
+        });
+        const reply = await Promise.race([
+          posted.answer,
+          watch.gone.then((): typeof LOST => LOST),
+          claim.lost,
+          late,
+        ]);
+        clearTimeout(timer);
+        if (reply === LATE) {
+          if (resent === MAX_RESENDS) {
+            this.options.say(
+              `pes: worker ${shortName(owner)} has not answered shard ${i}'s ${request.op} after ${MAX_RESENDS + 1} deadlines; giving it up`,
+            );
+            posted.forget();
+            return LOST;
+          }
+          this.metrics.resent++;
+          await posted.resend();
+          deadline *= 2;
+          continue;
+        }
+        if (reply === LOST || reply.error?.name === 'ShardLost') {
+          posted.forget();
+          return LOST;
+        }
+        // A worker at its most shards, or short of memory for another: the user's to fix.
+        if (reply.error?.name === 'WorkerFull')
+          throw new ClusterError(`worker ${shortName(owner)}: ${reply.error.message}`);
+        this.measure(request, reply);
+        return { ...reply, sent: posted.bytes };
+      }
     } finally {
+      clearTimeout(timer);
       watch.stop();
+      claim.stop();
     }
+  }
+
+  /** Notes an answer's compute time (for deadlines) and θ's length (from a `create`). */
+  private measure(request: ClusterRequest, reply: Received): void {
+    this.slowest.set(request.op, Math.max(this.slowest.get(request.op) ?? 0, reply.ms));
+    if (request.op === 'create' && reply.ok) this.dim ??= (reply.value as { dim: number }).dim;
   }
 
   /** Snapshots every shard whose journal finds its log too long to replay. */

@@ -22,23 +22,40 @@ export { RedisMailbox } from './mailbox.js';
 export type { Posted, Received } from './mailbox.js';
 
 // The worker's side: `pes worker`, given its app's task factory
-export { runWorker } from './worker.js';
+export { DEFAULT_MAX_SHARDS, runWorker } from './worker.js';
 export type { WorkerOptions } from './worker.js';
 
 // Redis URLs and connections; the cluster's errors (the user's to fix)
 export { describeRedis, parseRedisUrl } from './redis-url.js';
 export { connectRedis, CoordinatorLink, redisReason } from './connection.js';
 export { ClusterError } from './errors.js';
+export {
+  checkSeconds,
+  clusterSecret,
+  LEASE_BOUNDS,
+  MIN_SECRET_BYTES,
+  redisUrlOf,
+  WAIT_BOUNDS,
+} from './settings.js';
 
 // What coordinators and workers say to each other, and under which keys
 export {
   CLAIM_SCRIPT,
   decode,
   encode,
+  encodeMessage,
   keys,
   PES_VERSION,
   PROTOCOL,
+  readEnvelope,
+  readReply,
   RENEW_SCRIPT,
   valueOf,
 } from './protocol.js';
-export type { ClusterRequest, Envelope, Reply, WorkerRecord } from './protocol.js';
+export type { ClusterRequest, Envelope, Read, Reply, WorkerRecord } from './protocol.js';
+export { resultProblem } from './messages.js';
+export { MESSAGE_LIMITS, serializedProblem } from './serialized-limits.js';
+export type { SerializedLimits } from './serialized-limits.js';
+export { seal, unseal } from './signing.js';
+export { Refusals } from './refusals.js';
+export { MAX_LEASE_MS } from './roster.js';

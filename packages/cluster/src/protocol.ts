@@ -10,14 +10,19 @@
  *
  * Messages are v8-serialised values (typed arrays travel as their bytes, so θ and losses arrive
  * bit for bit); they hold data only, never code: a worker builds its task from a validated run
- * config through the task factory its app gave it (`runWorker`'s `taskFactory`).
+ * config through the task factory its app gave it (`runWorker`'s `taskFactory`). Every message
+ * read is checked before use (`readEnvelope`, `readReply`): its signature where there is a
+ * secret, its size and depth before it is deserialised, then its schema (messages.ts).
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import type { ShardRequest } from '@pes/core';
+import { checkEnvelope, checkReply } from './messages.js';
+import { serializedProblem } from './serialized-limits.js';
+import { seal, unseal, type MessageKind } from './signing.js';
 
 /** Bumped whenever the messages below change: a worker and a coordinator must agree on it. */
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 
 /**
  * The version of this installation of @pes: @pes/cluster's package version (the packages and the
@@ -44,6 +49,8 @@ export interface WorkerRecord {
   protocol: number;
   host: string;
   pid: number;
+  /** Whether the worker has the cluster's secret (and so reads only signed requests). */
+  signed?: boolean;
 }
 
 /**
@@ -66,6 +73,8 @@ export interface Envelope {
 
 /** A worker's answer to one envelope. */
 export interface Reply {
+  /** The session of the envelope answered (signed with the rest where there is a secret). */
+  session: string;
   shard: number;
   seq: number;
   worker: string;
@@ -79,6 +88,41 @@ export interface Reply {
 export const encode = (value: unknown): Buffer => serialize(value);
 export const decode = <T>(bytes: Buffer): T => deserialize(bytes) as T;
 
+/** A message as it goes into Redis: serialised, and signed where there is a secret. */
+export const encodeMessage = (value: Envelope | Reply, kind: MessageKind, secret?: Uint8Array) =>
+  seal(encode(value), kind, secret);
+
+/** A message read from Redis: its value, or why it is refused (one phrase, for the counts). */
+export type Read<T> = { value: T } | { refused: string };
+
+function readMessage(
+  bytes: Buffer,
+  kind: MessageKind,
+  secret: Uint8Array | undefined,
+): Read<unknown> {
+  const opened = unseal(bytes, kind, secret);
+  if ('refused' in opened) return opened;
+  const problem = serializedProblem(opened.payload);
+  if (problem) return { refused: problem };
+  try {
+    return { value: decode(opened.payload) };
+  } catch (error) {
+    return { refused: `undecodable (${(error as Error).message.slice(0, 100)})` };
+  }
+}
+
+/** A request popped from a worker's inbox, checked. */
+export function readEnvelope(bytes: Buffer, secret?: Uint8Array): Read<Envelope> {
+  const read = readMessage(bytes, 'request', secret);
+  return 'refused' in read ? read : checkEnvelope(read.value);
+}
+
+/** A reply popped from a session's reply list, checked. */
+export function readReply(bytes: Buffer, secret?: Uint8Array): Read<Reply> {
+  const read = readMessage(bytes, 'reply', secret);
+  return 'refused' in read ? read : checkReply(read.value);
+}
+
 /**
  * Claims a free worker for a session: only if the worker is alive and unclaimed (one atomic
  * step on the server, so two coordinators never own one worker).
@@ -91,6 +135,11 @@ return 0`;
 /** Renews a claim only while it is still this session's. */
 export const RENEW_SCRIPT = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Releases a claim only while it is still this session's (never another run's). */
+export const RELEASE_SCRIPT = `
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0`;
 
 /** A reply's value; its failure, rethrown under the worker's error name. */

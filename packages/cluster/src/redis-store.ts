@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { CLAIM_SCRIPT, RENEW_SCRIPT } from './protocol.js';
+import { CLAIM_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './protocol.js';
 import type { KeyValueStore } from './store.js';
 
 /** The `KeyValueStore` of a cluster: Redis, through one ioredis connection. */
@@ -16,6 +16,14 @@ export class RedisStore implements KeyValueStore {
 
   async exists(key: string): Promise<boolean> {
     return (await this.redis.exists(key)) !== 0;
+  }
+
+  async ttls(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.pttl(key);
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.map(([error, ttl]) => (error ? -2 : Number(ttl)));
   }
 
   async scan(pattern: string): Promise<string[]> {
@@ -42,5 +50,9 @@ export class RedisStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     await this.redis.del(key);
+  }
+
+  async delIfOwned(key: string, value: string): Promise<void> {
+    await this.redis.eval(RELEASE_SCRIPT, 1, key, value);
   }
 }

@@ -1,5 +1,6 @@
 import { keys, PES_VERSION, PROTOCOL, type WorkerRecord } from './protocol.js';
 import { ClusterError } from './errors.js';
+import { checkWorkerRecord } from './messages.js';
 import type { KeyValueStore } from './store.js';
 
 export interface RosterOptions {
@@ -14,6 +15,8 @@ export interface RosterOptions {
   say: (line: string) => void;
   /** Milliseconds between two looks for a free worker (250). */
   pollMs?: number;
+  /** Whether this run signs its messages: only workers that do too are claimed. */
+  signed?: boolean;
 }
 
 /**
@@ -26,6 +29,11 @@ export interface RosterOptions {
 export class WorkerRoster {
   private readonly claimed = new Set<string>();
   private renewal?: ReturnType<typeof setInterval>;
+  /** Alive keys that are no worker's (unreadable, or without a time to live), by key: why. */
+  readonly ghosts = new Map<string, string>();
+  /** Set once a claim of ours was taken by another session: nothing more is sent. */
+  lostClaim?: ClusterError;
+  private lostClaimListeners: ((error: ClusterError) => void)[] = [];
 
   constructor(
     private readonly store: KeyValueStore,
@@ -37,12 +45,24 @@ export class WorkerRoster {
     return this.claimed;
   }
 
-  /** Every worker alive now, with its record. */
+  /**
+   * Every worker alive now, with its record. A key whose value is no worker's record (not JSON,
+   * another shape, another id than its key's), or that lives for ever or longer than any lease
+   * (no worker set it: a ghost that would never be noticed gone), is ignored and noted in `ghosts`.
+   */
   async alive(): Promise<WorkerRecord[]> {
-    const found = await this.store.scan(keys.alivePattern);
+    const found = (await this.store.scan(keys.alivePattern)).slice(0, 10_000);
     if (found.length === 0) return [];
-    const records = await this.store.getMany(found);
-    return records.flatMap((r) => (r ? [JSON.parse(r) as WorkerRecord] : []));
+    const [values, ttls] = await Promise.all([this.store.getMany(found), this.store.ttls(found)]);
+    const records: WorkerRecord[] = [];
+    found.forEach((key, i) => {
+      const value = values[i];
+      if (value === null || value === undefined) return;
+      const why = ghostProblem(key, value, ttls[i]!);
+      if (typeof why === 'string') this.ghosts.set(key, why);
+      else records.push(why);
+    });
+    return records;
   }
 
   /** Waits (saying how many so far) until `count` workers are claimed: their ids. */
@@ -61,12 +81,12 @@ export class WorkerRoster {
       if (owners.length !== said) {
         said = owners.length;
         say(
-          `pes: waiting for workers at ${where}: ${owners.length} of ${count} attached${ignored(refused)}`,
+          `pes: waiting for workers at ${where}: ${owners.length} of ${count} attached${ignored(refused, this.ghosts)}`,
         );
       }
       if (Date.now() > deadline) {
         throw new ClusterError(
-          `${owners.length} of ${count} workers attached to ${where} after ${wait} s${ignored(refused)}; start more with: npx pes worker --redis URL`,
+          `${owners.length} of ${count} workers attached to ${where} after ${wait} s${ignored(refused, this.ghosts)}; start more with: npx pes worker --redis URL`,
         );
       }
       await this.pause();
@@ -106,13 +126,49 @@ export class WorkerRoster {
     this.claimed.delete(worker);
   }
 
-  /** Renews every claim of ours now (a claim another session holds is left alone). */
+  /**
+   * Renews every claim of ours now. A claim found lapsed (this process was paused longer than a
+   * lease, or Redis restarted and lost it) is claimed again while the worker is free; one that
+   * another session holds by then ends the run (`lostClaim`): two runs never share a worker. A
+   * worker whose alive key is gone is left to `watch`. A renewal that fails (Redis unreachable)
+   * is tried again next time.
+   */
   async renew(): Promise<void> {
+    const { session, leaseMs } = this.options;
     for (const worker of this.claimed) {
-      await this.store
-        .expireIfOwned(keys.claim(worker), this.options.session, this.options.leaseMs)
-        .catch(() => undefined);
+      try {
+        if (await this.store.expireIfOwned(keys.claim(worker), session, leaseMs)) continue;
+        if (await this.store.setIfAbsent(keys.claim(worker), session, leaseMs, keys.alive(worker)))
+          continue;
+        const [other] = await this.store.getMany([keys.claim(worker)]);
+        if (other && other !== session && !this.lostClaim) {
+          this.lostClaim = new ClusterError(
+            `worker ${worker} was claimed by session ${other.slice(0, 100)} while this run's claim on it had lapsed (paused longer than --lease, or Redis restarted); the last checkpoint stands`,
+          );
+          for (const listener of this.lostClaimListeners) listener(this.lostClaim);
+        }
+      } catch {
+        // Redis unreachable: the connection says so; the claim is renewed next time.
+      }
     }
+  }
+
+  /**
+   * A promise rejected with `lostClaim` once a claim of ours is another session's (it never
+   * resolves), and `stop` to forget it (its waiter is done).
+   */
+  claimLost(): { lost: Promise<never>; stop: () => void } {
+    let listener: (error: ClusterError) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      listener = reject;
+      if (this.lostClaim) reject(this.lostClaim);
+      else this.lostClaimListeners.push(reject);
+    });
+    lost.catch(() => undefined);
+    const stop = () => {
+      this.lostClaimListeners = this.lostClaimListeners.filter((l) => l !== listener);
+    };
+    return { lost, stop };
   }
 
   /** Renews the claims every third of a lease, until `close`. */
@@ -140,11 +196,17 @@ export class WorkerRoster {
     return { gone, stop: () => clearInterval(timer) };
   }
 
-  /** Stops renewing and releases every worker claimed (each is free at once, not a lease later). */
+  /**
+   * Stops renewing and releases every worker claimed (each is free at once, not a lease later):
+   * a claim that is another session's by now is left alone.
+   */
   async close(): Promise<void> {
     clearInterval(this.renewal);
+    const { session } = this.options;
     await Promise.all(
-      [...this.claimed].map((w) => this.store.del(keys.claim(w)).catch(() => undefined)),
+      [...this.claimed].map((w) =>
+        this.store.delIfOwned(keys.claim(w), session).catch(() => undefined),
+      ),
     );
   }
 
@@ -154,6 +216,13 @@ export class WorkerRoster {
       if (this.claimed.has(worker.id)) continue;
       if (worker.version !== PES_VERSION || worker.protocol !== PROTOCOL) {
         refused.set(worker.id, `${worker.host}:${worker.pid} runs @pes ${worker.version}`);
+        continue;
+      }
+      if ((worker.signed ?? false) !== (this.options.signed ?? false)) {
+        refused.set(
+          worker.id,
+          `${worker.host}:${worker.pid} ${worker.signed ? 'has' : 'has no'} cluster secret, this run ${this.options.signed ? 'has' : 'has none'}`,
+        );
         continue;
       }
       const { session, leaseMs } = this.options;
@@ -172,11 +241,33 @@ export class WorkerRoster {
   }
 }
 
-/** The workers of another version left unclaimed, as the waiting line names them. */
-function ignored(refused: Map<string, string>): string {
-  return refused.size > 0
-    ? ` (ignored: ${[...refused.values()].slice(0, 3).join('; ')}; this is @pes ${PES_VERSION})`
-    : '';
+/** The longest lease a worker may have: an alive key that lives longer is no worker's. */
+export const MAX_LEASE_MS = 3_600_000;
+
+/** A worker's record under `key`, or why the key is no live worker's. */
+function ghostProblem(key: string, value: string, ttl: number): WorkerRecord | string {
+  let parsed: unknown;
+  try {
+    parsed = value.length <= 4096 ? JSON.parse(value) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const checked = checkWorkerRecord(parsed);
+  if ('refused' in checked) return `${key} holds no worker's record`;
+  if (key !== keys.alive(checked.value.id)) return `${key} holds the record of another worker`;
+  if (ttl < 0 || ttl > MAX_LEASE_MS) return `${key} never expires`;
+  return checked.value;
+}
+
+/** The workers of another version left unclaimed, and the ghosts, as the waiting line names them. */
+function ignored(refused: Map<string, string>, ghosts: Map<string, string>): string {
+  const reasons = [...refused.values()].slice(0, 3);
+  const versions =
+    reasons.join('; ') +
+    (reasons.some((r) => r.includes(' runs @pes ')) ? `; this is @pes ${PES_VERSION}` : '');
+  const others = ghosts.size > 0 ? [...ghosts.values()].slice(0, 2).join('; ') : '';
+  const all = [versions, others].filter(Boolean).join('; ');
+  return all ? ` (ignored: ${all})` : '';
 }
 
 /**

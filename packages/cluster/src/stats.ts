@@ -6,6 +6,8 @@ export interface CoordinatorStats {
   /** Milliseconds of exchanges not spent computing in the slowest shard: Redis and the network. */
   overheadMs: number;
   takeovers: number;
+  /** Requests sent again because their answer was late (lost, or popped by someone else). */
+  resent: number;
   /** Shard snapshots taken (to bound a takeover's replay), and their bytes. */
   snapshots: number;
   snapshotBytes: number;
@@ -17,6 +19,7 @@ export class CoordinatorMetrics {
   exchanges = 0;
   overheadMs = 0;
   takeovers = 0;
+  resent = 0;
   snapshots = 0;
   snapshotBytes = 0;
   private readonly speeds = new Map<string, number>();
@@ -55,7 +58,8 @@ export class CoordinatorMetrics {
       )
       .join(', ');
     const takeovers = this.takeovers > 0 ? ` · ${this.takeovers} taken over` : '';
-    return `${shards.size} workers, ${owners.length} shards${takeovers} · ${speeds}`;
+    const resent = this.resent > 0 ? ` · ${this.resent} sent again` : '';
+    return `${shards.size} workers, ${owners.length} shards${takeovers}${resent} · ${speeds}`;
   }
 
   /** Everything measured, given every shard's owner and the bytes moved each way. */
@@ -66,6 +70,7 @@ export class CoordinatorMetrics {
       bytesReceived: bytes.received,
       overheadMs: this.overheadMs,
       takeovers: this.takeovers,
+      resent: this.resent,
       snapshots: this.snapshots,
       snapshotBytes: this.snapshotBytes,
       workers: [...countOwners(owners)].map(([id, shards]) => ({

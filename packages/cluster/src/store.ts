@@ -9,6 +9,8 @@ export interface KeyValueStore {
   /** The values of `keys`, in order (null where a key is missing). */
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
   exists(key: string): Promise<boolean>;
+  /** Milliseconds `keys` have left to live, in order: -1 for a key without a time to live, -2 for a missing one. */
+  ttls(keys: readonly string[]): Promise<number[]>;
   /** Every key matching `pattern`, a glob whose only wildcard is `*`. */
   scan(pattern: string): Promise<string[]>;
   /**
@@ -19,6 +21,8 @@ export interface KeyValueStore {
   /** In one atomic step: gives `key` `ttlMs` more to live, only while it holds `value`. */
   expireIfOwned(key: string, value: string, ttlMs: number): Promise<boolean>;
   del(key: string): Promise<void>;
+  /** In one atomic step: deletes `key` only while it holds `value`. */
+  delIfOwned(key: string, value: string): Promise<void>;
 }
 
 /**
@@ -27,6 +31,19 @@ export interface KeyValueStore {
  */
 export class MemoryStore implements KeyValueStore {
   private readonly entries = new Map<string, { value: string; expires: number }>();
+
+  /** Sets `key` for ever (no time to live): as a hostile or broken client may. */
+  setForever(key: string, value: string): void {
+    this.entries.set(key, { value, expires: Infinity });
+  }
+
+  async ttls(keys: readonly string[]): Promise<number[]> {
+    return keys.map((key) => {
+      const entry = this.live(key);
+      if (!entry) return -2;
+      return entry.expires === Infinity ? -1 : entry.expires - this.now();
+    });
+  }
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -67,6 +84,10 @@ export class MemoryStore implements KeyValueStore {
 
   async del(key: string): Promise<void> {
     this.entries.delete(key);
+  }
+
+  async delIfOwned(key: string, value: string): Promise<void> {
+    if (this.live(key)?.value === value) this.entries.delete(key);
   }
 
   /** The entry of `key` if it has not expired (an expired one is dropped). */

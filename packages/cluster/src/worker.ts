@@ -8,15 +8,16 @@ import { RedisStore } from './redis-store.js';
 import { announce } from './roster.js';
 import { describeRedis } from './redis-url.js';
 import {
-  decode,
-  encode,
+  encodeMessage,
   keys,
   PES_VERSION,
   PROTOCOL,
+  readEnvelope,
   type Envelope,
   type Reply,
   type WorkerRecord,
 } from './protocol.js';
+import { Refusals } from './refusals.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -35,18 +36,34 @@ export interface WorkerOptions {
   err: (line: string) => void;
   /** Resolves when the worker should leave (tests); SIGINT and SIGTERM also end it. */
   stop?: Promise<unknown>;
+  /** The cluster's shared secret: requests must be signed with it, and replies are. */
+  secret?: Uint8Array;
+  /** The most shards this worker holds at once (each is a thread with its task and data). */
+  maxShards?: number;
+}
+
+/** Shards a worker holds at most unless told otherwise: a run gives each worker one at the start. */
+export const DEFAULT_MAX_SHARDS = 8;
+
+/** An error of a name the coordinator acts on (ShardLost, WorkerFull). */
+function named(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 /**
  * `pes worker`: joins a pool of workers through Redis and serves the shards a coordinator gives
  * it, each in a thread of its own (so its heartbeat keeps beating while a shard computes). It
  * builds every task from the run's config through the app's `taskFactory`: it never runs code
- * it receives. It serves one session at a time; a request of another session (a resumed
- * coordinator) replaces the shards of the old one. Resolves when it has left: `signalled` when
- * SIGINT or SIGTERM made it leave.
+ * it receives. It serves one session at a time; a request of another session replaces the
+ * shards of the old one only when that session holds this worker's claim (a resumed coordinator,
+ * a new run once the old one is gone): any other is ignored. Every request is checked before it
+ * is used (its signature with a secret, its size, depth and schema), and a request it refuses is
+ * counted and said, never fatal. It holds at most `maxShards` shards. Resolves when it has left:
+ * `signalled` when SIGINT or SIGTERM made it leave.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ signalled: boolean }> {
   const where = describeRedis(options.redis);
+  const { secret, maxShards = DEFAULT_MAX_SHARDS } = options;
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const redis = await connectRedis(options.redis, {
     waitSeconds: options.wait,
@@ -62,7 +79,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
     protocol: PROTOCOL,
     host: hostname(),
     pid: process.pid,
+    // Coordinators claim only workers that sign as they do: a secret given to one side only
+    // is named in their waiting line, not found out by requests that go unanswered.
+    signed: secret !== undefined,
   };
+  const refusals = new Refusals(options.err);
   // Alive for a lease, renewed three times a lease: coordinators find and claim it by this key.
   const presence = await announce(new RedisStore(redis), record, Math.round(options.lease * 1000));
 
@@ -70,10 +91,13 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
   // Each shard held: its thread (its task and inner states) and the queue of its requests.
   let threads = new Map<number, SyncWorker>();
   let queues = new Map<number, Promise<void>>();
+  // Each shard's last answer: a request sent again is answered from it.
+  let records = new Map<number, { seq: number; bytes: Buffer }>();
   const dropShards = async () => {
     const old = threads;
     threads = new Map();
     queues = new Map();
+    records = new Map();
     await Promise.all([...old.values()].map((t) => t.terminate()));
   };
 
@@ -88,27 +112,34 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
   void options.stop?.then(() => (leaving = true));
   options.out(`pes: worker ${id} joined ${where}; waiting for a coordinator (Ctrl-C leaves)`);
 
-  /** One request of the current session, answered on the session's reply list. */
+  /**
+   * One request of the current session, answered on the session's reply list. A request already
+   * answered (the coordinator sends one again when its answer is late: lost, or popped by
+   * someone else) is answered again from the record, never carried out twice.
+   */
   const serve = async (envelope: Envelope): Promise<void> => {
     // A request left over from a session this worker no longer serves is dropped unanswered.
     if (envelope.session !== session) return;
+    const answered = records.get(envelope.shard);
+    if (answered && envelope.seq <= answered.seq) {
+      if (envelope.seq === answered.seq) await post(envelope.session, answered.bytes);
+      return;
+    }
     const started = performance.now();
     let reply: Omit<Reply, 'ms'>;
+    const about = {
+      session: envelope.session,
+      shard: envelope.shard,
+      seq: envelope.seq,
+      worker: id,
+    };
     try {
-      const thread = threads.get(envelope.shard);
-      if (envelope.request.op !== 'create' && !thread)
-        throw new Error(`worker ${id} holds no shard ${envelope.shard}`);
-      const request = envelope.request;
-      const value =
-        request.op === 'create' ? await create(envelope) : await thread!.callAsync(request);
-      reply = { shard: envelope.shard, seq: envelope.seq, worker: id, ok: true, value };
+      const value = await carryOut(envelope);
+      reply = { ...about, ok: true, value };
     } catch (error) {
-      reply = {
-        shard: envelope.shard,
-        seq: envelope.seq,
-        worker: id,
-        ...errorReply(error),
-      };
+      const failed = errorReply(error);
+      failed.error.message = failed.error.message.slice(0, 2000);
+      reply = { ...about, ...failed };
       if (envelope.request.op === 'create')
         options.err(
           `pes: worker ${id}: cannot serve shard ${envelope.shard}: ${reply.error!.message}`,
@@ -118,14 +149,25 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
       await threads.get(envelope.shard)?.terminate();
       threads.delete(envelope.shard);
     }
-    const ms = performance.now() - started;
-    const replies = keys.reply(envelope.session);
-    // The reply list outlives a crashed coordinator by an hour at most.
-    await redis
-      .multi()
-      .rpush(replies, encode({ ...reply, ms }))
-      .pexpire(replies, 3_600_000)
-      .exec();
+    const bytes = encodeMessage({ ...reply, ms: performance.now() - started }, 'reply', secret);
+    records.set(envelope.shard, { seq: envelope.seq, bytes });
+    await post(envelope.session, bytes);
+  };
+
+  /** A request on its shard's thread (`create` builds the thread). */
+  const carryOut = async (envelope: Envelope): Promise<unknown> => {
+    const request = envelope.request;
+    if (request.op === 'create') return create(envelope);
+    const thread = threads.get(envelope.shard);
+    // The coordinator rebuilds a shard this worker no longer holds (it was dropped for another
+    // session, or this worker restarted): a failure of its own name says so.
+    if (!thread) throw named('ShardLost', `worker ${id} holds no shard ${envelope.shard}`);
+    return thread.callAsync(request);
+  };
+
+  /** Puts a reply on its session's list, which outlives a crashed coordinator by an hour at most. */
+  const post = async (to: string, bytes: Buffer): Promise<void> => {
+    await redis.multi().rpush(keys.reply(to), bytes).pexpire(keys.reply(to), 3_600_000).exec();
   };
 
   /** Builds a shard's task from the run config, after checking that we speak the same language. */
@@ -135,6 +177,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
         `worker ${id} runs @pes ${PES_VERSION} (protocol ${PROTOCOL}), the coordinator ${envelope.version} (protocol ${envelope.protocol}); run the same version on every machine`,
       );
     }
+    if (!threads.has(envelope.shard) && threads.size >= maxShards)
+      throw named(
+        'WorkerFull',
+        `it holds ${threads.size} shards, its most (pes worker --max-shards)`,
+      );
     const factory = await options.taskFactory((envelope.request as { config: unknown }).config);
     await threads.get(envelope.shard)?.terminate();
     const thread = new SyncWorker();
@@ -151,8 +198,23 @@ export async function runWorker(options: WorkerOptions): Promise<{ signalled: bo
         );
       });
       if (!popped) continue;
-      const envelope = decode<Envelope>(popped[1]);
+      const read = readEnvelope(popped[1], secret);
+      if ('refused' in read) {
+        refusals.refuse(keys.inbox(id), read.refused);
+        continue;
+      }
+      const envelope = read.value;
       if (envelope.session !== session) {
+        // Only the session that holds this worker's claim may replace the one it serves: an
+        // envelope of any other (a stale one, a second run's, a forged one) is ignored.
+        const owner = await redis.get(keys.claim(id)).catch(() => null);
+        if (owner !== envelope.session) {
+          refusals.refuse(
+            keys.inbox(id),
+            `a request of session ${envelope.session}, which has not claimed this worker`,
+          );
+          continue;
+        }
         await dropShards();
         session = envelope.session;
         options.out(`pes: worker ${id} serving session ${session}`);

@@ -183,3 +183,67 @@ describe('the in-memory store', () => {
     expect(await memory.scan('pes:*')).toEqual(['pes:alive:b', 'pes:claim:b']);
   });
 });
+
+describe('alive keys that are no live worker', () => {
+  it('a non-JSON value, a record under another key, and a key without a time to live are ignored, and the waiting line says so', async () => {
+    const { memory } = store();
+    memory.setForever(keys.alive('ghost-1-aaaa'), JSON.stringify(worker(9, PES_VERSION)));
+    memory.setForever(keys.alive(worker(3).id), JSON.stringify(worker(3)));
+    await memory.set(keys.alive('junk'), 'not json {', LEASE);
+    await memory.set(keys.alive('deep'), '['.repeat(100_000), LEASE);
+    const r = roster(memory);
+    expect(await r.roster.alive()).toEqual([]);
+    await expect(r.roster.attach(1)).rejects.toThrow(ClusterError);
+    expect([...r.roster.ghosts.values()].sort()).toEqual([
+      `pes:alive:deep holds no worker's record`,
+      `pes:alive:ghost-1-aaaa holds the record of another worker`,
+      `pes:alive:${worker(3).id} never expires`,
+      `pes:alive:junk holds no worker's record`,
+    ]);
+    // A real worker beside them is found and claimed.
+    await alive(memory, worker(1));
+    expect(await r.roster.attach(1)).toEqual([worker(1).id]);
+  });
+});
+
+describe('a claim lost while the coordinator was away', () => {
+  it('is claimed again while the worker is free; taken by another session, it ends the run in one line', async () => {
+    const { memory, advance } = store();
+    await alive(memory, worker(1));
+    const a = roster(memory);
+    await a.roster.attach(1);
+    // Paused past its lease: the claim lapses; the worker is still alive.
+    advance(LEASE + 1);
+    await alive(memory, worker(1));
+    await a.roster.renew();
+    expect(a.roster.lostClaim).toBeUndefined();
+    expect(await memory.getMany([keys.claim(worker(1).id)])).toEqual(['session-a']);
+    // Paused again, and a second run claims the worker meanwhile.
+    advance(LEASE + 1);
+    await alive(memory, worker(1));
+    const b = roster(memory, { session: 'session-b' });
+    await b.roster.attach(1);
+    const waiting = a.roster.claimLost();
+    await a.roster.renew();
+    await expect(waiting.lost).rejects.toThrow(
+      /^worker host1-101-abcd was claimed by session session-b while this run's claim on it had lapsed/,
+    );
+    expect(a.roster.lostClaim).toBeInstanceOf(ClusterError);
+  });
+});
+
+describe('workers and a run that disagree on the secret', () => {
+  it('are never paired, and the waiting line says why', async () => {
+    const { memory } = store();
+    await alive(memory, { ...worker(1), signed: true });
+    const unsigned = roster(memory);
+    await expect(unsigned.roster.attach(1)).rejects.toThrow(
+      /\(ignored: host1:101 has cluster secret, this run has none\)/,
+    );
+    await alive(memory, { ...worker(2), signed: false });
+    const signed = roster(memory, { signed: true });
+    await expect(signed.roster.attach(2)).rejects.toThrow(
+      /1 of 2 workers attached .*\(ignored: host2:102 has no cluster secret, this run has\)/,
+    );
+  });
+});

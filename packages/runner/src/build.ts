@@ -134,6 +134,8 @@ export interface ClusterSettings {
   /** Seconds to wait for Redis, for the workers, and for a lost shard's new worker. */
   wait: number;
   say: (line: string) => void;
+  /** The cluster's shared secret, which signs every message (none: messages are unsigned). */
+  secret?: Uint8Array;
 }
 
 /**

@@ -34,7 +34,7 @@ export { containedFile, isInside, LeadsOut } from './contained-file.js';
 export { EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './errors.js';
 export type { Io } from './io.js';
 export { formatEta, progressBar, progressReporter } from './progress.js';
-export { assertRunFits, type MachineMemory } from './resources.js';
+export { assertRunFits, assertShardFits, type MachineMemory } from './resources.js';
 export {
   checkpointContentsSchema,
   metricsLineSchema,

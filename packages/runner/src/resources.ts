@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateRunMemory } from '@pes/core';
+import { estimateRunMemory, RUNTIME_BYTES } from '@pes/core';
 import type { ResolvedRun } from './config.js';
 import { UsageError } from './errors.js';
 
@@ -27,6 +27,27 @@ export function assertRunFits(
     }) needs about ${size(need)} of memory; this machine has ${size(machine.free)} free of ${size(machine.total)} (lower --particles${
       config.batchSize !== undefined ? ', --batch' : ''
     } or --unroll)`,
+  );
+}
+
+/**
+ * Refuses, on a `pes worker`, another shard of a run when this machine's free memory is below
+ * what the whole run's particles and data need (a shard holds at most all of them; the runtime
+ * is already here): a flood of `create` messages, or a run too large for this machine, ends in
+ * one line instead of swapping. Its error is named `WorkerFull`: the coordinator reports it as
+ * one line (exit 2).
+ */
+export function assertShardFits(
+  { spec, config }: ResolvedRun,
+  machine: MachineMemory = machineMemory(),
+): void {
+  const need = estimateRunMemory(spec, config) - RUNTIME_BYTES;
+  if (need <= machine.free) return;
+  throw Object.assign(
+    new Error(
+      `a shard of this ${config.task} run may need about ${size(need)} of memory; this worker's machine has ${size(machine.free)} free of ${size(machine.total)}`,
+    ),
+    { name: 'WorkerFull' },
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Task, TaskFactory } from '@pes/core';
+import { assertShardFits } from './resources.js';
 import { selectBackend } from './backend.js';
 import { resolveRun, validateConfig, type RunConfig } from './config.js';
 
@@ -46,6 +47,7 @@ export function workerTaskFactory(dataDir?: string): (config: unknown) => Promis
   const shared = new Map<string, Promise<unknown>>();
   return async (sent) => {
     let run = resolveRun(validateConfig(sent, 'the run config'));
+    assertShardFits(run);
     if (dataDir !== undefined && 'dataDir' in run.spec.options.shape)
       run = resolveRun({ ...run.config, dataDir });
     const { spec, options, config } = run;

@@ -85,6 +85,9 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
     throw new UsageError('--compare-jax times the main job: it needs --task mnist-lr-schedule');
   const jax = options.compareJax ? jaxReference(config, availableParallelism()) : undefined;
   const variants: Variant[] = [];
+  const secret = options.redis
+    ? (await import('@pes/cluster/node')).clusterSecret(undefined)
+    : undefined;
   const spawned =
     options.redis && options.spawn
       ? await spawnWorkers(
@@ -102,7 +105,16 @@ export async function benchScaling(options: ScalingOptions, io: Io): Promise<num
         workers,
         isolation,
         ...(options.redis
-          ? { cluster: { url: options.redis, lease: 10, wait: 60, say: () => undefined } }
+          ? {
+              cluster: {
+                url: options.redis,
+                lease: 10,
+                wait: 60,
+                say: () => undefined,
+                // PES_CLUSTER_SECRET, which the workers (spawned here or not) read too.
+                ...(secret ? { secret } : {}),
+              },
+            }
           : {}),
       });
       let state = trainer.init();
@@ -193,8 +205,10 @@ function formatBytes(bytes: number): string {
 async function spawnWorkers(url: string, count: number) {
   const bin = fileURLToPath(new URL('../../bin/pes.js', import.meta.url));
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [bin, 'worker', '--redis', url], {
+    // The URL in their environment, not on their command line, where `ps` would show it.
+    spawn(process.execPath, [bin, 'worker'], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PES_REDIS_URL: url },
     }),
   );
   const exits = children.map((c) => new Promise((resolve) => c.once('exit', resolve)));

@@ -37,8 +37,12 @@ export const metaTrainCommand: PesCommand = {
         ).choices(['auto', 'threads', 'processes']),
       )
       .option(
-        '--redis <URL>',
-        'split the particles over `pes worker` processes attached through Redis (redis://[:PASSWORD@]HOST:PORT[/DB], or rediss:// for TLS); the URL is never printed or saved',
+        '--redis [URL]',
+        'split the particles over `pes worker` processes attached through Redis (redis://[:PASSWORD@]HOST:PORT[/DB], or rediss:// for TLS); the URL is never printed or saved; --redis alone reads it from PES_REDIS_URL, out of `ps`',
+      )
+      .option(
+        '--secret-file <PATH>',
+        "with --redis: the cluster's shared secret (else PES_CLUSTER_SECRET), which signs every message; the workers must have it too",
       )
       .option(
         '--lease <SECONDS>',

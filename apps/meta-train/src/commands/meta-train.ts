@@ -61,6 +61,7 @@ export async function metaTrain(
     workers: _w,
     isolation: _i,
     redis: _redis,
+    secretFile: _s,
     lease: _l,
     wait: _wt,
     ...overrides

@@ -10,12 +10,21 @@ import type { ClusterSettings, Isolation, ResolvedRun, Io } from '@pes/runner/no
 export interface PlacementFlags {
   workers?: number;
   isolation?: 'threads' | 'processes' | 'auto';
-  redis?: string;
+  /** A Redis URL, or true (`--redis` alone): the URL in PES_REDIS_URL. */
+  redis?: string | true;
+  secretFile?: string;
   lease?: number;
   wait?: number;
 }
 
-export const PLACEMENT_FLAGS = new Set(['workers', 'isolation', 'redis', 'lease', 'wait']);
+export const PLACEMENT_FLAGS = new Set([
+  'workers',
+  'isolation',
+  'redis',
+  'secretFile',
+  'lease',
+  'wait',
+]);
 
 /** Where a run's shards are computed: threads or processes here, or `pes worker`s. */
 export interface Placement {
@@ -32,9 +41,11 @@ export async function placement(
   io: Io,
 ): Promise<Placement> {
   if (flags.redis === undefined) {
-    for (const flag of ['lease', 'wait'])
+    for (const flag of ['lease', 'wait', 'secretFile'])
       if (given.has(flag))
-        throw new UsageError(`--${flag} is for runs over Redis: add --redis URL`);
+        throw new UsageError(
+          `--${flag === 'secretFile' ? 'secret-file' : flag} is for runs over Redis: add --redis URL`,
+        );
     return {
       workers: flags.workers ?? defaultWorkers(run),
       ...(flags.isolation ? { isolation: flags.isolation } : {}),
@@ -46,20 +57,20 @@ export async function placement(
     );
   if (flags.workers === undefined)
     throw new UsageError('--redis needs --workers W: the number of pes workers to attach');
-  for (const [flag, value] of [
-    ['lease', flags.lease],
-    ['wait', flags.wait],
-  ] as const)
-    if (value !== undefined && !(value > 0 && value <= 86_400))
-      throw new UsageError(`--${flag} must be between 0 and 86400 seconds (got ${value})`);
+  // Loaded only for a run over Redis (its client is not small).
+  const cluster = await import('@pes/cluster/node');
+  const url = cluster.redisUrlOf(flags.redis === true ? undefined : flags.redis, io.err);
+  if (url === undefined)
+    throw new UsageError('--redis without a URL reads it from PES_REDIS_URL, which is not set');
+  const secret = cluster.clusterSecret(flags.secretFile);
   return {
     workers: flags.workers,
     cluster: {
-      // Loaded only for a run over Redis (its client is not small).
-      url: (await import('@pes/cluster/node')).parseRedisUrl(flags.redis),
-      lease: flags.lease ?? 10,
-      wait: flags.wait ?? 300,
+      url,
+      lease: cluster.checkSeconds('lease', flags.lease ?? 10),
+      wait: cluster.checkSeconds('wait', flags.wait ?? 300),
       say: io.err,
+      ...(secret ? { secret } : {}),
     },
   };
 }

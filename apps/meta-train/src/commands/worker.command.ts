@@ -13,8 +13,27 @@ export const workerCommand = defineCommand({
   options: z.strictObject({
     redis: z
       .string()
-      .describe('the Redis of the pool (redis:// or rediss://); never printed')
+      .optional()
+      .describe(
+        'the Redis of the pool (redis:// or rediss://); never printed; default: PES_REDIS_URL, which keeps the password out of `ps`',
+      )
       .meta({ valueName: 'URL' }),
+    secretFile: z
+      .string()
+      .optional()
+      .describe(
+        "the cluster's shared secret (else PES_CLUSTER_SECRET): requests must be signed with it, replies are",
+      )
+      .meta({ valueName: 'PATH' }),
+    maxShards: z
+      .int()
+      .min(1)
+      .max(1024)
+      .default(8)
+      .describe(
+        'the most shards this worker holds at once (each is a thread with its task and data)',
+      )
+      .meta({ valueName: 'N' }),
     dataDir: z
       .string()
       .optional()
@@ -26,21 +45,24 @@ export const workerCommand = defineCommand({
     wait: seconds('how long to wait for Redis at the start').default(60),
   }),
   async action(_args, options, io) {
-    for (const flag of ['lease', 'wait'] as const)
-      if (!(options[flag] > 0 && options[flag] <= 86_400))
-        throw new UsageError(
-          `--${flag} must be between 0 and 86400 seconds (got ${options[flag]})`,
-        );
-    const [{ runWorker, parseRedisUrl }, { workerTaskFactory }] = await Promise.all([
+    const [cluster, { workerTaskFactory }] = await Promise.all([
       import('@pes/cluster/node'),
       import('@pes/runner/node'),
     ]);
-    const { signalled } = await runWorker({
-      redis: parseRedisUrl(options.redis),
+    const lease = cluster.checkSeconds('lease', options.lease);
+    const wait = cluster.checkSeconds('wait', options.wait);
+    const redis = cluster.redisUrlOf(options.redis, io.err);
+    if (redis === undefined)
+      throw new UsageError('pes worker needs --redis URL, or the URL in PES_REDIS_URL');
+    const secret = cluster.clusterSecret(options.secretFile);
+    const { signalled } = await cluster.runWorker({
+      redis,
+      ...(secret ? { secret } : {}),
+      maxShards: options.maxShards,
       // The app's own factory: the worker builds tasks only through it.
       taskFactory: await workerTaskFactory(options.dataDir),
-      lease: options.lease,
-      wait: options.wait,
+      lease,
+      wait,
       out: io.out,
       err: io.err,
     });
