@@ -65,7 +65,7 @@ describe('the repository stands on its own', () => {
       ]);
       for (const file of files(join(root, unit, 'src'), /\.ts$/)) {
         const text = readFileSync(file, 'utf8');
-        for (const [, spec] of text.matchAll(/(?:from|import)\s*\(?\s*'([@\w][^']*)'/g)) {
+        for (const [, spec] of text.matchAll(/(?<![.\w])(?:from|import)\s*\(?\s*'([@\w][^']*)'/g)) {
           if (spec!.startsWith('node:') || builtins.has(spec!)) continue;
           const name = spec!.startsWith('@')
             ? spec!.split('/').slice(0, 2).join('/')

@@ -39,20 +39,10 @@ export {
 } from './settings.js';
 
 // What coordinators and workers say to each other, and under which keys
-export {
-  CLAIM_SCRIPT,
-  decode,
-  encode,
-  encodeMessage,
-  keys,
-  PES_VERSION,
-  PROTOCOL,
-  readEnvelope,
-  readReply,
-  RENEW_SCRIPT,
-  valueOf,
-} from './protocol.js';
-export type { ClusterRequest, Envelope, Read, Reply, WorkerRecord } from './protocol.js';
+export { CLAIM_SCRIPT, keys, PES_VERSION, PROTOCOL, RENEW_SCRIPT, valueOf } from './protocol.js';
+export type { ClusterRequest, Envelope, Reply, WorkerRecord } from './protocol.js';
+export { decode, encode, encodeMessage, readEnvelope, readReply } from './wire.js';
+export type { Read } from './wire.js';
 export { resultProblem } from './messages.js';
 export { MESSAGE_LIMITS, serializedProblem } from './serialized-limits.js';
 export type { SerializedLimits } from './serialized-limits.js';

@@ -1,15 +1,14 @@
 import type { CoordinatorLink } from './connection.js';
 import { resultProblem } from './messages.js';
 import {
-  encodeMessage,
   keys,
   PES_VERSION,
   PROTOCOL,
-  readReply,
   type ClusterRequest,
   type Envelope,
   type Reply,
 } from './protocol.js';
+import { encodeMessage, readReply } from './wire.js';
 import { Refusals } from './refusals.js';
 
 /** A worker's answer with its size in bytes. */

@@ -8,15 +8,14 @@ import { RedisStore } from './redis-store.js';
 import { announce } from './roster.js';
 import { describeRedis } from './redis-url.js';
 import {
-  encodeMessage,
   keys,
   PES_VERSION,
   PROTOCOL,
-  readEnvelope,
   type Envelope,
   type Reply,
   type WorkerRecord,
 } from './protocol.js';
+import { encodeMessage, readEnvelope } from './wire.js';
 import { Refusals } from './refusals.js';
 
 export interface WorkerOptions {

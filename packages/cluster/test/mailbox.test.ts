@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterError } from '../src/errors.js';
 import { RedisMailbox } from '../src/mailbox.js';
-import { encodeMessage, type ClusterRequest, type Reply } from '../src/protocol.js';
+import type { ClusterRequest, Reply } from '../src/protocol.js';
+import { encodeMessage } from '../src/wire.js';
 
 // The coordinator's mailbox over a fake Redis: which answers reach the request waiting for them.
 

@@ -1,15 +1,8 @@
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { resultProblem } from '../src/messages.js';
-import {
-  encodeMessage,
-  PES_VERSION,
-  PROTOCOL,
-  readEnvelope,
-  readReply,
-  type Envelope,
-  type Reply,
-} from '../src/protocol.js';
+import { PES_VERSION, PROTOCOL, type Envelope, type Reply } from '../src/protocol.js';
+import { encodeMessage, readEnvelope, readReply } from '../src/wire.js';
 import { serializedProblem } from '../src/serialized-limits.js';
 import { seal, unseal } from '../src/signing.js';
 
