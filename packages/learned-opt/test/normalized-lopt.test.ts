@@ -58,7 +58,7 @@ function lastUpdate(optimizer: TensorOptimizer, steps: number[], lastStep: numbe
   return out;
 }
 
-const optimizerOf = (settings: NormalizedLoptSettings, th = theta) =>
+const optimizerOf = (settings: NormalizedLoptSettings, th: Float64Array = theta) =>
   normalizedLopt(settings).optimizer(th);
 
 const rms = (xs: number[]) => Math.sqrt(xs.reduce((a, v) => a + v * v, 0) / xs.length);
