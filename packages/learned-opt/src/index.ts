@@ -91,6 +91,13 @@ export {
   normalizedLearnedOptimizer,
   untrainedNormalizedTheta,
 } from './normalized/normalized-optimizer.js';
+export {
+  normalizedLearnedOptimizerJson,
+  normalizedLoptArchitecture,
+  thetaFromNormalizedWeights,
+} from './normalized/normalized-weights-json.js';
+export { reparameterisedRule, sampleReparameterisation } from './family/reparameterisation.js';
+export type { Reparameterisation, ReparameterisationRange } from './family/reparameterisation.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';
 // Reading and writing weights files, and the tasks that load a dataset from files, are exported
