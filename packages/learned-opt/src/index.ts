@@ -96,7 +96,8 @@ export {
   normalizedLoptArchitecture,
   thetaFromNormalizedWeights,
 } from './normalized/normalized-weights-json.js';
-export { reparameterisedRule, sampleReparameterisation } from './family/reparameterisation.js';
+export { sampleReparameterisation } from './family/reparameterisation.js';
+export { reparameterisedRule } from './family/reparameterised-rule.js';
 export type { Reparameterisation, ReparameterisationRange } from './family/reparameterisation.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';

@@ -6,7 +6,7 @@ import {
   type InnerUpdateRule,
   type MlpState,
 } from '@pes/inner-problems';
-import { reparameterisedRule } from './reparameterisation.js';
+import { reparameterisedRule } from './reparameterised-rule.js';
 import { sampleMember, type FamilyMember, type TaskFamily } from './task-family.js';
 
 export interface FamilyTaskOptions {

@@ -1,13 +1,14 @@
-import * as tf from '@tensorflow/tfjs';
 import { exp, foldIn, type Key, log, uniform } from '@pes/core';
-import type { InnerUpdateRule } from '@pes/inner-problems';
+
+// No tensors here: task-family.ts draws the scales, and the task registry reads it without tfjs.
 
 /**
- * Random reparameterisation of an inner problem (learned_optimization's task augmentations,
- * used by Celo2 and VeLO): the learned optimizer trains w′ = w / s_p (one scale per parameter
- * tensor) on the loss s_L · L(s_p · w′), while the problem, its network and its reported loss
- * stay as they are. A learned optimizer meta-trained over such draws cannot lean on the scale of
- * the parameters or of the loss that one family happens to have.
+ * Random reparameterisation of an inner problem (after learned_optimization's task
+ * augmentations; Celo2 was meta-trained with it): the learned optimizer trains w′ = w / s_p (one
+ * scale per parameter tensor) on the loss s_L · L(s_p · w′), while the problem, its network and
+ * its reported loss stay as they are (reparameterised-rule.ts). A learned optimizer
+ * meta-trained over such draws cannot lean on the scale of the parameters or of the loss that
+ * one family happens to have.
  */
 export interface Reparameterisation {
   lossScale: number;
@@ -37,39 +38,5 @@ export function sampleReparameterisation(
   return {
     lossScale: logUniform(u[0]!, range.lossScale),
     paramScales: Array.from({ length: tensors }, (_, i) => logUniform(u[1 + i]!, range.paramScale)),
-  };
-}
-
-/**
- * The rule as it acts on the reparameterised problem: it sees w′ = w / s_p and the gradient
- * ∂(s_L L)/∂w′ = s_L · s_p · ∂L/∂w, and its update Δw′ moves w by s_p · Δw′. Its state is kept
- * in the w′ coordinates, as the rule made it.
- */
-export function reparameterisedRule(
-  rule: InnerUpdateRule,
-  { lossScale, paramScales }: Reparameterisation,
-): InnerUpdateRule {
-  return {
-    name: `${rule.name}, reparameterised`,
-    dim: rule.dim,
-    initialTheta: () => rule.initialTheta(),
-    init: (params) => tf.tidy(() => rule.init(params.map((p, i) => tf.div(p, paramScales[i]!)))),
-    optimizer(theta) {
-      const optimizer = rule.optimizer(theta);
-      return {
-        name: optimizer.name,
-        init: (params) =>
-          tf.tidy(() => optimizer.init(params.map((p, i) => tf.div(p, paramScales[i]!)))),
-        update(grads, state, params, step) {
-          const r = optimizer.update(
-            grads.map((g, i) => tf.mul(g, lossScale * paramScales[i]!)),
-            state,
-            params.map((p, i) => tf.div(p, paramScales[i]!)),
-            step,
-          );
-          return { updates: r.updates.map((u, i) => tf.mul(u, paramScales[i]!)), state: r.state };
-        },
-      };
-    },
   };
 }
