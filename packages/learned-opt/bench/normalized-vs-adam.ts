@@ -2,7 +2,7 @@
  * A first look, not the held-out suite: an MLP on MNIST (the embedded 10,000 digits) trained by
  * tfjs's Adam at a few learning rates, by the shipped MLP learned optimizer and by the
  * normalised learned optimizer (its untrained θ unless --theta names a weights file) at a few
- * peak learning rates of a cosine schedule, all from the same weights on the same minibatches:
+ * peak learning rates of a cosine schedule and two constant ones, all from the same weights on the same minibatches:
  *   npx tsx packages/learned-opt/bench/normalized-vs-adam.ts [--steps 300] [--width 128] [--depth 2]
  * Prints one line per optimizer: the mean training loss of the last tenth of the steps, and the
  * median wall time of a step (WebAssembly backend).
@@ -113,6 +113,16 @@ for (const peak of [3e-4, 1e-3, 3e-3, 1e-2])
     normalizedLearnedOptimizer({
       ...(theta ? { theta } : {}),
       learningRate: { kind: 'cosine', peak, totalSteps: steps },
+      blowUpFactor: null,
+    }),
+  );
+// At a constant rate too: Adam above has none of the cosine's decay.
+for (const lr of [3e-4, 1e-3])
+  await run(
+    `normalised ${theta ? '(trained)' : '(untrained)'}, constant ${lr}`,
+    normalizedLearnedOptimizer({
+      ...(theta ? { theta } : {}),
+      learningRate: lr,
       blowUpFactor: null,
     }),
   );

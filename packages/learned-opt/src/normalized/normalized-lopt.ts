@@ -10,7 +10,7 @@ import {
   PARAMETER_FEATURE_NAMES,
   TINY,
 } from './normalized-layout.js';
-import { secondMomentOf, stateTensorsOf, type ParameterKind } from './normalized-state.js';
+import { nextFeatures, stateTensorsOf, type ParameterKind } from './normalized-state.js';
 
 /**
  * A learned optimizer whose update is a unit-scale direction times the user's learning rate, in
@@ -81,43 +81,38 @@ export function foldedNormalizedWeights(theta: Float64Array, fraction: number | 
 
 type Folded = ReturnType<typeof foldedNormalizedWeights>;
 
-/** The folded weights as tensors; the first layer as one [1, 8] row per feature. */
+/** The folded weights as tensors: the MLP's layers, and the skip as a [9, 1] column. */
 function weightTensors(w: Folded) {
   const f = PARAMETER_FEATURE_NAMES.length;
   const [h1, h2] = NORMALIZED_HIDDEN;
   return {
-    w1Rows: Array.from({ length: f }, (_, j) =>
-      tf.tensor2d(w.w1.subarray(j * h1, (j + 1) * h1), [1, h1]),
-    ),
+    w1: tf.tensor2d(w.w1, [f, h1]),
     b1: tf.tensor1d(w.b1),
     w2: tf.tensor2d(w.w2, [h1, h2]),
     b2: tf.tensor1d(w.b2),
     w3: tf.tensor2d(w.w3, [h2, 1]),
     b3: tf.tensor1d(w.b3),
-    skip: Array.from(w.skip, (v) => tf.scalar(v)),
+    skip: tf.tensor2d(w.skip, [f, 1]),
   };
 }
 
-/** 1 / √(mean x² + TINY) over the whole tensor: a scalar. */
-const inverseRms = (x: tf.Tensor): tf.Tensor => tf.rsqrt(tf.add(tf.mean(tf.square(x)), TINY));
-
 /**
- * One tensor's unit-RMS direction ([n, 1]) from its features. Each feature's normalisation is
- * a scalar, folded into its first-layer row (8 numbers) and its skip weight rather than applied
- * to the n-row column; the first layer is a sum of [n, 1] × [1, 8] matMuls rather than a
- * concatenation of the columns (slow along the last axis on WebAssembly, see mlp-lopt.ts).
+ * One tensor's unit-RMS direction ([n, 1]) from its features ([9, n], one per row). Each row's
+ * normalisation 1/RMS is folded into the first layer's rows and the skip ([9, 8] and [9, 1]
+ * multiplies, not [9, n]). The features are then transposed once to [n, 9], so that every layer
+ * is a fused matMul with the n-row matrix on the left (XNNPACK's fast path on WebAssembly; with
+ * the features as rows, the same layers measured several times slower, mostly in broadcast
+ * bias adds).
  */
-function unitDirection(features: tf.Tensor2D[], w: ReturnType<typeof weightTensors>): tf.Tensor2D {
-  const scales = features.map(inverseRms);
-  const firstLayer = tf.addN(
-    features.map((x, j) => tf.matMul(x, tf.mul(w.w1Rows[j]!, scales[j]!))),
-  );
-  const h1 = tf.relu(tf.add(firstLayer, w.b1)) as tf.Tensor2D;
-  const h2 = tf.fused.matMul({ a: h1, b: w.w2, bias: w.b2, activation: 'relu' });
-  const mlp = tf.fused.matMul({ a: h2, b: w.w3, bias: w.b3 });
-  const skip = tf.addN(features.map((x, j) => tf.mul(x, tf.mul(w.skip[j]!, scales[j]!))));
-  const d = tf.add(mlp, skip);
-  return tf.mul(d, inverseRms(d)) as tf.Tensor2D;
+function unitDirection(features: tf.Tensor2D, w: ReturnType<typeof weightTensors>): tf.Tensor2D {
+  const inverseRms = tf.reshape(tf.rsqrt(tf.add(tf.mean(tf.square(features), 1), TINY)), [-1, 1]);
+  const x = tf.transpose(features) as tf.Tensor2D;
+  const w1 = tf.mul(w.w1, inverseRms) as tf.Tensor2D;
+  const hidden1 = tf.fused.matMul({ a: x, b: w1, bias: w.b1, activation: 'relu' });
+  const hidden2 = tf.fused.matMul({ a: hidden1, b: w.w2, bias: w.b2, activation: 'relu' });
+  const mlp = tf.fused.matMul({ a: hidden2, b: w.w3, bias: w.b3 });
+  const d = tf.add(mlp, tf.matMul(x, tf.mul(w.skip, inverseRms) as tf.Tensor2D));
+  return tf.mul(d, tf.rsqrt(tf.add(tf.mean(tf.square(d)), TINY))) as tf.Tensor2D;
 }
 
 /** The normalised learned optimizer with its settings, as a function of θ. */
@@ -160,9 +155,9 @@ export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedO
               nextState.push(...r.state);
               return;
             }
-            const own = state.slice(at, at + (kind === 'factored' ? 5 : 4));
+            const own = state.slice(at, at + (kind === 'factored' ? 3 : 2));
             at += own.length;
-            const { features, state: next } = secondMomentOf(kind, g, own);
+            const { features, state: next } = nextFeatures(kind, g, own);
             nextState.push(...next);
             updates.push(tf.reshape(tf.mul(unitDirection(features, w!), minusRate), p.shape));
           });
