@@ -24,6 +24,23 @@ export const TINY: Record<string, Partial<RunConfig>> = {
     },
     unrollLength: 5,
   },
+  // Reparameterised draws, a warm-up schedule over each episode, fraction features, Adam for biases.
+  'lopt-normalized': {
+    family: {
+      datasets: [{ name: 'mnist' }],
+      depths: [1, 2],
+      widths: [4, 8],
+      activations: ['relu', 'tanh'],
+      batchSizes: [4, 8],
+      horizon: { min: 3, max: 12 },
+      reparameterisation: { lossScale: { min: 0.1, max: 10 }, paramScale: { min: 0.5, max: 2 } },
+      evaluation: [{ dataset: 'mnist', hidden: [4], activation: 'relu', batchSize: 4, horizon: 5 }],
+    },
+    innerSchedule: 'warmup-cosine',
+    fractionFeatures: true,
+    oneDimensional: 'adam',
+    unrollLength: 5,
+  },
 };
 
 export function bits(x: Float64Array): string {

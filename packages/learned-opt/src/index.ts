@@ -66,6 +66,39 @@ export {
   WITHIN_FACTOR,
 } from './evaluation/suite-verdict.js';
 export type { SuiteRow } from './evaluation/suite-verdict.js';
+export {
+  checkLearningRateSchedule,
+  scheduledLearningRate,
+} from './normalized/learning-rate-schedule.js';
+export type { LearningRateSchedule } from './normalized/learning-rate-schedule.js';
+export {
+  FRACTION_FEATURES,
+  NORMALIZED_HIDDEN,
+  NORMALIZED_INPUTS,
+  NORMALIZED_MOMENTUM_DECAYS,
+  normalizedLoptLayout,
+  PARAMETER_FEATURE_NAMES,
+} from './normalized/normalized-layout.js';
+export {
+  foldedNormalizedWeights,
+  initialNormalizedLoptTheta,
+  normalizedLopt,
+} from './normalized/normalized-lopt.js';
+export type { NormalizedLoptSettings } from './normalized/normalized-lopt.js';
+export { NormalizedLearnedTfOptimizer } from './normalized/normalized-tf-optimizer.js';
+export type { NormalizedTfOptimizerOptions } from './normalized/normalized-tf-optimizer.js';
+export {
+  normalizedLearnedOptimizer,
+  untrainedNormalizedTheta,
+} from './normalized/normalized-optimizer.js';
+export {
+  normalizedLearnedOptimizerJson,
+  normalizedLoptArchitecture,
+  thetaFromNormalizedWeights,
+} from './normalized/normalized-weights-json.js';
+export { sampleReparameterisation } from './family/reparameterisation.js';
+export { reparameterisedRule } from './family/reparameterised-rule.js';
+export type { Reparameterisation, ReparameterisationRange } from './family/reparameterisation.js';
 export { fetchLearnedOptimizer } from './fetch-weights.js';
 export type { FetchWeights } from './fetch-weights.js';
 // Reading and writing weights files, and the tasks that load a dataset from files, are exported

@@ -51,7 +51,7 @@ const DEFAULT_FALLBACK_LEARNING_RATE = 1e-3;
  * training to Adam.
  */
 export class LearnedTfOptimizer extends tf.Optimizer {
-  static readonly className = 'PesLearnedOptimizer';
+  static readonly className: string = 'PesLearnedOptimizer';
 
   private readonly optimizer: TensorOptimizer;
   private readonly theta: Float64Array;
@@ -242,21 +242,33 @@ export class LearnedTfOptimizer extends tf.Optimizer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const theta = config['theta'];
-    if (!Array.isArray(theta) || !theta.every((v) => typeof v === 'number'))
-      throw new TypeError(`${LearnedTfOptimizer.className} config: theta must be numbers`);
-    const options: LearnedTfOptimizerOptions = {};
-    const factor = config['blowUpFactor'];
-    if (typeof factor === 'number' || factor === null) options.blowUpFactor = factor;
-    if (config['fallback'] === 'adam') options.fallback = 'adam';
-    const rate = config['fallbackLearningRate'];
-    if (typeof rate === 'number') options.fallbackLearningRate = rate;
-    const scale = config['stepScale'];
-    if (typeof scale === 'number') options.stepScale = scale;
-    const limit = config['stepFeatureLimit'];
-    if (typeof limit === 'number') options.stepFeatureLimit = limit;
-    return new cls(Float64Array.from(theta as number[]), options);
+    const { theta, options } = learnedTfOptionsFromConfig(config, LearnedTfOptimizer.className);
+    return new cls(theta, options);
   }
+}
+
+/**
+ * θ and the options a saved config holds (`getConfig`), checked; what is missing or of the wrong
+ * type is left at its default. Shared with the optimizers built on this one.
+ */
+export function learnedTfOptionsFromConfig(
+  config: tf.serialization.ConfigDict,
+  className: string,
+): { theta: Float64Array; options: LearnedTfOptimizerOptions } {
+  const theta = config['theta'];
+  if (!Array.isArray(theta) || !theta.every((v) => typeof v === 'number'))
+    throw new TypeError(`${className} config: theta must be numbers`);
+  const options: LearnedTfOptimizerOptions = {};
+  const factor = config['blowUpFactor'];
+  if (typeof factor === 'number' || factor === null) options.blowUpFactor = factor;
+  if (config['fallback'] === 'adam') options.fallback = 'adam';
+  const rate = config['fallbackLearningRate'];
+  if (typeof rate === 'number') options.fallbackLearningRate = rate;
+  const scale = config['stepScale'];
+  if (typeof scale === 'number') options.stepScale = scale;
+  const limit = config['stepFeatureLimit'];
+  if (typeof limit === 'number') options.stepFeatureLimit = limit;
+  return { theta: Float64Array.from(theta as number[]), options };
 }
 
 // tfjs looks optimizers up by class name when it loads a saved training config; registering

@@ -6,6 +6,7 @@ import {
   type InnerUpdateRule,
   type MlpState,
 } from '@pes/inner-problems';
+import { reparameterisedRule } from './reparameterised-rule.js';
 import { sampleMember, type FamilyMember, type TaskFamily } from './task-family.js';
 
 export interface FamilyTaskOptions {
@@ -14,6 +15,11 @@ export interface FamilyTaskOptions {
   /** Each dataset the family names, loaded. */
   data: Partial<Record<FamilyMember['dataset'], ImageData>>;
   rule: InnerUpdateRule;
+  /**
+   * The rule for one member, when it depends on the member (a learning-rate schedule over its
+   * horizon); by default `rule`. Same dim and starting θ as `rule`.
+   */
+  ruleFor?: ((member: FamilyMember) => InnerUpdateRule) | undefined;
   /** What each step reports: as the image tasks (`imageClassificationTask`). */
   objective: 'train-loss' | 'val-loss';
 }
@@ -26,6 +32,9 @@ export interface FamilyState {
   members: FamilyMember[];
   problems: MlpState[];
 }
+
+/** Image tasks kept built at once (each is a few closures). */
+const MAX_CACHED_TASKS = 256;
 
 /** Salt of the key a particle's next member and network are drawn from when its episode ends. */
 const NEXT_EPISODE = 0x66_61_6d; // "fam"
@@ -45,11 +54,21 @@ const NEXT_EPISODE = 0x66_61_6d; // "fam"
 export function familyTask(options: FamilyTaskOptions): Task<FamilyState> {
   const { family, rule } = options;
   const tasks = new Map<string, ImageClassificationTask>();
-  /** The image task of a member, built once (its closures hold no tensors). */
+  /** The member's rule: its own (`ruleFor`), acting on the problem as reparameterised. */
+  const ruleOf = (member: FamilyMember): InnerUpdateRule => {
+    const own = options.ruleFor?.(member) ?? rule;
+    return member.reparameterisation ? reparameterisedRule(own, member.reparameterisation) : own;
+  };
+  /**
+   * The image task of a member, built once (its closures hold no tensors, so a task built again
+   * is the same task: the cache is emptied when it grows, as it does when every member is
+   * reparameterised anew).
+   */
   const taskOf = (member: FamilyMember): ImageClassificationTask => {
     const id = JSON.stringify(member);
     let task = tasks.get(id);
     if (!task) {
+      if (tasks.size >= MAX_CACHED_TASKS) tasks.clear();
       const data = options.data[member.dataset];
       if (!data) throw new RangeError(`${options.name}: no data loaded for ${member.dataset}`);
       task = imageClassificationTask({
@@ -59,7 +78,7 @@ export function familyTask(options: FamilyTaskOptions): Task<FamilyState> {
         activation: member.activation,
         batchSize: member.batchSize,
         horizon: member.horizon,
-        rule,
+        rule: ruleOf(member),
         objective: options.objective,
         formulation: 'per-particle',
       });

@@ -1,5 +1,10 @@
 import { exp, type Key, log, uniform } from '@pes/core';
 import type { Activation } from '@pes/inner-problems';
+import {
+  sampleReparameterisation,
+  type Reparameterisation,
+  type ReparameterisationRange,
+} from './reparameterisation.js';
 
 /**
  * A distribution over inner problems, after learned_optimization's task families: each draw is
@@ -23,6 +28,11 @@ export interface TaskFamily {
    * episode of each from a fresh network, the same every time.
    */
   evaluation: FamilyMember[];
+  /**
+   * When set, each drawn problem is reparameterised: its loss and each parameter tensor scaled
+   * by log-uniform draws from these ranges (reparameterisation.ts). Evaluation problems never are.
+   */
+  reparameterisation?: ReparameterisationRange | undefined;
 }
 
 /** One draw of a family: the inner problem of one particle for one episode. */
@@ -33,6 +43,8 @@ export interface FamilyMember {
   activation: Activation;
   batchSize: number;
   horizon: number;
+  /** The scales of the problem as the learned optimizer sees it; none: as it is. */
+  reparameterisation?: Reparameterisation | undefined;
 }
 
 type Dataset = 'mnist' | 'cifar10';
@@ -60,13 +72,20 @@ export function sampleMember(family: TaskFamily, key: Key): FamilyMember {
   const width = choose(family.widths, u[2]!);
   const { min, max } = family.horizon;
   const logHorizon = log(min) + u[5]! * (log(max) - log(min));
-  return {
+  const member: FamilyMember = {
     dataset: choose(family.datasets, u[0]!).name,
     hidden: Array.from({ length: depth }, () => width),
     activation: choose(family.activations, u[3]!),
     batchSize: choose(family.batchSizes, u[4]!),
     horizon: Math.min(max, Math.max(min, Math.round(exp(logHorizon)))),
   };
+  // Drawn from a key of its own, so a family without it draws exactly as before.
+  if (family.reparameterisation) {
+    // A weight matrix and a bias per layer.
+    const tensors = 2 * (depth + 1);
+    member.reparameterisation = sampleReparameterisation(family.reparameterisation, tensors, key);
+  }
+  return member;
 }
 
 /** A member in words, for logs and errors: "mnist 784-32-32-10 tanh, batch 16, T = 120". */

@@ -4,6 +4,7 @@
 export { loptTask } from './lopt-task.js';
 export { loadFamilyData, loptFamilyTask } from './lopt-family-task.js';
 export { loadEvaluationProblem } from './evaluation-problem.js';
+export { episodeLearningRate, loptNormalizedTask } from './lopt-normalized-task.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,
@@ -18,6 +19,7 @@ export {
   learnedOptTasks,
   loptCifar10TaskSpec,
   loptFamilyTaskSpec,
+  loptNormalizedTaskSpec,
   taskFamilySchema,
   loptMnistTaskSpec,
   loptTaskOptions,

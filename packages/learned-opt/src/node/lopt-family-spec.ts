@@ -17,6 +17,27 @@ export type LoptFamilyTaskOptions = z.infer<typeof loptFamilyTaskOptions>;
 const familyOf = (options: LoptFamilyTaskOptions): TaskFamily =>
   options.family ?? DEFAULT_TASK_FAMILY;
 
+/** The memory of a family task: its largest network on its largest dataset and minibatch. */
+export function familyMemory(family: TaskFamily) {
+  const widest = Math.max(...family.widths);
+  const datasets = family.datasets.map((d) => d.name);
+  const per = datasets.map((dataset) =>
+    imageTaskMemory({
+      dataset,
+      arch: [
+        dataset === 'mnist' ? 784 : 3072,
+        ...Array<number>(Math.max(...family.depths)).fill(widest),
+        10,
+      ].join('-'),
+      batchSize: Math.max(...family.batchSizes),
+    }),
+  );
+  return {
+    perParticle: Math.max(...per.map((m) => m.perParticle)),
+    shared: per.reduce((a, m) => a + m.shared, 0),
+  };
+}
+
 /**
  * The MLP learned optimizer meta-trained over a task family (docs/using-learned-optimizers.md):
  * every particle trains networks drawn from the family, a new one each episode.
@@ -34,27 +55,7 @@ export const loptFamilyTaskSpec = defineTask({
   // step, which tfjs-node dispatches at about twice wasm's cost; wasm was 1.3–1.8× faster.
   preferredBackend: () => 'wasm',
   parallel: true,
-  memory(settings) {
-    // The largest network the family can draw, on its largest dataset and minibatch.
-    const family = familyOf(settings);
-    const widest = Math.max(...family.widths);
-    const datasets = family.datasets.map((d) => d.name);
-    const per = datasets.map((dataset) =>
-      imageTaskMemory({
-        dataset,
-        arch: [
-          dataset === 'mnist' ? 784 : 3072,
-          ...Array<number>(Math.max(...family.depths)).fill(widest),
-          10,
-        ].join('-'),
-        batchSize: Math.max(...family.batchSizes),
-      }),
-    );
-    return {
-      perParticle: Math.max(...per.map((m) => m.perParticle)),
-      shared: per.reduce((a, m) => a + m.shared, 0),
-    };
-  },
+  memory: (settings) => familyMemory(familyOf(settings)),
   async sharedData(options) {
     const { loadFamilyData } = await import('./lopt-family-task.js');
     return loadFamilyData(familyOf(options), true);

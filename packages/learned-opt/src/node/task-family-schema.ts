@@ -7,6 +7,12 @@ import type { FamilyMember, TaskFamily } from '../family/task-family.js';
 const positiveIntegers = (what: string) =>
   z.array(z.number().int().positive()).min(1, `${what}: at least one`);
 
+/** A log-uniform range of positive scales. */
+const scaleRange = (what: string) =>
+  z
+    .strictObject({ min: z.number().positive(), max: z.number().positive() })
+    .refine((r) => r.min <= r.max, `${what}: min must not exceed max`);
+
 const memberSchema = z.strictObject({
   dataset: z.enum(DATASETS),
   hidden: z.array(z.number().int().positive()).min(1).describe('hidden layer widths'),
@@ -28,6 +34,10 @@ export const taskFamilySchema = z
       .strictObject({ min: z.number().int().positive(), max: z.number().int().positive() })
       .refine((h) => h.min <= h.max, 'horizon: min must not exceed max'),
     evaluation: z.array(memberSchema).min(1, 'evaluation: at least one problem'),
+    reparameterisation: z
+      .strictObject({ lossScale: scaleRange('lossScale'), paramScale: scaleRange('paramScale') })
+      .describe('log-uniform ranges of the loss scale and of each parameter tensor’s scale')
+      .optional(),
   })
   .refine(
     (f) => f.evaluation.every((m) => f.datasets.some((s) => s.name === m.dataset)),
