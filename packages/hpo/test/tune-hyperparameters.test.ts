@@ -95,7 +95,6 @@ describe('tuneHyperparameters', () => {
   it('raises a poor initial learning rate and improves the validation objective', async () => {
     const { result, progress } = await tunedFromPoorStart();
     const lr = result.hyperparameters.learningRate as number;
-    console.log('tuned', result.hyperparameters, 'initial', result.initial, 'final', result.final);
     expect(progress).toHaveLength(25);
     expect(lr).toBeGreaterThan(1e-3);
     expect(result.final.valLoss!).toBeLessThan(result.initial.valLoss! - 0.1);
@@ -275,7 +274,6 @@ describe('result.optimizer()', () => {
     const tunedOptimizer = result.optimizer();
     const tunedLoss = await trained(tunedOptimizer, start);
     const untunedLoss = await trained(untuned, start);
-    console.log('fresh model val loss: initial hyperparameters', untunedLoss, 'tuned', tunedLoss);
     expect(tunedOptimizer.iterations).toBe(4 * Math.ceil(240 / 32));
     expect(tunedLoss).toBeLessThan(untunedLoss - 0.1);
     tunedOptimizer.dispose();

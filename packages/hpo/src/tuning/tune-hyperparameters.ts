@@ -10,7 +10,7 @@ import { TunedMomentumOptimizer } from './tuned-optimizer.js';
 export interface TuneProgress {
   iteration: number;
   iterations: number;
-  /** The mean objective over this iteration's particles and steps. */
+  /** PES's meta-loss of this iteration: the particles' objectives over the unroll, averaged. */
   metaLoss: number;
   theta: number[];
   hyperparameters: Partial<Record<HyperparameterName, TunedValue>>;
