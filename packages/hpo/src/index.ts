@@ -33,7 +33,8 @@ export type {
   TuningObjective,
 } from './tuning/model-tuning-task.js';
 export type { LossSpec } from './tuning/model-losses.js';
-export { momentumSgdStep } from './tuning/momentum-sgd-step.js';
-export { TunedMomentumOptimizer } from './tuning/tuned-optimizer.js';
+export { INNER_OPTIMIZERS, innerStep } from './tuning/inner-optimizers.js';
+export type { InnerOptimizerName } from './tuning/inner-optimizers.js';
+export { TunedOptimizer } from './tuning/tuned-optimizer.js';
 export { tuneHyperparameters } from './tuning/tune-hyperparameters.js';
 export type { TuneOptions, TuneProgress, TuneResult } from './tuning/tune-hyperparameters.js';

@@ -6,7 +6,7 @@ import {
   modelTuningTask,
   resolveSearchSpace,
   tuneHyperparameters,
-  TunedMomentumOptimizer,
+  TunedOptimizer,
   type SearchSpace,
   type TuneOptions,
   type TuneResult,
@@ -102,6 +102,25 @@ describe('tuneHyperparameters', () => {
   });
 });
 
+describe('with Adam as the inner optimizer', () => {
+  it('tunes the learning rate and β₁ from a poor start', async () => {
+    const data = dataset();
+    const result = await tuneHyperparameters(
+      options(data, {
+        optimizer: 'adam',
+        hyperparameters: {
+          learningRate: { range: [1e-5, 1], log: true, initial: 1e-4 },
+          adamBeta1: { range: [0.5, 0.99], initial: 0.9 },
+        },
+      }),
+    );
+    tf.dispose(Object.values(data));
+    expect(result.theta).toHaveLength(2);
+    expect(result.hyperparameters.learningRate as number).toBeGreaterThan(1e-3);
+    expect(result.final.valLoss!).toBeLessThan(result.initial.valLoss! - 0.1);
+  });
+});
+
 describe('the same seed', () => {
   it('gives the same θ bit for bit, with a scheduled learning rate too', async () => {
     const data = dataset();
@@ -135,35 +154,38 @@ describe('tensor discipline', () => {
     tf.dispose(Object.values(data));
   });
 
-  it('holds the same tensors across many unrolls with episodes ending inside them', () => {
-    const data = dataset();
-    const space = resolveSearchSpace(POOR_START, 7);
-    const task = modelTuningTask({
-      model: buildModel(),
-      loss: 'categoricalCrossentropy',
-      data,
-      space,
-      objective: 'val-accuracy',
-      batchSize: 16,
-    });
-    const thetas = new Float64Array(4 * space.dim);
-    for (let p = 0; p < 4; p++) thetas.set(space.initialTheta(), p * space.dim);
-    let state = task.init(makeKey(1), 4, { stepOffsets: Int32Array.of(0, 2, 4, 6) });
-    const held = tf.memory().numTensors;
-    let ended = 0;
-    for (let i = 0; i < 12; i++) {
-      const r = task.unroll(state, thetas, 5, makeKey(100 + i));
+  it.each(['momentum', 'adam'] as const)(
+    'holds the same tensors across many unrolls with episodes ending inside them (%s)',
+    (optimizer) => {
+      const data = dataset();
+      const space = resolveSearchSpace({ learningRate: {} }, 7, optimizer);
+      const task = modelTuningTask({
+        model: buildModel(),
+        loss: 'categoricalCrossentropy',
+        data,
+        space,
+        objective: 'val-accuracy',
+        batchSize: 16,
+      });
+      const thetas = new Float64Array(4 * space.dim);
+      for (let p = 0; p < 4; p++) thetas.set(space.initialTheta(), p * space.dim);
+      let state = task.init(makeKey(1), 4, { stepOffsets: Int32Array.of(0, 2, 4, 6) });
+      const held = tf.memory().numTensors;
+      let ended = 0;
+      for (let i = 0; i < 12; i++) {
+        const r = task.unroll(state, thetas, 5, makeKey(100 + i));
+        task.dispose!(state);
+        state = r.state;
+        ended += r.done.reduce((a, b) => a + b, 0);
+        for (const loss of r.losses) expect(loss).toBeLessThanOrEqual(0); // −accuracy
+      }
+      expect(ended).toBeGreaterThan(20);
+      expect(tf.memory().numTensors).toBe(held);
       task.dispose!(state);
-      state = r.state;
-      ended += r.done.reduce((a, b) => a + b, 0);
-      for (const loss of r.losses) expect(loss).toBeLessThanOrEqual(0); // −accuracy
-    }
-    expect(ended).toBeGreaterThan(20);
-    expect(tf.memory().numTensors).toBe(held);
-    task.dispose!(state);
-    task.close!();
-    tf.dispose(Object.values(data));
-  });
+      task.close!();
+      tf.dispose(Object.values(data));
+    },
+  );
 });
 
 describe('the task', () => {
@@ -208,7 +230,7 @@ describe('bad inputs', () => {
   it('get one error line naming the hyperparameter', () => {
     oneLine(
       () => resolveSearchSpace({ learningRat: { range: [0.1, 1] } }, 10),
-      /^hyperparameters\.learningRat: unknown hyperparameter; known: learningRate, momentum, weightDecay$/,
+      /^hyperparameters\.learningRat: unknown hyperparameter; known: learningRate, momentum, weightDecay, adamBeta1$/,
     );
     oneLine(
       () => resolveSearchSpace({ momentum: { range: [0.9, 0.1] } }, 10),
@@ -229,6 +251,14 @@ describe('bad inputs', () => {
     oneLine(
       () => resolveSearchSpace({ weightDecay: { range: [0, 1e-2], log: true } }, 10),
       /^hyperparameters\.weightDecay: a log range needs min > 0/,
+    );
+    oneLine(
+      () => resolveSearchSpace({ adamBeta1: { range: [0.5, 0.9] } }, 10),
+      /^hyperparameters\.adamBeta1: not a hyperparameter of the momentum optimizer \(adam only\)$/,
+    );
+    oneLine(
+      () => resolveSearchSpace({ momentum: {} }, 10, 'adam'),
+      /^hyperparameters\.momentum: not a hyperparameter of the adam optimizer/,
     );
     oneLine(
       () => resolveSearchSpace({ momentum: { range: [0, 0.9], lg: true } }, 10),
@@ -253,7 +283,7 @@ describe('result.optimizer()', () => {
     const data = dataset();
     const { result } = await tunedFromPoorStart();
     const space = resolveSearchSpace(POOR_START, 30);
-    const untuned = new TunedMomentumOptimizer(space, space.initialTheta());
+    const untuned = new TunedOptimizer(space, space.initialTheta());
     const trained = async (optimizer: tf.Optimizer, start: tf.Tensor[]) => {
       const model = buildModel();
       model.setWeights(start);

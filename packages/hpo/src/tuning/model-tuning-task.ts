@@ -10,7 +10,7 @@ import {
   type Task,
 } from '@pes/core';
 import { freshWeights } from './fresh-weights.js';
-import { momentumSgdStep } from './momentum-sgd-step.js';
+import { innerStep, slotsPerWeight } from './inner-optimizers.js';
 import { accuracy, lossFunction, type LossSpec } from './model-losses.js';
 import type { ResolvedSpace } from './search-space.js';
 
@@ -35,10 +35,11 @@ export interface ModelTuningTaskOptions {
   name?: string;
 }
 
-/** Per particle: its copy of the model's trainable weights and its momentum buffers. */
+/** Per particle: its copy of the model's trainable weights and its optimizer's buffers. */
 export interface ModelTuningState {
   params: tf.Tensor[][];
-  velocity: tf.Tensor[][];
+  /** Per particle, the buffers of weight 0, then of weight 1, …: `slotsPerWeight` each. */
+  slots: tf.Tensor[][];
   /** Steps taken in each particle's current episode. */
   t: Int32Array;
 }
@@ -61,8 +62,8 @@ function restoreTensor(s: TensorSnapshot): tf.Tensor {
 
 /**
  * The inner problem of tuning a model's hyperparameters, as an ordinary @pes/core task: particle
- * p trains its own copy of the model's weights with momentum SGD whose hyperparameters at its
- * step t are `space.at(θ_p, t)`, one minibatch per step, and reports the objective at each step
+ * p trains its own copy of the model's weights with `space.optimizer` (momentum SGD or Adam),
+ * its hyperparameters at its step t those of `space.at(θ_p, t)`, one minibatch per step, and reports the objective at each step
  * (the training loss, or the validation loss or −accuracy of a validation minibatch after the
  * step). Episodes are `space.horizon` steps, staggered by `init`'s offsets, and a particle whose
  * episode ends starts again from fresh weights drawn from that step's key.
@@ -111,14 +112,20 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
   const load = (weights: tf.Tensor[]) => layerWeights.forEach((w, i) => w.write(weights[i]!));
   const predict = (x: tf.Tensor, training: boolean) => model.apply(x, { training }) as tf.Tensor;
 
+  const optimizer = space.optimizer;
+  const slotCount = slotsPerWeight(optimizer);
+  const slotsOf = (buffers: tf.Tensor[], i: number) =>
+    buffers.slice(i * slotCount, (i + 1) * slotCount);
   const fresh = (key: Key, count: number) => {
     const params = freshWeights(key, count, shapes);
-    const velocity = params.map((ws) => ws.map((w) => tf.zerosLike(w)));
-    return { params, velocity };
+    const slots = params.map((ws) =>
+      ws.flatMap((w) => Array.from({ length: slotCount }, () => tf.zerosLike(w))),
+    );
+    return { params, slots };
   };
   const copy = (state: ModelTuningState, p: number) => ({
     params: state.params[p]!.map((w) => tf.clone(w)),
-    velocity: state.velocity[p]!.map((w) => tf.clone(w)),
+    slots: state.slots[p]!.map((w) => tf.clone(w)),
   });
 
   /** `steps` steps of every particle; `resetAtEnd` false leaves an ended episode's weights. */
@@ -134,7 +141,7 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
       throw new RangeError(`expected ${particles} × ${dim} thetas, got ${thetas.length} numbers`);
     }
     const params = [...state.params];
-    const velocity = [...state.velocity];
+    const slots = [...state.slots];
     // Particle p's tensors are this unroll's own (to dispose when replaced) once it has stepped.
     const owned = new Uint8Array(particles);
     const episodes = schedule.unroll(state.t, steps);
@@ -147,7 +154,8 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
           ? undefined
           : batchOf(data.validationX, data.validationY, validationSize, heldOutKey);
       for (let p = 0; p < particles; p++) {
-        const h = space.at(thetas.subarray(p * dim, (p + 1) * dim), episodes.t[p]!);
+        const t = episodes.t[p]!;
+        const h = space.at(thetas.subarray(p * dim, (p + 1) * dim), t);
         const next = tf.tidy(() => {
           load(params[p]!);
           const { value, grads } = tf.variableGrads(
@@ -155,7 +163,7 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
             variables,
           );
           const stepped = params[p]!.map((w, i) =>
-            momentumSgdStep(w, grads[variables[i]!.name]!, velocity[p]![i]!, h),
+            innerStep(optimizer, w, grads[variables[i]!.name]!, slotsOf(slots[p]!, i), h, t),
           );
           const weights = stepped.map((s) => s.weight);
           let loss: tf.Scalar = value;
@@ -165,11 +173,11 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
             loss =
               objective === 'val-loss' ? lossOf(heldOut.y, out) : tf.neg(accuracy(heldOut.y, out));
           }
-          return { weights, velocity: stepped.map((s) => s.velocity), loss };
+          return { weights, slots: stepped.flatMap((s) => s.slots), loss };
         });
-        if (owned[p]) tf.dispose([...params[p]!, ...velocity[p]!]);
+        if (owned[p]) tf.dispose([...params[p]!, ...slots[p]!]);
         params[p] = next.weights;
-        velocity[p] = next.velocity;
+        slots[p] = next.slots;
         owned[p] = 1;
         reported.push(next.loss);
         episodes.step(p, k);
@@ -180,14 +188,14 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
       if (ended.length > 0 && (resetAtEnd || k < steps - 1)) {
         const restart = fresh(initKey, ended.length);
         ended.forEach((p, i) => {
-          tf.dispose([...params[p]!, ...velocity[p]!]);
+          tf.dispose([...params[p]!, ...slots[p]!]);
           params[p] = restart.params[i]!;
-          velocity[p] = restart.velocity[i]!;
+          slots[p] = restart.slots[i]!;
         });
       }
     }
     for (let p = 0; p < particles; p++) {
-      if (!owned[p]) ({ params: params[p], velocity: velocity[p] } = copy(state, p));
+      if (!owned[p]) ({ params: params[p], slots: slots[p] } = copy(state, p));
     }
     // One read for the whole unroll; step-major → particles × steps.
     const stepMajor =
@@ -196,7 +204,7 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     const losses = new Float64Array(particles * steps);
     for (let k = 0; k < steps; k++)
       for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
-    return { state: { params, velocity, t: episodes.t }, losses, done: episodes.done };
+    return { state: { params, slots, t: episodes.t }, losses, done: episodes.done };
   };
 
   /** Loss and accuracy of weights on the whole validation set. */
@@ -225,21 +233,21 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
       const which = Array.from(mask.keys()).filter((p) => mask[p]);
       const restart = fresh(key, which.length);
       const params: tf.Tensor[][] = [];
-      const velocity: tf.Tensor[][] = [];
+      const slots: tf.Tensor[][] = [];
       for (let p = 0; p < state.t.length; p++) {
         const i = which.indexOf(p);
         const source =
-          i >= 0 ? { params: restart.params[i]!, velocity: restart.velocity[i]! } : copy(state, p);
+          i >= 0 ? { params: restart.params[i]!, slots: restart.slots[i]! } : copy(state, p);
         params.push(source.params);
-        velocity.push(source.velocity);
+        slots.push(source.slots);
       }
-      return { params, velocity, t: schedule.reset(state.t, mask) };
+      return { params, slots, t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
       const copies = Array.from(indices, (p) => copy(state, p));
       return {
         params: copies.map((c) => c.params),
-        velocity: copies.map((c) => c.velocity),
+        slots: copies.map((c) => c.slots),
         t: schedule.gather(state.t, indices),
       };
     },
@@ -256,22 +264,22 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     },
     snapshot: (state) => ({
       params: state.params.map((ws) => ws.map(snapshotOf)),
-      velocity: state.velocity.map((ws) => ws.map(snapshotOf)),
+      slots: state.slots.map((ws) => ws.map(snapshotOf)),
       t: state.t,
     }),
     restore(snapshot) {
-      const s = snapshot as { params?: unknown; velocity?: unknown; t?: unknown };
-      if (!(s?.t instanceof Int32Array) || !Array.isArray(s.params) || !Array.isArray(s.velocity))
+      const s = snapshot as { params?: unknown; slots?: unknown; t?: unknown };
+      if (!(s?.t instanceof Int32Array) || !Array.isArray(s.params) || !Array.isArray(s.slots))
         throw new TypeError(`${task.name} checkpoint: not a model tuning state`);
       return {
         params: (s.params as TensorSnapshot[][]).map((ws) => ws.map(restoreTensor)),
-        velocity: (s.velocity as TensorSnapshot[][]).map((ws) => ws.map(restoreTensor)),
+        slots: (s.slots as TensorSnapshot[][]).map((ws) => ws.map(restoreTensor)),
         t: s.t,
       };
     },
     dispose(state) {
       for (const ws of state.params) tf.dispose(ws);
-      for (const ws of state.velocity) tf.dispose(ws);
+      for (const ws of state.slots) tf.dispose(ws);
     },
     close: () => model.dispose(),
   };

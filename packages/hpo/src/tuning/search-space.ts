@@ -8,6 +8,7 @@ import {
   type HyperparameterName,
   type StepHyperparameters,
 } from './hyperparameters.js';
+import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
 
 /** A hyperparameter held constant over training, tuned within `range`. */
 export interface ConstantSpec {
@@ -35,6 +36,8 @@ export type TunedValue =
 export interface ResolvedSpace {
   readonly dim: number;
   readonly horizon: number;
+  /** The per-particle optimizer these hyperparameters drive. */
+  readonly optimizer: InnerOptimizerName;
   initialTheta(): Float64Array;
   /** The hyperparameters a particle with θ row `theta` uses at step t of its episode. */
   at(theta: ArrayLike<number>, t: number): StepHyperparameters;
@@ -158,16 +161,32 @@ function scheduleSlot(
 }
 
 /**
- * Validates a search-space object and lays its hyperparameters out in θ, in the registry's
- * order. Any fault throws one RangeError naming the hyperparameter.
+ * Validates a search-space object for an inner optimizer and lays its hyperparameters out in θ,
+ * in the registry's order. Any fault throws one RangeError naming the hyperparameter.
  */
-export function resolveSearchSpace(space: unknown, horizon: number): ResolvedSpace {
+export function resolveSearchSpace(
+  space: unknown,
+  horizon: number,
+  optimizer: InnerOptimizerName = 'momentum',
+): ResolvedSpace {
+  if (!INNER_OPTIMIZERS.includes(optimizer)) {
+    throw new RangeError(
+      `optimizer: unknown optimizer '${String(optimizer)}'; known: ${INNER_OPTIMIZERS.join(', ')}`,
+    );
+  }
   if (typeof space !== 'object' || space === null || Array.isArray(space)) {
     throw new RangeError('hyperparameters: expected an object such as { learningRate: { … } }');
   }
   const known = hyperparameterRegistry.map((h) => h.name);
   for (const name of Object.keys(space)) {
-    if (!findHyperparameter(name)) fail(name, `unknown hyperparameter; known: ${known.join(', ')}`);
+    const entry = findHyperparameter(name);
+    if (!entry) fail(name, `unknown hyperparameter; known: ${known.join(', ')}`);
+    if (!entry.optimizers.includes(optimizer)) {
+      fail(
+        name,
+        `not a hyperparameter of the ${optimizer} optimizer (${entry.optimizers.join(', ')} only)`,
+      );
+    }
   }
   if (Object.keys(space).length === 0) {
     throw new RangeError(`hyperparameters: name at least one of ${known.join(', ')}`);
@@ -194,6 +213,7 @@ export function resolveSearchSpace(space: unknown, horizon: number): ResolvedSpa
   return {
     dim,
     horizon,
+    optimizer,
     initialTheta: () => Float64Array.from(slots.flatMap((s) => s.initial)),
     at(theta, t) {
       const values = fixedHyperparameters();

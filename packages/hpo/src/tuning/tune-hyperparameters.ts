@@ -5,7 +5,8 @@ import type { HyperparameterName } from './hyperparameters.js';
 import type { LossSpec } from './model-losses.js';
 import { modelTuningTask, type TuningData, type TuningObjective } from './model-tuning-task.js';
 import { resolveSearchSpace, type SearchSpace, type TunedValue } from './search-space.js';
-import { TunedMomentumOptimizer } from './tuned-optimizer.js';
+import { TunedOptimizer } from './tuned-optimizer.js';
+import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
 
 export interface TuneProgress {
   iteration: number;
@@ -22,6 +23,8 @@ export interface TuneOptions {
   loss: LossSpec;
   data: TuningData;
   hyperparameters: SearchSpace;
+  /** The per-particle optimizer the hyperparameters drive (default momentum SGD). */
+  optimizer?: InnerOptimizerName;
   objective: TuningObjective;
   /** Inner steps of one training run of the model (T). */
   horizon: number;
@@ -54,6 +57,7 @@ export interface TuneResult {
 const positiveInteger = z.number().int().positive();
 const settingsSchema = z.object({
   objective: z.enum(['val-accuracy', 'val-loss', 'train-loss']),
+  optimizer: z.enum(INNER_OPTIMIZERS).optional(),
   horizon: positiveInteger,
   batchSize: positiveInteger,
   particles: positiveInteger.refine((n) => n % 2 === 0, 'must be even (antithetic pairs)'),
@@ -79,7 +83,11 @@ function checkSettings(options: TuneOptions): void {
  */
 export async function tuneHyperparameters(options: TuneOptions): Promise<TuneResult> {
   checkSettings(options);
-  const space = resolveSearchSpace(options.hyperparameters, options.horizon);
+  const space = resolveSearchSpace(
+    options.hyperparameters,
+    options.horizon,
+    options.optimizer ?? 'momentum',
+  );
   const task = modelTuningTask({
     model: options.model(),
     loss: options.loss,
@@ -118,7 +126,7 @@ export async function tuneHyperparameters(options: TuneOptions): Promise<TuneRes
       theta,
       initial: history[0]!.evaluation,
       final: history[history.length - 1]!.evaluation,
-      optimizer: () => new TunedMomentumOptimizer(space, theta),
+      optimizer: () => new TunedOptimizer(space, theta),
     };
   } finally {
     task.close!();

@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { momentumSgdStep } from './momentum-sgd-step.js';
+import { innerStep, slotsPerWeight } from './inner-optimizers.js';
 import type { ResolvedSpace } from './search-space.js';
 
 /**
- * A tf.Optimizer that trains a new model with tuned hyperparameters: momentum SGD with weight
- * decay, exactly the update the task's particles took, its hyperparameters at step t (counted
- * by this optimizer's `iterations`) those of `space.at(θ, t)`. Its momentum buffers are its own
- * variables, as tfjs's optimizers keep theirs; `dispose` frees them.
+ * A tf.Optimizer that trains a new model with tuned hyperparameters: `space.optimizer`'s update
+ * (momentum SGD or Adam, with weight decay), exactly the one the task's particles took, its
+ * hyperparameters at step t (counted by this optimizer's `iterations`) those of `space.at(θ, t)`.
+ * Its buffers are its own variables, as tfjs's optimizers keep theirs; `dispose` frees them.
  */
-export class TunedMomentumOptimizer extends tf.Optimizer {
+export class TunedOptimizer extends tf.Optimizer {
   static get className(): string {
-    return 'PesTunedMomentum';
+    return 'PesTunedOptimizer';
   }
 
-  private readonly velocities = new Map<string, tf.Variable>();
+  private readonly slots = new Map<string, tf.Variable[]>();
 
   constructor(
     private readonly space: ResolvedSpace,
@@ -34,19 +34,23 @@ export class TunedMomentumOptimizer extends tf.Optimizer {
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients);
     const h = this.current();
+    const t = this.iterations;
     for (const [name, gradient] of entries) {
       const variable = tf.engine().registeredVariables[name];
       if (!variable) throw new RangeError(`optimizer: no variable named ${name}`);
-      let velocity = this.velocities.get(name);
-      if (!velocity) {
-        velocity = tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
-        this.velocities.set(name, velocity);
+      let slots = this.slots.get(name);
+      if (!slots) {
+        const count = slotsPerWeight(this.space.optimizer);
+        slots = tf.tidy(() =>
+          Array.from({ length: count }, () => tf.variable(tf.zerosLike(variable), false)),
+        );
+        this.slots.set(name, slots);
       }
-      const v = velocity;
+      const buffers = slots;
       tf.tidy(() => {
-        const next = momentumSgdStep(variable, gradient, v, h);
+        const next = innerStep(this.space.optimizer, variable, gradient, buffers, h, t);
         variable.assign(next.weight);
-        v.assign(next.velocity);
+        buffers.forEach((b, i) => b.assign(next.slots[i]!));
       });
     }
     this.incrementIterations();
@@ -54,11 +58,15 @@ export class TunedMomentumOptimizer extends tf.Optimizer {
 
   override dispose(): void {
     super.dispose();
-    for (const v of this.velocities.values()) v.dispose();
-    this.velocities.clear();
+    for (const slots of this.slots.values()) tf.dispose(slots);
+    this.slots.clear();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { theta: Array.from(this.theta), horizon: this.space.horizon };
+    return {
+      optimizer: this.space.optimizer,
+      theta: Array.from(this.theta),
+      horizon: this.space.horizon,
+    };
   }
 }
