@@ -36,5 +36,6 @@ export type { LossSpec } from './tuning/model-losses.js';
 export { INNER_OPTIMIZERS, innerStep } from './tuning/inner-optimizers.js';
 export type { InnerOptimizerName } from './tuning/inner-optimizers.js';
 export { TunedOptimizer } from './tuning/tuned-optimizer.js';
+export { trainableLayers } from './tuning/model-layers.js';
 export { tuneHyperparameters } from './tuning/tune-hyperparameters.js';
 export type { TuneOptions, TuneProgress, TuneResult } from './tuning/tune-hyperparameters.js';

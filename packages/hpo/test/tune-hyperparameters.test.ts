@@ -121,6 +121,55 @@ describe('with Adam as the inner optimizer', () => {
   });
 });
 
+describe('per-layer learning rates', () => {
+  it('tunes one factor per layer, and the optimizer applies them to the model it is given', async () => {
+    const data = dataset();
+    const result = await tuneHyperparameters(
+      options(data, {
+        hyperparameters: {
+          learningRate: { range: [1e-5, 1], log: true, initial: 1e-3 },
+          layerLearningRate: { range: [0.01, 100], log: true, initial: 0.1 },
+        },
+        iterations: 8,
+      }),
+    );
+    expect(result.theta).toHaveLength(3);
+    const factors = result.hyperparameters.layerLearningRate as Record<string, number>;
+    expect(Object.keys(factors)).toHaveLength(2);
+    // A model with three weighted layers is not the one the factors were tuned for.
+    const wider = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 4, inputShape: [FEATURES] }),
+        tf.layers.dense({ units: 4 }),
+        tf.layers.dense({ units: CLASSES, activation: 'softmax' }),
+      ],
+    });
+    expect(() => result.optimizer()).toThrow(/^optimizer\(model\): per-layer learning rates need/);
+    expect(() => result.optimizer(wider)).toThrow(/the model has 3 layers with weights/);
+    wider.dispose();
+    // One step of the tuned optimizer moves each layer by its own rate: its factor × the shared one.
+    const model = buildModel();
+    const optimizer = result.optimizer(model) as TunedOptimizer;
+    const lr = result.hyperparameters.learningRate as number;
+    const kernels = [model.layers[0]!, model.layers[1]!].map((l) => l.getWeights()[0]!.clone());
+    const grads = Object.fromEntries(
+      model.trainableWeights.map((w) => [(w.read() as tf.Variable).name, tf.onesLike(w.read())]),
+    );
+    optimizer.applyGradients(grads);
+    const moved = [0, 1].map((l) =>
+      tf.tidy(() => tf.sub(kernels[l]!, model.layers[l]!.getWeights()[0]!).mean().dataSync()[0]!),
+    );
+    const names = Object.keys(factors);
+    // The factors differ, so a layer given the other's factor would show.
+    expect(Math.abs(factors[names[0]!]! / factors[names[1]!]! - 1)).toBeGreaterThan(0.01);
+    for (const l of [0, 1]) expect(moved[l]! / (lr * factors[names[l]!]!)).toBeCloseTo(1, 3);
+    tf.dispose([...kernels, ...Object.values(grads)]);
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose(Object.values(data));
+  });
+});
+
 describe('the same seed', () => {
   it('gives the same θ bit for bit, with a scheduled learning rate too', async () => {
     const data = dataset();
@@ -230,7 +279,7 @@ describe('bad inputs', () => {
   it('get one error line naming the hyperparameter', () => {
     oneLine(
       () => resolveSearchSpace({ learningRat: { range: [0.1, 1] } }, 10),
-      /^hyperparameters\.learningRat: unknown hyperparameter; known: learningRate, momentum, weightDecay, adamBeta1$/,
+      /^hyperparameters\.learningRat: unknown hyperparameter; known: learningRate, momentum, weightDecay, adamBeta1, layerLearningRate$/,
     );
     oneLine(
       () => resolveSearchSpace({ momentum: { range: [0.9, 0.1] } }, 10),
@@ -261,19 +310,25 @@ describe('bad inputs', () => {
       /^hyperparameters\.momentum: not a hyperparameter of the adam optimizer/,
     );
     oneLine(
+      () => resolveSearchSpace({ layerLearningRate: {} }, 10),
+      /^hyperparameters\.layerLearningRate: is per layer: it needs the model’s layers/,
+    );
+    oneLine(
       () => resolveSearchSpace({ momentum: { range: [0, 0.9], lg: true } }, 10),
       /^hyperparameters\.momentum: /,
     );
   });
 
-  it('reject a tune call before building anything', async () => {
+  it('reject a tune call in one line, leaving no tensors behind', async () => {
     const data = dataset();
+    const before = tf.memory().numTensors;
     await expect(
       tuneHyperparameters(options(data, { hyperparameters: { momentum: { range: [1, 0] } } })),
     ).rejects.toThrow(/^hyperparameters\.momentum: range \[1, 0\] has min > max$/);
     await expect(tuneHyperparameters(options(data, { particles: 3 }))).rejects.toThrow(
       /^particles: must be even/,
     );
+    expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(data));
   });
 });

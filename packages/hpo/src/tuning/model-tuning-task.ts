@@ -10,7 +10,9 @@ import {
   type Task,
 } from '@pes/core';
 import { freshWeights } from './fresh-weights.js';
+import { layerRate } from './hyperparameters.js';
 import { innerStep, slotsPerWeight } from './inner-optimizers.js';
+import { trainableLayers } from './model-layers.js';
 import { accuracy, lossFunction, type LossSpec } from './model-losses.js';
 import type { ResolvedSpace } from './search-space.js';
 
@@ -90,6 +92,12 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
       'objective: val-accuracy needs a classification loss, not meanSquaredError',
     );
   }
+  const { names: layerNames, layerOf } = trainableLayers(model);
+  if (space.layers.length > 0 && space.layers.join() !== layerNames.join()) {
+    throw new RangeError(
+      `model: its layers (${layerNames.join(', ')}) are not the search space's (${space.layers.join(', ')})`,
+    );
+  }
   const variables = layerWeights.map((w) => w.read() as tf.Variable);
   const shapes = layerWeights.map((w) => w.shape.map((d) => d!));
   const trainSize = data.x.shape[0]!;
@@ -162,9 +170,17 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
             () => lossOf(batch.y, predict(batch.x, true)),
             variables,
           );
-          const stepped = params[p]!.map((w, i) =>
-            innerStep(optimizer, w, grads[variables[i]!.name]!, slotsOf(slots[p]!, i), h, t),
-          );
+          const stepped = params[p]!.map((w, i) => {
+            const hi = { ...h, learningRate: layerRate(h, layerOf[i]!) };
+            return innerStep(
+              optimizer,
+              w,
+              grads[variables[i]!.name]!,
+              slotsOf(slots[p]!, i),
+              hi,
+              t,
+            );
+          });
           const weights = stepped.map((s) => s.weight);
           let loss: tf.Scalar = value;
           if (heldOut) {

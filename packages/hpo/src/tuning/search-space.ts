@@ -30,7 +30,9 @@ export type SearchSpace = Partial<Record<HyperparameterName, ConstantSpec | Sche
 
 /** What a tuned hyperparameter reads as: a number, or a schedule with its values over training. */
 export type TunedValue =
-  number | { schedule: string; theta: number[]; values: { step: number; value: number }[] };
+  | number
+  | Record<string, number>
+  | { schedule: string; theta: number[]; values: { step: number; value: number }[] };
 
 /** The search space resolved against a horizon: where each hyperparameter sits in θ. */
 export interface ResolvedSpace {
@@ -38,6 +40,8 @@ export interface ResolvedSpace {
   readonly horizon: number;
   /** The per-particle optimizer these hyperparameters drive. */
   readonly optimizer: InnerOptimizerName;
+  /** The layers a per-layer hyperparameter has one value for; empty when none is tuned. */
+  readonly layers: readonly string[];
   initialTheta(): Float64Array;
   /** The hyperparameters a particle with θ row `theta` uses at step t of its episode. */
   at(theta: ArrayLike<number>, t: number): StepHyperparameters;
@@ -69,15 +73,21 @@ interface Slot {
   offset: number;
   size: number;
   initial: number[];
-  value(theta: ArrayLike<number>, t: number): number;
+  value(theta: ArrayLike<number>, t: number): number | number[];
   describe(theta: number[]): TunedValue;
 }
 
 /**
  * A constant in [min, max] from one unbounded θ number through a sigmoid, in log space where
- * `log`: every perturbed θ is a valid value, and θ = 0 is the range's (geometric) middle.
+ * `log`: every perturbed θ is a valid value, and θ = 0 is the range's (geometric) middle. A
+ * per-layer hyperparameter has one such number per layer, all starting at `initial`.
  */
-function constantSlot(name: HyperparameterName, spec: ConstantSpec, offset: number): Slot {
+function constantSlot(
+  name: HyperparameterName,
+  spec: ConstantSpec,
+  offset: number,
+  layers: readonly string[] | undefined,
+): Slot {
   const entry = findHyperparameter(name)!;
   const [min, max] = spec.range ?? entry.defaultRange;
   const logScale = spec.log ?? (spec.range ? false : entry.log);
@@ -98,17 +108,28 @@ function constantSlot(name: HyperparameterName, spec: ConstantSpec, offset: numb
   const span = hi - lo;
   const position = span === 0 ? 0.5 : ((logScale ? log(initial) : initial) - lo) / span;
   const p = Math.min(Math.max(position, 1e-6), 1 - 1e-6);
-  const value = (theta: ArrayLike<number>) => {
-    const x = lo + span * sigmoid(theta[offset]!);
+  const decode = (u: number) => {
+    const x = lo + span * sigmoid(u);
     return logScale ? exp(x) : x;
   };
+  const u0 = log(p / (1 - p));
+  if (!entry.perLayer) {
+    const value = (theta: ArrayLike<number>) => decode(theta[offset]!);
+    return { name, offset, size: 1, initial: [u0], value, describe: value };
+  }
+  if (!layers || layers.length === 0) {
+    fail(name, 'is per layer: it needs the model’s layers (tuneHyperparameters passes them)');
+  }
+  const size = layers.length;
+  const value = (theta: ArrayLike<number>) =>
+    Array.from({ length: size }, (_, l) => decode(theta[offset + l]!));
   return {
     name,
     offset,
-    size: 1,
-    initial: [log(p / (1 - p))],
+    size,
+    initial: new Array<number>(size).fill(u0),
     value,
-    describe: (theta) => value(theta),
+    describe: (theta) => Object.fromEntries(value(theta).map((v, l) => [layers[l]!, v])),
   };
 }
 
@@ -168,6 +189,7 @@ export function resolveSearchSpace(
   space: unknown,
   horizon: number,
   optimizer: InnerOptimizerName = 'momentum',
+  layers?: readonly string[],
 ): ResolvedSpace {
   if (!INNER_OPTIMIZERS.includes(optimizer)) {
     throw new RangeError(
@@ -205,7 +227,7 @@ export function resolveSearchSpace(
     }
     const slot = isSchedule
       ? scheduleSlot(name, parsed.data as ScheduleSpec, offset, horizon)
-      : constantSlot(name, parsed.data as ConstantSpec, offset);
+      : constantSlot(name, parsed.data as ConstantSpec, offset, layers);
     slots.push(slot);
     offset += slot.size;
   }
@@ -214,10 +236,12 @@ export function resolveSearchSpace(
     dim,
     horizon,
     optimizer,
+    layers: slots.some((s) => findHyperparameter(s.name)!.perLayer) ? [...layers!] : [],
     initialTheta: () => Float64Array.from(slots.flatMap((s) => s.initial)),
     at(theta, t) {
       const values = fixedHyperparameters();
-      for (const slot of slots) values[slot.name] = slot.value(theta, t);
+      const out = values as unknown as Record<string, number | number[]>;
+      for (const slot of slots) out[slot.name] = slot.value(theta, t);
       return values;
     },
     describe(theta) {

@@ -5,6 +5,7 @@ import type { HyperparameterName } from './hyperparameters.js';
 import type { LossSpec } from './model-losses.js';
 import { modelTuningTask, type TuningData, type TuningObjective } from './model-tuning-task.js';
 import { resolveSearchSpace, type SearchSpace, type TunedValue } from './search-space.js';
+import { trainableLayers } from './model-layers.js';
 import { TunedOptimizer } from './tuned-optimizer.js';
 import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
 
@@ -50,8 +51,11 @@ export interface TuneResult {
   /** One whole training run at the initial and at the tuned θ (the task's evaluate). */
   initial: Evaluation;
   final: Evaluation;
-  /** A new tf.Optimizer applying the tuned hyperparameters from step 0; the caller disposes it. */
-  optimizer(): tf.Optimizer;
+  /**
+   * A new tf.Optimizer applying the tuned hyperparameters from step 0; the caller disposes it.
+   * `model`, the one it will train, is needed when per-layer learning rates were tuned.
+   */
+  optimizer(model?: tf.LayersModel): tf.Optimizer;
 }
 
 const positiveInteger = z.number().int().positive();
@@ -83,13 +87,21 @@ function checkSettings(options: TuneOptions): void {
  */
 export async function tuneHyperparameters(options: TuneOptions): Promise<TuneResult> {
   checkSettings(options);
-  const space = resolveSearchSpace(
-    options.hyperparameters,
-    options.horizon,
-    options.optimizer ?? 'momentum',
-  );
+  const model = options.model();
+  let space;
+  try {
+    space = resolveSearchSpace(
+      options.hyperparameters,
+      options.horizon,
+      options.optimizer ?? 'momentum',
+      trainableLayers(model).names,
+    );
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   const task = modelTuningTask({
-    model: options.model(),
+    model,
     loss: options.loss,
     data: options.data,
     space,
@@ -126,7 +138,7 @@ export async function tuneHyperparameters(options: TuneOptions): Promise<TuneRes
       theta,
       initial: history[0]!.evaluation,
       final: history[history.length - 1]!.evaluation,
-      optimizer: () => new TunedOptimizer(space, theta),
+      optimizer: (target) => new TunedOptimizer(space, theta, target),
     };
   } finally {
     task.close!();

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { layerRate } from './hyperparameters.js';
 import { innerStep, slotsPerWeight } from './inner-optimizers.js';
+import { trainableLayers } from './model-layers.js';
 import type { ResolvedSpace } from './search-space.js';
 
 /**
@@ -7,6 +9,8 @@ import type { ResolvedSpace } from './search-space.js';
  * (momentum SGD or Adam, with weight decay), exactly the one the task's particles took, its
  * hyperparameters at step t (counted by this optimizer's `iterations`) those of `space.at(θ, t)`.
  * Its buffers are its own variables, as tfjs's optimizers keep theirs; `dispose` frees them.
+ * Per-layer learning rates need `model`, the model it will train, to know each variable's layer:
+ * its layers with trainable weights take the tuned factors in order.
  */
 export class TunedOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -14,12 +18,28 @@ export class TunedOptimizer extends tf.Optimizer {
   }
 
   private readonly slots = new Map<string, tf.Variable[]>();
+  /** The layer index of each variable the per-layer factors apply to. */
+  private readonly layerOfVariable = new Map<string, number>();
 
   constructor(
     private readonly space: ResolvedSpace,
     private readonly theta: Float64Array,
+    model?: tf.LayersModel,
   ) {
     super();
+    if (space.layers.length === 0) return;
+    if (!model) {
+      throw new RangeError('optimizer(model): per-layer learning rates need the model to train');
+    }
+    const { names, layerOf } = trainableLayers(model);
+    if (names.length !== space.layers.length) {
+      throw new RangeError(
+        `optimizer(model): the model has ${names.length} layers with weights, the tuned factors are for ${space.layers.length}`,
+      );
+    }
+    model.trainableWeights.forEach((w, i) =>
+      this.layerOfVariable.set((w.read() as tf.Variable).name, layerOf[i]!),
+    );
   }
 
   /** The hyperparameters the next step will use. */
@@ -48,7 +68,9 @@ export class TunedOptimizer extends tf.Optimizer {
       }
       const buffers = slots;
       tf.tidy(() => {
-        const next = innerStep(this.space.optimizer, variable, gradient, buffers, h, t);
+        const layer = this.layerOfVariable.get(name);
+        const hi = layer === undefined ? h : { ...h, learningRate: layerRate(h, layer) };
+        const next = innerStep(this.space.optimizer, variable, gradient, buffers, hi, t);
         variable.assign(next.weight);
         buffers.forEach((b, i) => b.assign(next.slots[i]!));
       });
