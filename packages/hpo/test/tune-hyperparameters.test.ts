@@ -328,6 +328,9 @@ describe('bad inputs', () => {
     await expect(tuneHyperparameters(options(data, { particles: 3 }))).rejects.toThrow(
       /^particles: must be even/,
     );
+    await expect(
+      tuneHyperparameters(options(data, { loss: 'meanSquaredError', objective: 'val-accuracy' })),
+    ).rejects.toThrow(/^objective: val-accuracy needs a classification loss/);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(Object.values(data));
   });

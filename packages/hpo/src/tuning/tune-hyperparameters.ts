@@ -1,10 +1,22 @@
 import type * as tf from '@tensorflow/tfjs';
-import { adam, createMetaTrainer, persistentEs, runMetaTraining, type Evaluation } from '@pes/core';
+import {
+  adam,
+  createMetaTrainer,
+  persistentEs,
+  runMetaTraining,
+  type Evaluation,
+  type Task,
+} from '@pes/core';
 import { z } from 'zod';
 import type { HyperparameterName } from './hyperparameters.js';
 import type { LossSpec } from './model-losses.js';
 import { modelTuningTask, type TuningData, type TuningObjective } from './model-tuning-task.js';
-import { resolveSearchSpace, type SearchSpace, type TunedValue } from './search-space.js';
+import {
+  resolveSearchSpace,
+  type ResolvedSpace,
+  type SearchSpace,
+  type TunedValue,
+} from './search-space.js';
 import { trainableLayers } from './model-layers.js';
 import { TunedOptimizer } from './tuned-optimizer.js';
 import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
@@ -88,7 +100,8 @@ function checkSettings(options: TuneOptions): void {
 export async function tuneHyperparameters(options: TuneOptions): Promise<TuneResult> {
   checkSettings(options);
   const model = options.model();
-  let space;
+  let space: ResolvedSpace;
+  let task: Task;
   try {
     space = resolveSearchSpace(
       options.hyperparameters,
@@ -96,18 +109,19 @@ export async function tuneHyperparameters(options: TuneOptions): Promise<TuneRes
       options.optimizer ?? 'momentum',
       trainableLayers(model).names,
     );
+    task = modelTuningTask({
+      model,
+      loss: options.loss,
+      data: options.data,
+      space,
+      objective: options.objective,
+      batchSize: options.batchSize,
+    });
   } catch (error) {
+    // Refused before the task owns the model: nothing else will dispose it.
     model.dispose();
     throw error;
   }
-  const task = modelTuningTask({
-    model,
-    loss: options.loss,
-    data: options.data,
-    space,
-    objective: options.objective,
-    batchSize: options.batchSize,
-  });
   try {
     const trainer = createMetaTrainer({
       task,
