@@ -1,6 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { makeKey, normal, split, uniform, type Key } from '@pes/core';
+import {
+  adam,
+  createMetaTrainer,
+  decodeState,
+  encodeState,
+  makeKey,
+  normal,
+  persistentEs,
+  split,
+  uniform,
+  type Key,
+} from '@pes/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   modelTuningTask,
@@ -260,6 +271,47 @@ describe('the task', () => {
     expect(Array.from(b.losses)).toEqual(Array.from(a.losses));
     for (const s of [state, first.state, restored, a.state, b.state]) task.dispose!(s);
     task.close!();
+    tf.dispose(Object.values(data));
+  });
+});
+
+describe('checkpoints', () => {
+  it('a run resumed from a JSON checkpoint of the meta-trainer reaches the same θ bit for bit', () => {
+    const data = dataset();
+    const run = (stopAt: number | undefined) => {
+      const space = resolveSearchSpace(POOR_START, 12);
+      const task = modelTuningTask({
+        model: buildModel(),
+        loss: 'categoricalCrossentropy',
+        data,
+        space,
+        objective: 'val-loss',
+        batchSize: 16,
+      });
+      const trainer = createMetaTrainer({
+        task,
+        estimator: persistentEs(task, { particles: 4, sigma: 0.3, unrollLength: 5 }),
+        optimizer: adam(0.1),
+        settings: { iterations: 6, evalEvery: 0, seed: 11 },
+      });
+      let state = trainer.init();
+      while (!trainer.isFinished(state)) {
+        if (state.iteration === stopAt) {
+          // Through JSON, as a checkpoint file goes: the particles' tensors become numbers.
+          const saved = JSON.stringify(encodeState(trainer.snapshot(state)));
+          trainer.dispose(state);
+          state = trainer.restore(decodeState(JSON.parse(saved)));
+        }
+        state = trainer.step(state).state;
+      }
+      const theta = Array.from(state.theta);
+      trainer.dispose(state);
+      task.close!();
+      return theta;
+    };
+    const straight = run(undefined);
+    expect(straight).not.toEqual(Array.from(resolveSearchSpace(POOR_START, 12).initialTheta()));
+    expect(run(3)).toEqual(straight);
     tf.dispose(Object.values(data));
   });
 });
