@@ -33,8 +33,9 @@ export type {
   TuningObjective,
 } from './tuning/model-tuning-task.js';
 export type { LossSpec } from './tuning/model-losses.js';
-export { INNER_OPTIMIZERS, innerStep } from './tuning/inner-optimizers.js';
-export type { InnerOptimizerName } from './tuning/inner-optimizers.js';
+export { innerStep } from './tuning/inner-optimizers.js';
+export { INNER_OPTIMIZERS } from './tuning/hyperparameters.js';
+export type { InnerOptimizerName } from './tuning/hyperparameters.js';
 export { TunedOptimizer } from './tuning/tuned-optimizer.js';
 export { trainableLayers } from './tuning/model-layers.js';
 export { tuneHyperparameters } from './tuning/tune-hyperparameters.js';

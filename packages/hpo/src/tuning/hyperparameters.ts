@@ -1,4 +1,9 @@
-import type { InnerOptimizerName } from './inner-optimizers.js';
+/**
+ * The per-particle optimizers whose hyperparameters are tuned (their steps: inner-optimizers.ts).
+ * Named here, beside the hyperparameters each one reads, so that the registry imports no tfjs.
+ */
+export type InnerOptimizerName = 'momentum' | 'adam';
+export const INNER_OPTIMIZERS: readonly InnerOptimizerName[] = ['momentum', 'adam'];
 
 /**
  * The hyperparameters `tuneHyperparameters` can tune, each declared once: its default range and

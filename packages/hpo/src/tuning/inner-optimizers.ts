@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { pow } from '@pes/core';
-import type { StepHyperparameters } from './hyperparameters.js';
-
-/** The per-particle optimizers whose hyperparameters are tuned. */
-export type InnerOptimizerName = 'momentum' | 'adam';
-export const INNER_OPTIMIZERS: readonly InnerOptimizerName[] = ['momentum', 'adam'];
+import type { InnerOptimizerName, StepHyperparameters } from './hyperparameters.js';
 
 /** Adam's second-moment decay and ε: Keras's defaults, not tuned. */
 const ADAM_BETA2 = 0.999;

@@ -5,10 +5,11 @@ import {
   findHyperparameter,
   fixedHyperparameters,
   hyperparameterRegistry,
+  INNER_OPTIMIZERS,
   type HyperparameterName,
+  type InnerOptimizerName,
   type StepHyperparameters,
 } from './hyperparameters.js';
-import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
 
 /** A hyperparameter held constant over training, tuned within `range`. */
 export interface ConstantSpec {

@@ -8,7 +8,11 @@ import {
   type Task,
 } from '@pes/core';
 import { z } from 'zod';
-import type { HyperparameterName } from './hyperparameters.js';
+import {
+  INNER_OPTIMIZERS,
+  type HyperparameterName,
+  type InnerOptimizerName,
+} from './hyperparameters.js';
 import type { LossSpec } from './model-losses.js';
 import { modelTuningTask, type TuningData, type TuningObjective } from './model-tuning-task.js';
 import {
@@ -19,7 +23,6 @@ import {
 } from './search-space.js';
 import { trainableLayers } from './model-layers.js';
 import { TunedOptimizer } from './tuned-optimizer.js';
-import { INNER_OPTIMIZERS, type InnerOptimizerName } from './inner-optimizers.js';
 
 export interface TuneProgress {
   iteration: number;
