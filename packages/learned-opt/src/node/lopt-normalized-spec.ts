@@ -14,6 +14,8 @@ export const loptNormalizedTaskOptions = z.strictObject({
   innerLr: z
     .number()
     .positive()
+    // The direction is unit-RMS: a step of this size moves every weight by about this much.
+    .max(10, 'at most 10 (each step moves every weight by about the learning rate)')
     .describe('the peak learning rate every episode steps at (the direction is unit-RMS)')
     .optional(),
   innerSchedule: z
