@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeMessage, keys, PES_VERSION, PROTOCOL, type Reply } from '@pes/cluster/node';
+import {
+  decode,
+  encodeMessage,
+  keys,
+  PES_VERSION,
+  PROTOCOL,
+  type Envelope,
+  type Reply,
+} from '@pes/cluster/node';
 import {
   inProcess,
   killAll,
@@ -200,39 +208,67 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
     await stopWorkers(pool);
   }, 120_000);
 
+  /**
+   * What a forger who can read and write Redis (but has no secret) would answer to every request
+   * waiting in `worker`'s inbox: zero losses to an unroll, `null` to an operation without a
+   * result. Signing does not hide a request, so the forger reads the bytes after the signature.
+   */
+  async function forgeAnswers(admin: Redis, session: string, worker: string): Promise<void> {
+    const SIGNED = 'pes-hmac1'.length + 32;
+    for (const bytes of await admin.lrangeBuffer(keys.inbox(worker), 0, -1)) {
+      const payload =
+        bytes.subarray(0, 9).toString() === 'pes-hmac1' ? bytes.subarray(SIGNED) : bytes;
+      const { shard, seq, request } = decode<Envelope>(payload);
+      const value =
+        request.op === 'unroll'
+          ? { losses: new Float64Array(80), done: new Uint8Array(80) }
+          : ['init', 'reset', 'gather', 'dispose', 'restore'].includes(request.op)
+            ? null
+            : undefined;
+      if (value === undefined) continue; // a snapshot's bytes cannot be guessed
+      const reply: Reply = { session, shard, seq, worker, ok: true, value, ms: 1 };
+      await admin.rpush(keys.reply(session), encodeMessage(reply, 'reply'));
+    }
+  }
+
   for (const signed of [false, true]) {
-    it(`forged replies written while the worker is paused, ${signed ? 'with' : 'without'} the secret`, async () => {
+    it(`forged replies to the requests of a paused worker, ${signed ? 'with' : 'without'} the secret`, async () => {
       const url = redis!.url(signed ? 14 : 13);
       const env = signed ? { ...process.env, PES_CLUSTER_SECRET: SECRET } : process.env;
-      const pool = await startWorkers(url, 1, ['--lease', '10'], env);
-      const { out, run } = await runOver(url, ['--workers', '1'], env);
+      const pool = await startWorkers(url, 1, ['--lease', '30'], env);
+      const { out, run } = await runOver(url, ['--workers', '1', '--lease', '1'], env);
       const admin = new Redis(url);
       const { session, workers } = await sessionOf(admin);
-      pool[0]!.child.kill('SIGSTOP');
-      // Well-shaped unroll answers for every request number, as the worker would sign them if
-      // the forger had its secret (it has not).
-      const forged = (seq: number): Reply => ({
-        session,
-        shard: 0,
-        seq,
-        worker: workers[0]!,
-        ok: true,
-        value: { losses: new Float64Array(80), done: new Uint8Array(80) },
-        ms: 1,
-      });
-      for (let round = 0; round < 10; round++) {
-        const batch = Array.from({ length: 3000 }, (_, i) => encodeMessage(forged(i + 1), 'reply'));
-        await admin.rpush(keys.reply(session), ...batch);
-        await sleep(150);
+      // While the worker is paused the run moves on only on forged answers (the worker's own
+      // answer to the request it held is worth one iteration at most). The paused worker took
+      // that request from its inbox before it stopped; with a 1 s lease the coordinator sends it
+      // again after about 2 s, and the forger reads it there, and every request after it. A
+      // pause that waits on a snapshot (at a checkpoint) cannot be forged, so the worker runs for
+      // a moment and is paused again. Without the secret the forgery must carry the run 3
+      // iterations; with it, 6 s of forging must carry it nowhere.
+      let carried = 0;
+      for (let tries = 0; carried < 3 && tries < 5; tries++) {
+        pool[0]!.child.kill('SIGSTOP');
+        await sleep(100);
+        const before = metricsLines(out);
+        for (let round = 0; round < 60 && carried < 3; round++) {
+          await forgeAnswers(admin, session, workers[0]!);
+          await sleep(100);
+          carried = metricsLines(out) - before - 1;
+        }
+        pool[0]!.child.kill('SIGCONT');
+        if (signed) break;
+        await sleep(200);
       }
-      pool[0]!.child.kill('SIGCONT');
       expect(await run.exited, run.stderr()).toBe(0);
       if (signed) {
+        expect(carried).toBeLessThan(1);
         expect(thetaOf(out)).toEqual(await reference());
         expect(run.stderr()).toMatch(/ignored a message in pes:reply:\S+: unsigned/);
       } else {
         // Without a secret, whoever can write to Redis can answer for a worker: the run ends
         // normally at another θ (docs/scaling.md says so, and what the secret adds).
+        expect(carried).toBeGreaterThanOrEqual(3);
         expect(thetaOf(out)).not.toEqual(await reference());
       }
       admin.disconnect();
