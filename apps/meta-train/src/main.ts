@@ -9,6 +9,7 @@ import { experimentCommand } from './commands/experiment.command.js';
 import { listCommand } from './commands/list.command.js';
 import { metaTrainCommand } from './commands/meta-train.command.js';
 import { reportCommand } from './commands/report.command.js';
+import { tuneCommand } from './commands/tune.command.js';
 import { varianceCommand } from './commands/variance.command.js';
 import { workerCommand } from './commands/worker.command.js';
 import { EXIT_INTERNAL, EXIT_USAGE } from './errors.js';
@@ -28,6 +29,7 @@ const COMMANDS: readonly PesCommand[] = [
   dataCommand,
   experimentCommand,
   evaluateOptimizerCommand,
+  tuneCommand,
   varianceCommand,
   benchCommand,
 ];

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@pes/core/node';
 import { UsageError } from './errors.js';
 import { inWords } from './figure-words.js';
+import { hyperparameterPlot } from './hyperparameter-plot.js';
 // A run is read through the run store, which the dashboard shares without importing this module.
 import { evaluations, FIGURES, reportPlots } from './report-plots.js';
 import { renderPlot, readRun, type RunRecord } from '@pes/runner/node';
@@ -101,8 +102,14 @@ export async function writeReport(dir: string): Promise<string> {
     'report.html',
     `@pes run ${run.name}: ${String(run.config.task)} with ${String(run.config.estimator)}`,
     [`<h2>Result</h2>${finalTable([run])}`, `<h2>Configuration</h2>${config}`],
-    reportPlots([run]),
+    [...reportPlots([run]), ...hyperparametersOf(run)],
   );
+}
+
+/** The plot of the hyperparameters a tuning run chose, where it chose some. */
+function hyperparametersOf(run: RunRecord) {
+  const plot = hyperparameterPlot(run.dir, Number(run.config.horizon ?? 0));
+  return plot ? [plot] : [];
 }
 
 /** `pes compare DIR… --out DIR`: the runs' curves overlaid, and a table of their final figures. */
