@@ -44,6 +44,8 @@ describe('pes tune', () => {
     const tuned = JSON.parse(readFileSync(join(out, 'hyperparameters.json'), 'utf8'));
     expect(Object.keys(tuned.tuned)).toEqual(['learningRate', 'momentum']);
     expect(tuned.tuned.learningRate.values.at(-1).value).toBeGreaterThan(1e-3);
+    expect(tuned.optimizer.className).toBe('PesTunedOptimizer');
+    expect(tuned.optimizer.config.theta).toEqual(resultOf(out).theta);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       'hyperparameters over a training run',
     );

@@ -2,6 +2,7 @@ import type { Task } from '@pes/core';
 import { DataError } from '@pes/inner-problems';
 import type { TunedValue } from '../tuning/search-space.js';
 import { modelTuningTask } from '../tuning/model-tuning-task.js';
+import { TunedOptimizer } from '../tuning/tuned-optimizer.js';
 import type { HyperparameterName } from '../tuning/hyperparameters.js';
 import { readTuningInputs } from './model-tuning-inputs.js';
 import type { ResolvedModelTuningOptions as Options } from './model-tuning-options.js';
@@ -34,6 +35,11 @@ export interface TunedHyperparameters {
   initial: Partial<Record<HyperparameterName, TunedValue>>;
   tuned: Partial<Record<HyperparameterName, TunedValue>>;
   theta: number[];
+  /**
+   * The tuned optimizer's saved config: `TunedOptimizer.fromConfig(TunedOptimizer, config)`
+   * rebuilds it to train the model with these hyperparameters.
+   */
+  optimizer: { className: string; config: Record<string, unknown> };
 }
 
 export async function tunedHyperparameters(
@@ -43,10 +49,14 @@ export async function tunedHyperparameters(
   const inputs = await readTuningInputs(options);
   try {
     const { space } = inputs;
+    const optimizer = new TunedOptimizer(space, Float64Array.from(theta), inputs.model);
+    const config = optimizer.getConfig();
+    optimizer.dispose();
     return {
       initial: space.describe(space.initialTheta()),
       tuned: space.describe(theta),
       theta: Array.from(theta),
+      optimizer: { className: TunedOptimizer.className, config },
     };
   } finally {
     inputs.dispose();

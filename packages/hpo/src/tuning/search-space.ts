@@ -43,6 +43,8 @@ export interface ResolvedSpace {
   readonly optimizer: InnerOptimizerName;
   /** The layers a per-layer hyperparameter has one value for; empty when none is tuned. */
   readonly layers: readonly string[];
+  /** The search space as given (what a saved optimizer rebuilds this from). */
+  readonly given: SearchSpace;
   initialTheta(): Float64Array;
   /** The hyperparameters a particle with θ row `theta` uses at step t of its episode. */
   at(theta: ArrayLike<number>, t: number): StepHyperparameters;
@@ -237,6 +239,7 @@ export function resolveSearchSpace(
     dim,
     horizon,
     optimizer,
+    given: structuredClone(space) as SearchSpace,
     layers: slots.some((s) => findHyperparameter(s.name)!.perLayer) ? [...layers!] : [],
     initialTheta: () => Float64Array.from(slots.flatMap((s) => s.initial)),
     at(theta, t) {
