@@ -49,7 +49,13 @@ describe('pes tune', () => {
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain(
       'hyperparameters over a training run',
     );
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).task).toBe('model-tuning');
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.task).toBe('model-tuning');
+    // The space itself, not the file's path: a resume reads what the run started with.
+    expect(JSON.parse(config.hyperparameters)).toEqual({
+      learningRate: { schedule: 'piecewise-log-linear', initial: 0.001 },
+      momentum: { range: [0, 0.99], initial: 0.5 },
+    });
   }, 120_000);
 
   it('gives the same θ on 2 workers as on 1', async () => {
@@ -65,7 +71,7 @@ describe('pes tune', () => {
     expect(resultOf(two).history).toEqual(resultOf(one).history);
   }, 180_000);
 
-  it('resumes after kill -9 to the θ of the uninterrupted run', async () => {
+  it('resumes after kill -9 to the θ of the uninterrupted run, whatever became of the search space file', async () => {
     const straight = join(root, 'straight');
     const killed = join(root, 'killed');
     const args = [...tiny(), '--iterations', '40', '--workers', '1'];
@@ -76,7 +82,10 @@ describe('pes tune', () => {
       await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     expect((await exited(child)).signal).toBe('SIGKILL');
+    const space = readFileSync(files.space, 'utf8');
+    writeFileSync(files.space, 'weightDecay: { range: [1.0e-6, 1.0e-2], log: true }\n');
     const resumed = await tune(['tune', '--resume', killed]);
+    writeFileSync(files.space, space);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resuming .* at iteration \d+ of 40/);
     expect(resumed.stdout).toMatch(/tuned hyperparameters:/);

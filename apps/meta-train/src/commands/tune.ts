@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { resolveTaskOptions } from '@pes/core';
 import {
   modelTuningTaskFromFiles,
+  readSearchSpace,
   modelTuningTaskSpec,
   type ResolvedModelTuningOptions,
 } from '@pes/hpo/node';
@@ -24,7 +25,7 @@ const RUN_FLAGS = [
   'wait',
 ];
 /** The options that name files: made absolute, so that every worker reads the same file. */
-const PATHS = ['model', 'train', 'validation', 'hyperparameters', 'dataDir'];
+const PATHS = ['model', 'train', 'validation', 'dataDir'];
 
 /**
  * `pes tune`: checks the model, the data and the search space against each other (one line,
@@ -40,7 +41,13 @@ export async function tune(flags: TuneFlags, io: Io): Promise<number> {
     else settings[field] = PATHS.includes(field) ? resolve(value as string) : value;
   }
   if (placement.redis === 'env') placement.redis = true;
-  if (flags.resume === undefined) await checkInputs(settings);
+  if (flags.resume === undefined) {
+    await checkInputs(settings);
+    // The run records the search space itself, not the file's path: a resumed run and every
+    // worker read the space it started with.
+    if (typeof settings.hyperparameters === 'string')
+      settings.hyperparameters = JSON.stringify(readSearchSpace(settings.hyperparameters).space);
+  }
   const out =
     flags.resume ??
     flags.out ??

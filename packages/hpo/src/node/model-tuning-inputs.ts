@@ -60,23 +60,37 @@ export async function readTuningInputs(options: Resolved): Promise<TuningInputs>
   }
 }
 
-function searchSpaceOf(options: Resolved, layers: string[]): ResolvedSpace {
-  const file = options.hyperparameters;
-  if (!file) throw new DataError('--hyperparameters is required (a YAML or JSON search space)');
-  let space: unknown;
+/**
+ * The search space a `--hyperparameters` value names: a YAML or JSON file, or the space itself as
+ * JSON (what `pes tune` records in config.json, so that a resumed run or a worker reads the space
+ * the run started with, whatever became of the file).
+ */
+export function readSearchSpace(value: string): { space: unknown; source: string } {
+  if (value.trimStart().startsWith('{')) {
+    try {
+      return { space: JSON.parse(value), source: '--hyperparameters' };
+    } catch (error) {
+      throw new DataError(`--hyperparameters: not JSON (${(error as Error).message})`);
+    }
+  }
   try {
-    space = parseYaml(readFileSync(file, 'utf8'));
+    return { space: parseYaml(readFileSync(value, 'utf8')), source: `--hyperparameters ${value}` };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new DataError(
-      `--hyperparameters ${file}: ${code ? `cannot read it (${code})` : `not YAML or JSON (${(error as Error).message.split('\n')[0]})`}`,
+      `--hyperparameters ${value}: ${code ? `cannot read it (${code})` : `not YAML or JSON (${(error as Error).message.split('\n')[0]})`}`,
     );
   }
+}
+
+function searchSpaceOf(options: Resolved, layers: string[]): ResolvedSpace {
+  if (!options.hyperparameters)
+    throw new DataError('--hyperparameters is required (a YAML or JSON search space)');
+  const { space, source } = readSearchSpace(options.hyperparameters);
   try {
     return resolveSearchSpace(space, options.horizon, options.innerOptimizer, layers);
   } catch (error) {
-    if (error instanceof RangeError)
-      throw new DataError(`--hyperparameters ${file}: ${error.message}`);
+    if (error instanceof RangeError) throw new DataError(`${source}: ${error.message}`);
     throw error;
   }
 }

@@ -30,7 +30,10 @@ export const modelTuningOptions = z.strictObject({
     .optional(),
   dataset: imageTaskOptions.shape.dataset,
   dataDir: imageTaskOptions.shape.dataDir,
-  hyperparameters: path('search space: YAML or JSON, as docs/tuning-your-model.md describes'),
+  hyperparameters: path(
+    'search space: a YAML or JSON file (docs/tuning-your-model.md), or the space itself as JSON',
+    'PATH|JSON',
+  ),
   innerOptimizer: z
     .enum(INNER_OPTIMIZERS)
     .describe('the optimizer each particle trains the model with')
