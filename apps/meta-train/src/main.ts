@@ -56,6 +56,7 @@ function buildProgram(context: CommandContext): Command {
 const USER_ERRORS = new Set([
   'UsageError',
   'DataError',
+  'SearchSpaceError',
   'WeightsError',
   'WriteError',
   'ClusterError',

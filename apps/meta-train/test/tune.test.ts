@@ -58,6 +58,19 @@ describe('pes tune', () => {
     });
   }, 120_000);
 
+  it('runs random search on the same task, over the box of the search space', async () => {
+    const out = join(root, 'random');
+    const run = await tune([
+      ...tiny(), '--estimator', 'random-search', '--eval-every', '0', '--workers', '1',
+      '--out', out,
+    ]); // prettier-ignore
+    expect(run.code, run.stderr).toBe(0);
+    const { initial, final } = resultOf(out);
+    // PES's budget (30 iterations × 4 particles × 5 steps) buys 10 whole 60-step runs.
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(10);
+    expect(final.valAccuracy).toBeGreaterThanOrEqual(initial.valAccuracy);
+  }, 120_000);
+
   it('gives the same θ on 2 workers as on 1', async () => {
     const one = join(root, 'one-again');
     const two = join(root, 'two');

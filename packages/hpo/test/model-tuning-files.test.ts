@@ -7,6 +7,7 @@ import { makeKey, resolveTaskOptions } from '@pes/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   modelTuningTaskFromFiles,
+  searchBox,
   modelTuningTaskSpec,
   readTuningInputs,
   type ResolvedModelTuningOptions,
@@ -170,4 +171,22 @@ describe('model-tuning inputs', () => {
     expect(tf.memory().numTensors).toBe(before);
     await tf.setBackend('wasm');
   }, 60_000);
+
+  it('gives random search a box of θ: [−3, 3] per constant, ln 100 around each schedule knot', () => {
+    const piecewise = file(
+      'box.yaml',
+      'learningRate: { schedule: piecewise-log-linear, initial: 0.01, knots: 2 }\nmomentum: { range: [0, 0.9] }\n',
+    );
+    const box = searchBox(options({ hyperparameters: piecewise }));
+    const knot = Math.log(0.01);
+    expect(box).toEqual([
+      [knot - Math.log(100), knot + Math.log(100)],
+      [knot - Math.log(100), knot + Math.log(100)],
+      [-3, 3],
+    ]);
+    const perLayer = file('layers.yaml', 'layerLearningRate: { range: [0.1, 10], log: true }\n');
+    expect(() => searchBox(options({ hyperparameters: perLayer }))).toThrow(
+      /random search does not take layerLearningRate/,
+    );
+  });
 });

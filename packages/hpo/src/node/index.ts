@@ -5,7 +5,8 @@ export { hpoTasks, lrScheduleOptions, mnistLrScheduleTaskSpec } from './tasks.js
 export type { LrScheduleOptions } from './tasks.js';
 export { modelTuningTaskFromFiles, tunedHyperparameters } from './model-tuning-from-files.js';
 export type { TunedHyperparameters } from './model-tuning-from-files.js';
-export { readSearchSpace, readTuningInputs } from './model-tuning-inputs.js';
+export { readTuningInputs } from './model-tuning-inputs.js';
+export { readSearchSpace, searchBox, SearchSpaceError } from './search-space-file.js';
 export type { TuningInputs } from './model-tuning-inputs.js';
 export { modelTuningOptions, modelTuningTaskSpec, TUNING_LOSSES } from './tasks.js';
 export type { ModelTuningOptions, ResolvedModelTuningOptions } from './model-tuning-options.js';

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { DataError, type ImageDataset } from '@pes/inner-problems';
 import { loadImageData } from '@pes/inner-problems/node';
-import { parse as parseYaml } from 'yaml';
 import type { LossSpec } from '../tuning/model-losses.js';
 import { trainableLayers } from '../tuning/model-layers.js';
 import type { TuningData } from '../tuning/model-tuning-task.js';
 import { resolveSearchSpace, type ResolvedSpace } from '../tuning/search-space.js';
 import { readCsvTable } from './csv-table.js';
+import { readSearchSpace, SearchSpaceError } from './search-space-file.js';
 import { inputShapeOf, loadModelTopology, outputUnitsOf } from './model-file.js';
 import type { ResolvedModelTuningOptions as Resolved } from './model-tuning-options.js';
 
@@ -25,7 +24,8 @@ export interface TuningInputs {
 
 /**
  * Reads the model, the data and the search space of a `model-tuning` run and checks them against
- * each other: every problem is a DataError naming the file and what is wrong with it.
+ * each other: every problem is a DataError (a SearchSpaceError for the search space) naming the
+ * file and what is wrong with it.
  */
 export async function readTuningInputs(options: Resolved): Promise<TuningInputs> {
   if (!options.model) throw new DataError('--model is required (a tfjs-layers model.json)');
@@ -60,37 +60,12 @@ export async function readTuningInputs(options: Resolved): Promise<TuningInputs>
   }
 }
 
-/**
- * The search space a `--hyperparameters` value names: a YAML or JSON file, or the space itself as
- * JSON (what `pes tune` records in config.json, so that a resumed run or a worker reads the space
- * the run started with, whatever became of the file).
- */
-export function readSearchSpace(value: string): { space: unknown; source: string } {
-  if (value.trimStart().startsWith('{')) {
-    try {
-      return { space: JSON.parse(value), source: '--hyperparameters' };
-    } catch (error) {
-      throw new DataError(`--hyperparameters: not JSON (${(error as Error).message})`);
-    }
-  }
-  try {
-    return { space: parseYaml(readFileSync(value, 'utf8')), source: `--hyperparameters ${value}` };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(
-      `--hyperparameters ${value}: ${code ? `cannot read it (${code})` : `not YAML or JSON (${(error as Error).message.split('\n')[0]})`}`,
-    );
-  }
-}
-
 function searchSpaceOf(options: Resolved, layers: string[]): ResolvedSpace {
-  if (!options.hyperparameters)
-    throw new DataError('--hyperparameters is required (a YAML or JSON search space)');
   const { space, source } = readSearchSpace(options.hyperparameters);
   try {
     return resolveSearchSpace(space, options.horizon, options.innerOptimizer, layers);
   } catch (error) {
-    if (error instanceof RangeError) throw new DataError(`${source}: ${error.message}`);
+    if (error instanceof RangeError) throw new SearchSpaceError(`${source}: ${error.message}`);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { defineTask } from '@pes/core';
 import { imageTaskFigures } from '@pes/inner-problems/tasks';
 import { modelTuningOptions } from './model-tuning-options.js';
+import { searchBox } from './search-space-file.js';
 
 /**
  * `model-tuning` (`pes tune`): PES tunes the hyperparameters and schedules of a user's saved
@@ -30,6 +31,9 @@ export const modelTuningTaskSpec = defineTask({
   figures: imageTaskFigures,
   usesTensors: true,
   parallel: true,
+  searchSpace(options) {
+    return searchBox(options);
+  },
   async create(options) {
     const { modelTuningTaskFromFiles } = await import('./model-tuning-from-files.js');
     return modelTuningTaskFromFiles(options);

@@ -46,6 +46,12 @@ export interface ResolvedSpace {
   /** The search space as given (what a saved optimizer rebuilds this from). */
   readonly given: SearchSpace;
   initialTheta(): Float64Array;
+  /**
+   * A box of θ for random search, one [low, high] per number: [−3, 3] for a constant (5 %–95 %
+   * of its range, drawn denser towards the range's ends, as θ goes through a sigmoid), and the
+   * initial value ± ln 100 for each of a schedule's log-space parameters.
+   */
+  box(): [number, number][];
   /** The hyperparameters a particle with θ row `theta` uses at step t of its episode. */
   at(theta: ArrayLike<number>, t: number): StepHyperparameters;
   /** The tuned values, readable: constants as numbers, schedules with their values over T. */
@@ -76,6 +82,8 @@ interface Slot {
   offset: number;
   size: number;
   initial: number[];
+  /** Random search's range of each θ number of the slot. */
+  box: [number, number][];
   value(theta: ArrayLike<number>, t: number): number | number[];
   describe(theta: number[]): TunedValue;
 }
@@ -118,7 +126,7 @@ function constantSlot(
   const u0 = log(p / (1 - p));
   if (!entry.perLayer) {
     const value = (theta: ArrayLike<number>) => decode(theta[offset]!);
-    return { name, offset, size: 1, initial: [u0], value, describe: value };
+    return { name, offset, size: 1, initial: [u0], box: [[-3, 3]], value, describe: value };
   }
   if (!layers || layers.length === 0) {
     fail(name, 'is per layer: it needs the model’s layers (tuneHyperparameters passes them)');
@@ -131,6 +139,7 @@ function constantSlot(
     offset,
     size,
     initial: new Array<number>(size).fill(u0),
+    box: Array.from({ length: size }, (): [number, number] => [-3, 3]),
     value,
     describe: (theta) => Object.fromEntries(value(theta).map((v, l) => [layers[l]!, v])),
   };
@@ -172,6 +181,7 @@ function scheduleSlot(
     offset,
     size,
     initial,
+    box: initial.map((v): [number, number] => [v - log(100), v + log(100)]),
     value: rate,
     describe: (theta) => ({
       schedule: scheduleName,
@@ -242,6 +252,7 @@ export function resolveSearchSpace(
     given: structuredClone(space) as SearchSpace,
     layers: slots.some((s) => findHyperparameter(s.name)!.perLayer) ? [...layers!] : [],
     initialTheta: () => Float64Array.from(slots.flatMap((s) => s.initial)),
+    box: () => slots.flatMap((s) => s.box.map((b): [number, number] => [b[0], b[1]])),
     at(theta, t) {
       const values = fixedHyperparameters();
       const out = values as unknown as Record<string, number | number[]>;
