@@ -238,6 +238,41 @@ export const experimentRegistry: readonly ExperimentEntry[] = [
       );
     },
   }),
+  entry({
+    name: 'tune-comparison',
+    description:
+      'PES, truncated ES, random search and Optuna TPE tune a model on the same budget (issue 27)',
+    options: z.strictObject({
+      seeds: z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .describe('seeds per method and problem (default 3)')
+        .meta({ valueName: 'S' })
+        .optional(),
+      python: z
+        .string()
+        .min(1)
+        .describe('a Python with jax, optuna and scikit-learn (default ~/.cache/pes/jax-venv)')
+        .meta({ valueName: 'PATH' })
+        .optional(),
+      scale: z
+        .number()
+        .positive()
+        .max(10)
+        .describe('a fraction of every budget, for a quick look (default 1)')
+        .meta({ valueName: 'F' })
+        .optional(),
+    }),
+    example:
+      'npx pes experiment tune-comparison --out runs/tune-comparison   # about 15 minutes on 2 cores',
+    async run(out, o, io) {
+      const { TUNE_COMPARISON_DEFAULTS, tuneComparisonExperiment } =
+        await import('./tune-comparison.js');
+      await tuneComparisonExperiment(out, { ...TUNE_COMPARISON_DEFAULTS, ...definedOnly(o) }, io);
+    },
+  }),
 ];
 
 /** The variance experiment's settings: its defaults under the options given. */
