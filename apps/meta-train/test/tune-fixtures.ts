@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeModelFiles } from '@pes/hpo/node';
 
 /**
  * What a user brings to `pes tune`: a small tfjs-layers classifier saved as model.save writes
@@ -15,17 +16,7 @@ export async function writeTuneFixtures(dir: string) {
       tf.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs! }];
-      writeFileSync(
-        join(dir, 'model.json'),
-        JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: manifest }),
-      );
-      writeFileSync(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  await writeModelFiles(dir, model);
   model.dispose();
   // A fixed linear congruential generator and Box–Muller: the same files on every machine.
   let seed = 1;

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAll, startWorkers, stopWorkers } from './cluster-processes.js';
 import { exited, spawnBuilt, temporaryDirectory } from './helpers.js';
+import { testRedis } from './redis-server.js';
 import { writeTuneFixtures } from './tune-fixtures.js';
 
 // Issue 27: `pes tune` as a user runs it (the built command, real processes), on a saved tfjs
@@ -12,6 +14,12 @@ let files: Awaited<ReturnType<typeof writeTuneFixtures>>;
 const root = temporaryDirectory('pes-tune-');
 beforeAll(async () => {
   files = await writeTuneFixtures(root);
+});
+// Database 0: the cluster tests have 1-15 when one Redis serves every file.
+const redis = await testRedis();
+afterAll(async () => {
+  killAll();
+  await redis?.stop();
 });
 
 // 60-step training runs, 4 particles, 30 iterations: seconds.
@@ -150,4 +158,38 @@ describe('pes tune', () => {
       expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     }
   }, 180_000);
+
+  it.skipIf(!redis)(
+    'gives the θ of a local run with a pes worker attached through Redis',
+    async () => {
+      const local = join(root, 'local');
+      const remote = join(root, 'remote');
+      expect((await tune([...tiny(), '--workers', '1', '--out', local])).code).toBe(0);
+      const pool = await startWorkers(redis!.url(0), 1);
+      const run = await tune([
+        ...tiny(),
+        '--redis',
+        redis!.url(0),
+        '--workers',
+        '1',
+        '--out',
+        remote,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/tuned hyperparameters:/);
+      expect(resultOf(remote).theta).toEqual(resultOf(local).theta);
+      await stopWorkers(pool);
+    },
+    180_000,
+  );
+
+  it('pes experiment tune-comparison without its Python: one line, exit 2', async () => {
+    const run = await tune([
+      'experiment', 'tune-comparison', '--python', join(root, 'no-python'), '--out', join(root, 'cmp'),
+    ]); // prettier-ignore
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^pes: --python \S+no-python does not exist: python3 -m venv ~\/.cache\/pes\/jax-venv && .* -r tools\/bench\/requirements.txt$/,
+    );
+  });
 });

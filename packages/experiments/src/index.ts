@@ -25,3 +25,6 @@ export const evaluateOptimizer: EvaluateOptimizer['evaluateOptimizer'] = async (
 /** `pes variance`: PES's error over an episode against the number of unrolls, for one task. */
 export const taskVariance: TaskVariance['taskVariance'] = async (...args) =>
   (await import('./task-variance.js')).taskVariance(...args);
+/** The conv net of `pes experiment tune-comparison` (and of `pes bench model-tuning --arch conv`). */
+export const comparisonConvNet = async () =>
+  (await import('./tune-comparison-problems.js')).comparisonConvNet();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadImageData } from '@pes/inner-problems/node';
 import type { ImageDataset } from '@pes/inner-problems';
+import { writeModelFiles } from '@pes/hpo/node';
 import { UsageError } from '@pes/runner/node';
 
 /** The Python scripts of tools/bench, beside this package in the repository. */
@@ -28,21 +29,11 @@ export interface TuningProblem {
   iterations: number;
 }
 
-/** Saves `model` as model.save('file://…') would: model.json (its topology) and weights.bin. */
+/** Saves `model` as model.save('file://DIR') would, and frees it. */
 async function saveModel(dir: string, model: tf.LayersModel): Promise<string> {
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const manifest = [{ paths: ['weights.bin'], weights: a.weightSpecs! }];
-      writeFileSync(
-        join(dir, 'model.json'),
-        JSON.stringify({ modelTopology: a.modelTopology, weightsManifest: manifest }),
-      );
-      writeFileSync(join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const path = await writeModelFiles(dir, model);
   model.dispose();
-  return join(dir, 'model.json');
+  return path;
 }
 
 /**
@@ -91,14 +82,9 @@ function imagesCsv(file: string, set: ImageDataset, count: number): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
-/** The embedded MNIST digits (5,000 to train on, 1,000 to validate), and a small conv net. */
-export async function mnistConvProblem(root: string): Promise<TuningProblem> {
-  const dir = join(root, 'mnist-conv');
-  mkdirSync(dir, { recursive: true });
-  const images = loadImageData({ dataset: 'mnist' });
-  imagesCsv(join(dir, 'train.csv'), images.train, 5000);
-  imagesCsv(join(dir, 'validation.csv'), images.validation, 1000);
-  const conv = tf.sequential({
+/** The comparison's conv net: 8 filters 5×5 with stride 2 on 28×28 digits, then dense 10. */
+export function comparisonConvNet(): tf.LayersModel {
+  return tf.sequential({
     layers: [
       tf.layers.conv2d({
         inputShape: [28, 28, 1],
@@ -111,11 +97,20 @@ export async function mnistConvProblem(root: string): Promise<TuningProblem> {
       tf.layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
+}
+
+/** The embedded MNIST digits (5,000 to train on, 1,000 to validate), and the conv net. */
+export async function mnistConvProblem(root: string): Promise<TuningProblem> {
+  const dir = join(root, 'mnist-conv');
+  mkdirSync(dir, { recursive: true });
+  const images = loadImageData({ dataset: 'mnist' });
+  imagesCsv(join(dir, 'train.csv'), images.train, 5000);
+  imagesCsv(join(dir, 'validation.csv'), images.validation, 1000);
   return {
     name: 'mnist-conv',
     description: 'MNIST (5,000 / 1,000 digits), conv 8@5×5 stride 2, then dense 10',
     kind: 'conv',
-    model: await saveModel(dir, conv),
+    model: await saveModel(dir, comparisonConvNet()),
     train: join(dir, 'train.csv'),
     validation: join(dir, 'validation.csv'),
     label: 'label',

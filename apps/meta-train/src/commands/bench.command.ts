@@ -54,17 +54,19 @@ const benchOptions = z.strictObject({
     'DIR',
   ),
   arch: textFlag(
-    "inner-step, lopt-update: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's)",
+    "inner-step, lopt-update, model-tuning: MLP layer sizes (default 784-100-100-10; lopt-update: 784-32-10, lopt-mnist's; model-tuning: 784-100-10, or conv for tune-comparison's conv net)",
     'sizes',
   ),
   batch: z
     .number()
     .int()
     .optional()
-    .describe('inner-step, lopt-update: minibatch size (default 100; lopt-update: 32)')
+    .describe(
+      'inner-step, lopt-update, model-tuning: minibatch size (default 100; lopt-update: 32; model-tuning: 64)',
+    )
     .meta({ valueName: 'B' }),
   particles: textFlag(
-    'inner-step: particle counts, comma-separated (default 8,32,128); lopt-update: one count (default 8)',
+    'inner-step, model-tuning: particle counts, comma-separated (default 8,32,128; model-tuning: 8,32); lopt-update: one count (default 8)',
     'list',
   ),
   memory: z
@@ -87,7 +89,8 @@ const benchOptions = z.strictObject({
 });
 
 type BenchOptions = z.output<typeof benchOptions>;
-type BenchName = 'influence-balancing' | 'inner-step' | 'lopt-update' | 'scaling' | 'backends';
+type BenchName =
+  'influence-balancing' | 'inner-step' | 'lopt-update' | 'model-tuning' | 'scaling' | 'backends';
 
 /** Each benchmark from the shared flags it reads; its implementation is imported when it runs. */
 const BENCHMARKS: Record<BenchName, (options: BenchOptions, io: Io) => Promise<number>> = {
@@ -119,6 +122,19 @@ const BENCHMARKS: Record<BenchName, (options: BenchOptions, io: Io) => Promise<n
         arch: o.arch ?? '784-32-10',
         batch: o.batch ?? 32,
         particles: Number(o.particles ?? 8),
+        repeats: o.repeats,
+        json: o.json,
+      },
+      io,
+    );
+  },
+  async 'model-tuning'(o, io) {
+    const { benchModelTuning } = await import('./bench-model-tuning.js');
+    return benchModelTuning(
+      {
+        arch: o.arch ?? '784-100-10',
+        batch: o.batch ?? 64,
+        particles: (o.particles ?? '8,32').split(',').map(Number),
         repeats: o.repeats,
         json: o.json,
       },
@@ -174,8 +190,10 @@ const isBenchName = (name: string): name is BenchName => Object.hasOwn(BENCHMARK
 export const benchCommand = defineCommand({
   name: 'bench',
   description:
-    'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update, scaling or backends',
-  arguments: [['<name>', 'influence-balancing, inner-step, lopt-update, scaling or backends']],
+    'time a hot path and print medians: influence-balancing (the paper PES run), inner-step, lopt-update, model-tuning, scaling or backends',
+  arguments: [
+    ['<name>', 'influence-balancing, inner-step, lopt-update, model-tuning, scaling or backends'],
+  ],
   options: benchOptions,
   async action([name], options, io) {
     if (!isBenchName(name!))

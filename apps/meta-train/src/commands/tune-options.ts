@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseRunSettings } from '@pes/core';
+import { FORMULATION_CHOICES } from '@pes/inner-problems/tasks';
 import { INNER_OPTIMIZERS, modelTuningTaskSpec, TUNING_LOSSES } from '@pes/hpo/tasks';
 import { integerFlag, switchFlag, textFlag } from '../command-line.js';
 
@@ -43,6 +44,12 @@ export const tuneOptions = z.strictObject({
     .describe(`minibatch size ${byDefault('batchSize')}`)
     .meta({ flag: 'batch', valueName: 'B' })
     .optional(),
+  formulation: z
+    .enum(FORMULATION_CHOICES)
+    .optional()
+    .describe(
+      `one pass per particle, or all particles at once (Dense, Conv2D, pooling and Flatten stacks); auto batches on tfjs-node ${byDefault('formulation')}`,
+    ),
   particles: integerFlag(`PES particles, even ${byDefault('particles')}`, 'N').optional(),
   unrollLength: z
     .int()

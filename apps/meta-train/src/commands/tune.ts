@@ -10,20 +10,11 @@ import {
 import { readRun, selectBackend, type Io } from '@pes/runner/node';
 import { inWords } from '../figure-words.js';
 import { metaTrain, type MetaTrainFlags } from './meta-train.js';
+import { PLACEMENT_FLAGS } from './placement.js';
 import type { TuneFlags } from './tune-options.js';
 
 /** The run directory's own flags and the placement's: everything else is a run setting. */
-const RUN_FLAGS = [
-  'out',
-  'overwrite',
-  'resume',
-  'workers',
-  'isolation',
-  'redis',
-  'secretFile',
-  'lease',
-  'wait',
-];
+const RUN_FLAGS = new Set(['out', 'overwrite', 'resume', ...PLACEMENT_FLAGS]);
 /** The options that name files: made absolute, so that every worker reads the same file. */
 const PATHS = ['model', 'train', 'validation', 'dataDir'];
 
@@ -37,7 +28,7 @@ export async function tune(flags: TuneFlags, io: Io): Promise<number> {
   const placement: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(flags)) {
     if (value === undefined) continue;
-    if (RUN_FLAGS.includes(field)) placement[field] = value;
+    if (RUN_FLAGS.has(field)) placement[field] = value;
     else settings[field] = PATHS.includes(field) ? resolve(value as string) : value;
   }
   if (placement.redis === 'env') placement.redis = true;

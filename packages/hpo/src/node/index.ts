@@ -10,3 +10,4 @@ export { readSearchSpace, searchBox, SearchSpaceError } from './search-space-fil
 export type { TuningInputs } from './model-tuning-inputs.js';
 export { modelTuningOptions, modelTuningTaskSpec, TUNING_LOSSES } from './tasks.js';
 export type { ModelTuningOptions, ResolvedModelTuningOptions } from './model-tuning-options.js';
+export { loadModelTopology, writeModelFiles } from './model-file.js';

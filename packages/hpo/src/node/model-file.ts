@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '@pes/inner-problems';
 
@@ -62,4 +63,24 @@ export function outputUnitsOf(model: tf.LayersModel): number {
     );
   }
   return units;
+}
+
+/**
+ * Writes `model` into `dir` as `model.save('file://DIR')` does (model.json with its topology and
+ * weights manifest, and weights.bin) through tfjs's handler API, so it needs no tfjs-node; returns
+ * model.json's path.
+ */
+export async function writeModelFiles(dir: string, model: tf.LayersModel): Promise<string> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const manifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs! }];
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: manifest }),
+      );
+      writeFileSync(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return join(dir, 'model.json');
 }

@@ -19,6 +19,7 @@ export async function modelTuningTaskFromFiles(options: Options): Promise<Task> 
       space: inputs.space,
       objective: options.objective,
       batchSize: options.batchSize,
+      formulation: options.formulation,
       name: 'model-tuning',
     });
   } catch (error) {

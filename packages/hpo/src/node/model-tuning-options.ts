@@ -46,6 +46,7 @@ export const modelTuningOptions = z.strictObject({
   horizon: imageTaskOptions.shape.horizon,
   batchSize: imageTaskOptions.shape.batchSize,
   backend: imageTaskOptions.shape.backend,
+  formulation: imageTaskOptions.shape.formulation,
 });
 
 export type ModelTuningOptions = z.infer<typeof modelTuningOptions>;
@@ -55,6 +56,6 @@ export type ResolvedModelTuningOptions = ModelTuningOptions &
   Required<
     Pick<
       ModelTuningOptions,
-      'label' | 'innerOptimizer' | 'loss' | 'objective' | 'horizon' | 'batchSize'
+      'label' | 'innerOptimizer' | 'loss' | 'objective' | 'horizon' | 'batchSize' | 'formulation'
     >
   >;

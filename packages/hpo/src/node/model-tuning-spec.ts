@@ -20,6 +20,7 @@ export const modelTuningTaskSpec = defineTask({
     objective: 'val-loss',
     horizon: 2000,
     batchSize: 64,
+    formulation: 'auto',
     particles: 8,
     unrollLength: 20,
     sigma: 0.3,

@@ -3,8 +3,8 @@ import { pow } from '@pes/core';
 import type { InnerOptimizerName, StepHyperparameters } from './hyperparameters.js';
 
 /** Adam's second-moment decay and ε: Keras's defaults, not tuned. */
-const ADAM_BETA2 = 0.999;
-const ADAM_EPSILON = 1e-7;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPSILON = 1e-7;
 
 /** Buffers each optimizer keeps per weight tensor (velocity; first and second moments). */
 export function slotsPerWeight(optimizer: InnerOptimizerName): number {

@@ -9,6 +9,15 @@ import {
   type Key,
   type Task,
 } from '@pes/core';
+import { resolveFormulation } from '@pes/inner-problems';
+import {
+  particleMajorLosses,
+  type ModelTuningState,
+  type TuningData,
+  type TuningObjective,
+} from './model-tuning-state.js';
+import { batchedStack } from './batched-layers.js';
+import { batchedUnroll } from './batched-unroll.js';
 import { freshWeights } from './fresh-weights.js';
 import { layerRate } from './hyperparameters.js';
 import { innerStep, slotsPerWeight } from './inner-optimizers.js';
@@ -16,15 +25,7 @@ import { trainableLayers } from './model-layers.js';
 import { accuracy, lossFunction, type LossSpec } from './model-losses.js';
 import type { ResolvedSpace } from './search-space.js';
 
-export type TuningObjective = 'val-accuracy' | 'val-loss' | 'train-loss';
-
-/** Training and validation tensors; the caller owns them and disposes them after tuning. */
-export interface TuningData {
-  x: tf.Tensor;
-  y: tf.Tensor;
-  validationX: tf.Tensor;
-  validationY: tf.Tensor;
-}
+export type { ModelTuningState, TuningData, TuningObjective } from './model-tuning-state.js';
 
 export interface ModelTuningTaskOptions {
   /** A built model (its first layer has an input shape); the task owns it and disposes it on close. */
@@ -34,16 +35,15 @@ export interface ModelTuningTaskOptions {
   space: ResolvedSpace;
   objective: TuningObjective;
   batchSize: number;
+  /**
+   * How the particles step: one at a time through the shared model (`per-particle`), or all at
+   * once with their weights stacked (`batched`: a stack of Dense, Conv2D, pooling, Flatten and
+   * Activation layers, with a named loss); `auto` (the default) batches such models where
+   * @pes's image tasks batch, on tfjs-node, WebGL and WebGPU. The two agree to float32
+   * tolerance, not bit for bit.
+   */
+  formulation?: 'auto' | 'per-particle' | 'batched';
   name?: string;
-}
-
-/** Per particle: its copy of the model's trainable weights and its optimizer's buffers. */
-export interface ModelTuningState {
-  params: tf.Tensor[][];
-  /** Per particle, the buffers of weight 0, then of weight 1, …: `slotsPerWeight` each. */
-  slots: tf.Tensor[][];
-  /** Steps taken in each particle's current episode. */
-  t: Int32Array;
 }
 
 interface TensorSnapshot {
@@ -72,7 +72,8 @@ function restoreTensor(s: TensorSnapshot): tf.Tensor {
  *
  * The particles share one tfjs model: each step writes a particle's weights into it, takes the
  * gradient, updates the particle's own tensors and leaves the model's variables as scratch, so
- * no state holds a tf.Variable. A per-particle loop: no vectorisation across particles yet.
+ * no state holds a tf.Variable; or, in the batched formulation (a stack of layers batched-layers.ts knows), all
+ * particles step at once with their weights stacked (batched-unroll.ts).
  */
 export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuningState> {
   const { model, data, space, objective, batchSize } = options;
@@ -110,6 +111,14 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
   const horizon = space.horizon;
   const schedule = truncationSchedule(horizon);
   const dim = space.dim;
+  const layers = typeof options.loss === 'string' ? batchedStack(model) : undefined;
+  const formulation = options.formulation ?? 'auto';
+  if (formulation === 'batched' && !layers) {
+    throw new RangeError(
+      'formulation: batched takes a stack of Dense, Conv2D, pooling, Flatten and Activation layers, with a named loss',
+    );
+  }
+  const batched = layers !== undefined && resolveFormulation(formulation) === 'batched';
 
   const batchOf = (x: tf.Tensor, y: tf.Tensor, size: number, key: Key) =>
     tf.tidy(() => {
@@ -147,6 +156,20 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     const particles = state.t.length;
     if (thetas.length !== particles * dim) {
       throw new RangeError(`expected ${particles} × ${dim} thetas, got ${thetas.length} numbers`);
+    }
+    if (batched) {
+      const context = {
+        layers: layers!,
+        layerOf,
+        shapes,
+        space,
+        loss: options.loss as Extract<LossSpec, string>,
+        objective,
+        data,
+        schedule,
+        batchOf,
+      };
+      return batchedUnroll(context, state, thetas, steps, key, resetAtEnd);
     }
     const params = [...state.params];
     const slots = [...state.slots];
@@ -213,13 +236,7 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     for (let p = 0; p < particles; p++) {
       if (!owned[p]) ({ params: params[p], slots: slots[p] } = copy(state, p));
     }
-    // One read for the whole unroll; step-major → particles × steps.
-    const stepMajor =
-      reported.length > 0 ? tf.tidy(() => tf.stack(reported).dataSync()) : new Float32Array();
-    tf.dispose(reported);
-    const losses = new Float64Array(particles * steps);
-    for (let k = 0; k < steps; k++)
-      for (let p = 0; p < particles; p++) losses[p * steps + k] = stepMajor[k * particles + p]!;
+    const losses = particleMajorLosses(reported, particles, steps);
     return { state: { params, slots, t: episodes.t }, losses, done: episodes.done };
   };
 

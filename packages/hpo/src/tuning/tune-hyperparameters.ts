@@ -52,6 +52,8 @@ export interface TuneOptions {
   /** Outer (PES) iterations. */
   iterations: number;
   seed: number;
+  /** How the particles step (`modelTuningTask`'s formulation; default auto). */
+  formulation?: 'auto' | 'per-particle' | 'batched';
   /** σ of PES's perturbations of θ (default 0.3). */
   sigma?: number;
   /** The outer Adam's step size on θ (default 0.1). */
@@ -83,6 +85,7 @@ const settingsSchema = z.object({
   unroll: positiveInteger,
   iterations: z.number().int().nonnegative(),
   seed: z.number().int(),
+  formulation: z.enum(['auto', 'per-particle', 'batched']).optional(),
   sigma: z.number().positive().optional(),
   metaLearningRate: z.number().positive().optional(),
 });
@@ -119,6 +122,7 @@ export async function tuneHyperparameters(options: TuneOptions): Promise<TuneRes
       space,
       objective: options.objective,
       batchSize: options.batchSize,
+      ...(options.formulation ? { formulation: options.formulation } : {}),
     });
   } catch (error) {
     // Refused before the task owns the model: nothing else will dispose it.

@@ -20,7 +20,13 @@ export {
   imageTaskMemory,
   sharedImageData,
 } from './mlp-specs.js';
-export { ACTIVATIONS, DATASETS, imageTaskOptions, objectiveRegistry } from '../mlp/options.js';
+export {
+  ACTIVATIONS,
+  DATASETS,
+  FORMULATION_CHOICES,
+  imageTaskOptions,
+  objectiveRegistry,
+} from '../mlp/options.js';
 export type { ImageTaskOptions } from '../mlp/options.js';
 export { influenceBalancingTaskSpec } from '../synthetic/influence-balancing.js';
 export { quadraticTaskSpec } from '../synthetic/quadratic.js';
