@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { estimatorRegistry } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import { experimentRegistry } from '@pes/experiments/node';
+import { hyperparameterRegistry } from '@pes/hpo/tasks';
 import { appRoot, pes, temporaryDirectory } from './helpers.js';
 import { methods, taskSpecs } from '@pes/runner/node';
 
@@ -63,7 +64,7 @@ describe('the command line is derived from the registries', () => {
     expect(help).toMatch(/--schedule <name> .*\[mnist-lr-schedule\]/);
   });
 
-  it('pes list names every task, every estimator (random search too) and every experiment', async () => {
+  it('pes list names every task, every estimator (random search too), every hyperparameter pes tune takes and every experiment', async () => {
     const { status, out } = await pes('list');
     const text = out.join('\n');
     expect(status).toBe(0);
@@ -71,6 +72,7 @@ describe('the command line is derived from the registries', () => {
       ...taskSpecs.map((s) => s.name),
       ...methods.map((m) => m.name),
       ...experimentRegistry.map((e) => e.name),
+      ...hyperparameterRegistry.map((h) => h.name),
     ])
       expect(text).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(text).toMatch(/^ {2}random-search /m);

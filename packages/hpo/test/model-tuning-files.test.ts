@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeKey, resolveTaskOptions } from '@pes/core';
+import { loadImageData } from '@pes/inner-problems/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   modelTuningTaskFromFiles,
@@ -189,4 +190,31 @@ describe('model-tuning inputs', () => {
       /random search does not take layerLearningRate/,
     );
   });
+
+  it('feeds CIFAR-10 to a model taking [32, 32, 3] with each pixel’s channels together', async () => {
+    const dataDir = join(import.meta.dirname, '../../../../shared/data/cifar-10-batches-bin');
+    const model = await saveModel(
+      'cifar.json',
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 2, kernelSize: 8, strides: 8 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 10, activation: 'softmax' }),
+        ],
+      }),
+    );
+    await tf.setBackend('cpu');
+    const inputs = await readTuningInputs(options({ model, dataset: 'cifar10', dataDir }));
+    const images = loadImageData({ dataset: 'cifar10', dir: dataDir });
+    const { pixels, normalization } = images.validation;
+    // Validation record 0, row 0, column 1, blue: plane 2, pixel 1 of the stored record.
+    const stored = (pixels[2 * 1024 + 1]! / 255 - normalization.mean[2]!) / normalization.std[2]!;
+    const x = inputs.data.validationX.slice([0, 0, 1, 2], [1, 1, 1, 1]);
+    expect(x.dataSync()[0]).toBeCloseTo(stored, 5);
+    expect(inputs.data.x.shape).toEqual([images.train.labels.length, 32, 32, 3]);
+    expect(inputs.classes).toHaveLength(10);
+    tf.dispose(x);
+    inputs.dispose();
+    await tf.setBackend('wasm');
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { objectiveRegistry } from '@pes/inner-problems/tasks';
-import { scheduleRegistry } from '@pes/hpo/tasks';
+import { hyperparameterRegistry, scheduleRegistry } from '@pes/hpo/tasks';
 import { experimentRegistry } from '@pes/experiments/node';
 import { methods, taskSpecs, type Io } from '@pes/runner/node';
 
@@ -10,6 +10,13 @@ export function list(io: Io): number {
     ['estimators', methods],
     ['schedules (mnist-lr-schedule --schedule)', scheduleRegistry],
     ['objectives (image tasks --objective)', objectiveRegistry],
+    [
+      'hyperparameters (pes tune --hyperparameters)',
+      hyperparameterRegistry.map((h) => ({
+        name: h.name,
+        description: `${h.role}; range ${h.defaultRange.join(' to ')}${h.log ? ' (log)' : ''}${h.schedulable ? ', or a schedule' : ''}; ${h.optimizers.join(', ')}`,
+      })),
+    ],
     ['experiments', experimentRegistry],
   ];
   const width =

@@ -16,4 +16,4 @@ export { findSchedule, scheduleRegistry } from '../schedule-registry.js';
 export type { ScheduleEntry } from '../schedule-registry.js';
 
 export const hpoTasks: readonly TaskSpec[] = [mnistLrScheduleTaskSpec, modelTuningTaskSpec];
-export { INNER_OPTIMIZERS } from '../tuning/hyperparameters.js';
+export { hyperparameterRegistry, INNER_OPTIMIZERS } from '../tuning/hyperparameters.js';
