@@ -60,6 +60,8 @@ export type { LearningRate, LearningRateFamily, TensorOptimizer } from './mlp/te
 export { constantLearningRateRule, innerUpdateRule, learningRateRule } from './mlp/update-rule.js';
 export type { BatchedUpdate, InnerUpdateRule, TensorOptimizerFamily } from './mlp/update-rule.js';
 export { BATCHED_BACKENDS, resolveFormulation } from './mlp/formulation.js';
+export { copyParticle, gatherParticles, resetParticles } from './particle-tensors.js';
+export type { ParticleTensors } from './particle-tensors.js';
 export type { Formulation } from './mlp/formulation.js';
 export {
   batchedEvaluateBatch,

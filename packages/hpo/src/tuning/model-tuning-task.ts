@@ -9,7 +9,12 @@ import {
   type Key,
   type Task,
 } from '@pes/core';
-import { resolveFormulation } from '@pes/inner-problems';
+import {
+  copyParticle,
+  gatherParticles,
+  resetParticles,
+  resolveFormulation,
+} from '@pes/inner-problems';
 import {
   particleMajorLosses,
   type ModelTuningState,
@@ -61,6 +66,9 @@ function restoreTensor(s: TensorSnapshot): tf.Tensor {
     throw new TypeError('model tuning checkpoint: not a tensor');
   return tf.tensor(s.data, s.shape);
 }
+
+/** The per-particle tensor lists of a `ModelTuningState`. */
+const FIELDS = ['params', 'slots'] as const;
 
 /**
  * The inner problem of tuning a model's hyperparameters, as an ordinary @pes/core task: particle
@@ -140,10 +148,7 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     );
     return { params, slots };
   };
-  const copy = (state: ModelTuningState, p: number) => ({
-    params: state.params[p]!.map((w) => tf.clone(w)),
-    slots: state.slots[p]!.map((w) => tf.clone(w)),
-  });
+  const copy = (state: ModelTuningState, p: number) => copyParticle(state, FIELDS, p);
 
   /** `steps` steps of every particle; `resetAtEnd` false leaves an ended episode's weights. */
   const run = (
@@ -263,26 +268,14 @@ export function modelTuningTask(options: ModelTuningTaskOptions): Task<ModelTuni
     },
     unroll: (state, thetas, steps, key) => run(state, thetas, steps, key, true),
     reset(state, mask, key) {
-      const which = Array.from(mask.keys()).filter((p) => mask[p]);
-      const restart = fresh(key, which.length);
-      const params: tf.Tensor[][] = [];
-      const slots: tf.Tensor[][] = [];
-      for (let p = 0; p < state.t.length; p++) {
-        const i = which.indexOf(p);
-        const source =
-          i >= 0 ? { params: restart.params[i]!, slots: restart.slots[i]! } : copy(state, p);
-        params.push(source.params);
-        slots.push(source.slots);
-      }
-      return { params, slots, t: schedule.reset(state.t, mask) };
+      const restart = fresh(
+        key,
+        mask.reduce((n, m) => n + (m ? 1 : 0), 0),
+      );
+      return { ...resetParticles(state, FIELDS, mask, restart), t: schedule.reset(state.t, mask) };
     },
     gather(state, indices) {
-      const copies = Array.from(indices, (p) => copy(state, p));
-      return {
-        params: copies.map((c) => c.params),
-        slots: copies.map((c) => c.slots),
-        t: schedule.gather(state.t, indices),
-      };
+      return { ...gatherParticles(state, FIELDS, indices), t: schedule.gather(state.t, indices) };
     },
     /** One whole training run from fresh weights at θ: the objective's mean over its steps. */
     evaluate(theta, key): Evaluation {

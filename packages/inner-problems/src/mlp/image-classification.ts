@@ -29,6 +29,7 @@ import {
 } from './batched-network.js';
 import { resolveFormulation, type Formulation } from './formulation.js';
 import { datasetFigures } from './dataset-figures.js';
+import { gatherParticles, resetParticles } from '../particle-tensors.js';
 
 export type Objective = 'train-loss' | 'val-loss' | 'val-accuracy';
 
@@ -54,6 +55,9 @@ export interface ImageClassificationOptions {
    */
   formulation?: Formulation;
 }
+
+/** The per-particle tensor lists of an `MlpState`: what `reset` and `gather` carry over. */
+const FIELDS = ['params', 'optimizer'] as const;
 
 /**
  * Every particle's network, inner-optimizer state and step counter. Tensors belong to the
@@ -280,11 +284,6 @@ export function imageClassificationTask(
     return { state: { params, optimizer, t }, losses, done, trainLosses };
   };
 
-  const copyParticle = (state: MlpState, p: number) => ({
-    params: state.params[p]!.map((w) => tf.clone(w)),
-    optimizer: state.optimizer[p]!.map((w) => tf.clone(w)),
-  });
-
   /** Loss and accuracy of a network on (up to `evaluationRecords` of) the validation set. */
   const validationFigures = (params: tf.Tensor[]) => {
     const r = datasetFigures(params, data.validation, activation, options.evaluationRecords);
@@ -306,28 +305,17 @@ export function imageClassificationTask(
       return result;
     },
     reset(state, mask, key) {
-      const which = Array.from(mask.keys()).filter((p) => mask[p]);
-      const fresh = freshNetworks(key, which.length);
-      const params: tf.Tensor[][] = [];
-      const optimizer: tf.Tensor[][] = [];
-      for (let p = 0; p < state.t.length; p++) {
-        const i = which.indexOf(p);
-        const source =
-          i >= 0
-            ? { params: fresh.params[i]!, optimizer: fresh.optimizer[i]! }
-            : copyParticle(state, p);
-        params.push(source.params);
-        optimizer.push(source.optimizer);
-      }
-      return { params, optimizer, t: schedule.reset(state.t, mask) };
+      const fresh = freshNetworks(
+        key,
+        mask.reduce((n, m) => n + (m ? 1 : 0), 0),
+      );
+      return {
+        ...resetParticles(state, FIELDS, mask, fresh),
+        t: schedule.reset(state.t, mask),
+      };
     },
     gather(state, indices) {
-      const copies = Array.from(indices, (p) => copyParticle(state, p));
-      return {
-        params: copies.map((c) => c.params),
-        optimizer: copies.map((c) => c.optimizer),
-        t: schedule.gather(state.t, indices),
-      };
+      return { ...gatherParticles(state, FIELDS, indices), t: schedule.gather(state.t, indices) };
     },
     evaluate(theta, key): Evaluation {
       const [initKey, runKey] = split(key, 2) as [Key, Key];
