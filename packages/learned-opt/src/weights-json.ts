@@ -57,10 +57,17 @@ export function stepKnobsFromWeights(body: unknown, source = 'the weights'): Ste
 }
 
 /**
- * θ from a weights object (JSON already parsed); throws WeightsError naming `source` (a file,
- * a URL) and what does not match.
+ * θ from a weights object (JSON already parsed) of the learned optimizer whose architecture is
+ * `architecture` and whose θ has `dim` numbers: the envelope every @pes weights file shares
+ * (format, version, architecture, θ), checked. Throws WeightsError naming `source` (a file, a
+ * URL) and what does not match.
  */
-export function thetaFromWeights(body: unknown, source = 'the weights'): Float64Array {
+export function thetaFromEnvelope(
+  body: unknown,
+  architecture: unknown,
+  dim: number,
+  source = 'the weights',
+): Float64Array {
   const b = body as
     | { format?: unknown; version?: unknown; architecture?: unknown; theta?: unknown }
     | null
@@ -72,13 +79,12 @@ export function thetaFromWeights(body: unknown, source = 'the weights'): Float64
       `${source} is format version ${String(b.version)}; this @pes reads version ${WEIGHTS_VERSION}`,
     );
   }
-  const expected = JSON.stringify(mlpLoptArchitecture());
+  const expected = JSON.stringify(architecture);
   if (JSON.stringify(b.architecture) !== expected) {
     throw new WeightsError(
       `${source} holds a learned optimizer of architecture ${JSON.stringify(b.architecture)}, expected ${expected}`,
     );
   }
-  const { dim } = mlpLoptLayout();
   if (
     !Array.isArray(b.theta) ||
     b.theta.length !== dim ||
@@ -87,4 +93,9 @@ export function thetaFromWeights(body: unknown, source = 'the weights'): Float64
     throw new WeightsError(`${source}: θ must be ${dim} finite numbers`);
   }
   return Float64Array.from(b.theta as number[]);
+}
+
+/** θ of the MLP learned optimizer from a weights object (`thetaFromEnvelope`). */
+export function thetaFromWeights(body: unknown, source = 'the weights'): Float64Array {
+  return thetaFromEnvelope(body, mlpLoptArchitecture(), mlpLoptLayout().dim, source);
 }

@@ -14,8 +14,28 @@ export const loptFamilyTaskOptions = z.strictObject({
 });
 export type LoptFamilyTaskOptions = z.infer<typeof loptFamilyTaskOptions>;
 
-const familyOf = (options: LoptFamilyTaskOptions): TaskFamily =>
+const familyOf = (options: { family?: TaskFamily | undefined }): TaskFamily =>
   options.family ?? DEFAULT_TASK_FAMILY;
+
+/**
+ * The fields every task spec over a task family shares (lopt-family's, lopt-normalized's): its
+ * horizon in words, figures, backend, memory and the data its threads share.
+ */
+export const familySpecFields = {
+  horizonInWords: `T drawn per episode (${DEFAULT_TASK_FAMILY.horizon.min}–${DEFAULT_TASK_FAMILY.horizon.max} by default)`,
+  figures: imageTaskFigures,
+  usesTensors: true,
+  // Measured with pes bench backends for lopt-family: a learned optimizer's update is hundreds of
+  // small ops a step, which tfjs-node dispatches at about twice wasm's cost; wasm was 1.3–1.8×
+  // faster.
+  preferredBackend: (): 'wasm' => 'wasm',
+  parallel: true,
+  memory: (settings: { family?: TaskFamily | undefined }) => familyMemory(familyOf(settings)),
+  async sharedData(options: { family?: TaskFamily | undefined }) {
+    const { loadFamilyData } = await import('./lopt-family-task.js');
+    return loadFamilyData(familyOf(options), true);
+  },
+} as const;
 
 /** The memory of a family task: its largest network on its largest dataset and minibatch. */
 export function familyMemory(family: TaskFamily) {
@@ -48,18 +68,7 @@ export const loptFamilyTaskSpec = defineTask({
     'MLP learned optimizer (θ: 1,762 numbers) meta-trained over a family of MLPs (widths, depths, activations, datasets, batch sizes, horizons); meta-loss on held-out data',
   options: loptFamilyTaskOptions,
   defaults: { sigma: 0.01, outerLr: 1e-3, particles: 16 },
-  horizonInWords: `T drawn per episode (${DEFAULT_TASK_FAMILY.horizon.min}–${DEFAULT_TASK_FAMILY.horizon.max} by default)`,
-  figures: imageTaskFigures,
-  usesTensors: true,
-  // Measured with pes bench backends: the learned optimizer's update is hundreds of small ops a
-  // step, which tfjs-node dispatches at about twice wasm's cost; wasm was 1.3–1.8× faster.
-  preferredBackend: () => 'wasm',
-  parallel: true,
-  memory: (settings) => familyMemory(familyOf(settings)),
-  async sharedData(options) {
-    const { loadFamilyData } = await import('./lopt-family-task.js');
-    return loadFamilyData(familyOf(options), true);
-  },
+  ...familySpecFields,
   async create(options, shared) {
     const { loptFamilyTask } = await import('./lopt-family-task.js');
     return loptFamilyTask(familyOf(options), shared);

@@ -1,8 +1,7 @@
 import { defineTask, tensorBackendOption } from '@pes/core';
-import { imageTaskFigures } from '@pes/inner-problems/tasks';
 import { z } from 'zod';
 import { DEFAULT_TASK_FAMILY, type TaskFamily } from '../family/task-family.js';
-import { familyMemory } from './lopt-family-spec.js';
+import { familySpecFields } from './lopt-family-spec.js';
 import { taskFamilySchema } from './task-family-schema.js';
 
 export const loptNormalizedTaskOptions = z.strictObject({
@@ -58,18 +57,8 @@ export const loptNormalizedTaskSpec = defineTask({
     fractionFeatures: false,
     oneDimensional: 'learned',
   },
-  horizonInWords: `T drawn per episode (${DEFAULT_TASK_FAMILY.horizon.min}–${DEFAULT_TASK_FAMILY.horizon.max} by default)`,
-  figures: imageTaskFigures,
-  usesTensors: true,
-  // As lopt-family: many small ops per step, which WebAssembly dispatches fastest (not measured
-  // for this optimizer yet).
-  preferredBackend: () => 'wasm',
-  parallel: true,
-  memory: (settings) => familyMemory(familyOf(settings)),
-  async sharedData(options) {
-    const { loadFamilyData } = await import('./lopt-family-task.js');
-    return loadFamilyData(familyOf(options), true);
-  },
+  // As lopt-family's, WebAssembly among them (not measured for this optimizer yet).
+  ...familySpecFields,
   async create(options, shared) {
     const { loptNormalizedTask } = await import('./lopt-normalized-task.js');
     return loptNormalizedTask(familyOf(options), options, shared);

@@ -1,4 +1,4 @@
-import { WEIGHTS_FORMAT, WEIGHTS_VERSION, WeightsError } from '../weights-json.js';
+import { thetaFromEnvelope, WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../weights-json.js';
 import {
   NORMALIZED_HIDDEN,
   NORMALIZED_INPUTS,
@@ -39,30 +39,7 @@ export function normalizedLearnedOptimizerJson(
   return `${JSON.stringify(body)}\n`;
 }
 
-/** θ from a parsed weights object; throws WeightsError naming `source` and what does not match. */
+/** θ of the normalised learned optimizer from a parsed weights object (`thetaFromEnvelope`). */
 export function thetaFromNormalizedWeights(body: unknown, source = 'the weights'): Float64Array {
-  const b = body as {
-    format?: unknown;
-    version?: unknown;
-    architecture?: unknown;
-    theta?: unknown;
-  };
-  if (b?.format !== WEIGHTS_FORMAT)
-    throw new WeightsError(`${source} is not a @pes learned-optimizer file`);
-  if (b.version !== WEIGHTS_VERSION)
-    throw new WeightsError(`${source} is format version ${String(b.version)}`);
-  const expected = JSON.stringify(normalizedLoptArchitecture());
-  if (JSON.stringify(b.architecture) !== expected) {
-    throw new WeightsError(
-      `${source} holds a learned optimizer of architecture ${JSON.stringify(b.architecture)}, expected ${expected}`,
-    );
-  }
-  const { dim } = normalizedLoptLayout();
-  if (
-    !Array.isArray(b.theta) ||
-    b.theta.length !== dim ||
-    !b.theta.every((v) => typeof v === 'number' && Number.isFinite(v))
-  )
-    throw new WeightsError(`${source}: θ must be ${dim} finite numbers`);
-  return Float64Array.from(b.theta as number[]);
+  return thetaFromEnvelope(body, normalizedLoptArchitecture(), normalizedLoptLayout().dim, source);
 }
