@@ -1,7 +1,7 @@
 import { base64ToBytes } from '@pes/core';
 
 /**
- * Numbers stored as base64 of their float64 bytes, little-endian, as tools/ship-family-weights.mjs
+ * Numbers stored as base64 of their float64 bytes, little-endian, as tools/ship-weights.mjs
  * writes the shipped θ: exact to the last bit, in about half the text of shortest decimals, and
  * plain TypeScript (no JSON import) for bundlers and browsers.
  */
