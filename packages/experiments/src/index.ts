@@ -15,9 +15,11 @@ export type { TaskVarianceOptions } from './task-variance.js';
 // Types only: erased, so these modules load when a function below is first called.
 import type * as EvaluateOptimizerModule from './evaluate-optimizer.js';
 import type * as TaskVarianceModule from './task-variance.js';
+import type * as ModelTuningBenchModule from './model-tuning-bench.js';
 
 type EvaluateOptimizer = typeof EvaluateOptimizerModule;
 type TaskVariance = typeof TaskVarianceModule;
+type ModelTuningBench = typeof ModelTuningBenchModule;
 
 /** `pes evaluate-optimizer`: a learned optimizer against its start and a tuned Adam. */
 export const evaluateOptimizer: EvaluateOptimizer['evaluateOptimizer'] = async (...args) =>
@@ -25,6 +27,7 @@ export const evaluateOptimizer: EvaluateOptimizer['evaluateOptimizer'] = async (
 /** `pes variance`: PES's error over an episode against the number of unrolls, for one task. */
 export const taskVariance: TaskVariance['taskVariance'] = async (...args) =>
   (await import('./task-variance.js')).taskVariance(...args);
-/** The conv net of `pes experiment tune-comparison` (and of `pes bench model-tuning --arch conv`). */
-export const comparisonConvNet = async () =>
-  (await import('./tune-comparison-problems.js')).comparisonConvNet();
+/** `pes bench model-tuning`: one unroll of `pes tune`'s task in its two formulations. */
+export const benchModelTuning: ModelTuningBench['benchModelTuning'] = async (...args) =>
+  (await import('./model-tuning-bench.js')).benchModelTuning(...args);
+export type { ModelTuningBenchOptions } from './model-tuning-bench.js';

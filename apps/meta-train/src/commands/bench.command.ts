@@ -129,7 +129,7 @@ const BENCHMARKS: Record<BenchName, (options: BenchOptions, io: Io) => Promise<n
     );
   },
   async 'model-tuning'(o, io) {
-    const { benchModelTuning } = await import('./bench-model-tuning.js');
+    const { benchModelTuning } = await import('@pes/experiments/node');
     return benchModelTuning(
       {
         arch: o.arch ?? '784-100-10',

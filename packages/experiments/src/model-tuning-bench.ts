@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey, median, normal, uniform } from '@pes/core';
 import { modelTuningTask, resolveSearchSpace, type TuningData } from '@pes/hpo';
 import { parseArchitecture } from '@pes/inner-problems';
-import { comparisonConvNet } from '@pes/experiments/node';
-import { UsageError } from '../errors.js';
-import { selectBackend, type Io } from '@pes/runner/node';
+import { comparisonConvNet } from './tune-comparison-problems.js';
+import { selectBackend, UsageError, type Io } from '@pes/runner/node';
 
 export interface ModelTuningBenchOptions {
   arch: string;
@@ -76,7 +75,7 @@ export async function benchModelTuning(options: ModelTuningBenchOptions, io: Io)
   for (const particles of options.particles) {
     const ms: Record<'per-particle' | 'batched', number[]> = { 'per-particle': [], batched: [] };
     const models = conv
-      ? [await comparisonConvNet(), await comparisonConvNet()]
+      ? [comparisonConvNet(), comparisonConvNet()]
       : [denseModel([...sizes]), denseModel([...sizes])];
     const tasks = (['per-particle', 'batched'] as const).map((formulation, i) => {
       const task = modelTuningTask({
