@@ -111,3 +111,17 @@ describe('imports run one way', () => {
     expect(result.circular()).toEqual([]);
   }, 120_000);
 });
+
+describe('the apps stay thin shells (issue 24)', () => {
+  it('apps/meta-train/src is at most 4,000 lines, and no source file of an app is over 300', () => {
+    const lengths = ['apps/meta-train', 'apps/playground'].flatMap((app) =>
+      files(join(root, app, 'src'), /\.ts$/).map((file) => ({
+        file: relative(root, file),
+        lines: readFileSync(file, 'utf8').split('\n').length - 1,
+      })),
+    );
+    const app = lengths.filter((l) => l.file.startsWith('apps/meta-train/'));
+    expect(app.reduce((n, l) => n + l.lines, 0)).toBeLessThanOrEqual(4000);
+    expect(lengths.filter((l) => l.lines > 300)).toEqual([]);
+  });
+});
