@@ -73,6 +73,34 @@ async function runOver(url: string, flags: string[], env?: NodeJS.ProcessEnv) {
   return { out, run };
 }
 
+/**
+ * An attack's setting: `workers` fresh workers on database `db`, a run over them past iteration
+ * 20, and an admin connection that knows the session the run works in and the workers it claimed.
+ */
+async function attackedRun(
+  db: number,
+  options: {
+    workers?: number;
+    workerFlags?: string[];
+    runFlags?: string[];
+    env?: NodeJS.ProcessEnv;
+  } = {},
+) {
+  const url = redis!.url(db);
+  const count = options.workers ?? 1;
+  const pool = await startWorkers(
+    url,
+    count,
+    options.workerFlags ?? [],
+    options.env ?? process.env,
+  );
+  const flags = ['--workers', String(count), ...(options.runFlags ?? [])];
+  const { out, run } = await runOver(url, flags, options.env);
+  const admin = new Redis(url);
+  const { session, workers } = await sessionOf(admin);
+  return { url, pool, out, run, admin, session, workers };
+}
+
 async function endsAtReference(run: Running, out: string): Promise<void> {
   expect(await run.exited, run.stderr()).toBe(0);
   expect(thetaOf(out)).toEqual(await reference());
@@ -80,11 +108,7 @@ async function endsAtReference(run: Running, out: string): Promise<void> {
 
 describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
   it('garbage, null and a 20,000-deep value in every inbox and in the reply list: ignored and counted, θ unchanged', async () => {
-    const url = redis!.url(8);
-    const pool = await startWorkers(url, 2);
-    const { out, run } = await runOver(url, ['--workers', '2']);
-    const admin = new Redis(url);
-    const { session, workers } = await sessionOf(admin);
+    const { pool, out, run, admin, session, workers } = await attackedRun(8, { workers: 2 });
     for (const bytes of JUNK) {
       for (const w of workers) await admin.rpush(keys.inbox(w), bytes);
       await admin.rpush(keys.reply(session), bytes);
@@ -101,11 +125,7 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
   }, 90_000);
 
   it("a foreign session's envelope is ignored; 30 create messages build at most --max-shards shards", async () => {
-    const url = redis!.url(9);
-    const pool = await startWorkers(url, 1);
-    const { out, run } = await runOver(url, ['--workers', '1']);
-    const admin = new Redis(url);
-    const { session, workers } = await sessionOf(admin);
+    const { pool, out, run, admin, session, workers } = await attackedRun(9);
     const inbox = keys.inbox(workers[0]!);
     const envelope = (from: string, shard: number, request: unknown) =>
       serialize({
@@ -133,11 +153,9 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
   }, 120_000);
 
   it('a request popped from an inbox by another client is sent again after its deadline', async () => {
-    const url = redis!.url(10);
-    const pool = await startWorkers(url, 1);
-    const { out, run } = await runOver(url, ['--workers', '1', '--lease', '1']);
-    const admin = new Redis(url);
-    const { workers } = await sessionOf(admin);
+    const { pool, out, run, admin, workers } = await attackedRun(10, {
+      runFlags: ['--lease', '1'],
+    });
     const stolen = await admin.blpopBuffer(keys.inbox(workers[0]!), 5);
     expect(stolen).not.toBeNull();
     await endsAtReference(run, out);
@@ -233,12 +251,12 @@ describe.skipIf(!redis)('a Redis holding hostile or broken messages', () => {
 
   for (const signed of [false, true]) {
     it(`forged replies to the requests of a paused worker, ${signed ? 'with' : 'without'} the secret`, async () => {
-      const url = redis!.url(signed ? 14 : 13);
       const env = signed ? { ...process.env, PES_CLUSTER_SECRET: SECRET } : process.env;
-      const pool = await startWorkers(url, 1, ['--lease', '30'], env);
-      const { out, run } = await runOver(url, ['--workers', '1', '--lease', '1'], env);
-      const admin = new Redis(url);
-      const { session, workers } = await sessionOf(admin);
+      const { pool, out, run, admin, session, workers } = await attackedRun(signed ? 14 : 13, {
+        workerFlags: ['--lease', '30'],
+        runFlags: ['--lease', '1'],
+        env,
+      });
       // While the worker is paused the run moves on only on forged answers (the worker's own
       // answer to the request it held is worth one iteration at most). The paused worker took
       // that request from its inbox before it stopped; with a 1 s lease the coordinator sends it
