@@ -1,7 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeKey } from '@pes/core';
-import { FAMILY_WEIGHTS, initialMlpLoptTheta, mlpLoptLayout } from '@pes/learned-opt';
+import {
+  FAMILY_WEIGHTS,
+  initialMlpLoptTheta,
+  mlpLoptLayout,
+  normalizedLearnedOptimizerJson,
+  untrainedNormalizedTheta,
+} from '@pes/learned-opt';
 import { saveLearnedOptimizer } from '@pes/learned-opt/node';
 import { describe, expect, it } from 'vitest';
 import { pes, temporaryDirectory } from './helpers.js';
@@ -239,6 +245,53 @@ describe('pes evaluate-optimizer', () => {
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| large-batch \| batch 256/);
     expect(lines.join('\n')).toMatch(/within 2× of the tuned Adam|Not within 2×/);
   }, 180_000);
+
+  it('evaluates the normalised learned optimizer from its weights file, at the schedule it records', async () => {
+    const dir = temporaryDirectory();
+    const file = join(dir, 'normalized.json');
+    const theta = Float64Array.from(untrainedNormalizedTheta(), (v, i) => v + 0.2 * Math.cos(i));
+    writeFileSync(
+      file,
+      normalizedLearnedOptimizerJson(theta, { innerLr: 3e-3, innerSchedule: 'cosine' }),
+    );
+    const out = join(dir, 'evaluation');
+    const run = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      file,
+      '--task',
+      'mnist-mlp',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--out',
+      out,
+      ...SMALL,
+    );
+    expect(run.status, run.err.join('\n')).toBe(0);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+    expect(evaluation.normalized).toEqual({ innerLr: 3e-3, innerSchedule: 'cosine' });
+    const names = evaluation.optimizers.map((o: { name: string }) => o.name);
+    expect(names.slice(0, 2)).toEqual(['learned optimizer', 'learned optimizer, untrained']);
+    // Its knobs are the MLP learned optimizer's: one line, exit 2.
+    const knob = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      file,
+      '--step-scale',
+      '2',
+      '--out',
+      out,
+      ...SMALL,
+    );
+    expect(knob.status).toBe(2);
+    expect(knob.err).toEqual([
+      expect.stringMatching(
+        /^pes: --step-scale and --step-feature-limit are the MLP learned optimizer's knobs; \S+ holds the normalised one/,
+      ),
+    ]);
+  }, 120_000);
 
   it('needs --weights and --out', async () => {
     expect((await pes('evaluate-optimizer', '--out', temporaryDirectory())).err).toEqual([

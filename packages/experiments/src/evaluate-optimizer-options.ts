@@ -6,6 +6,7 @@ import {
   stepKnobsFromWeights,
   SUITES,
   thetaFromWeights,
+  type EpisodeSchedule,
   type StepKnobs,
 } from '@pes/learned-opt';
 import { loadLearnedOptimizerWeights } from '@pes/learned-opt/node';
@@ -42,11 +43,15 @@ export interface EvaluateOptimizerOptions {
   stepFeatureLimit?: string;
 }
 
-/** The learned optimizer evaluated: θ, the knobs its weights record, and where it came from. */
+/**
+ * The learned optimizer evaluated: θ, where it came from, and how it steps: the MLP learned
+ * optimizer's knobs, or the normalised one's schedule (`normalized`, from its weights file).
+ */
 export interface Weights {
   source: string;
   theta: Float64Array;
   knobs: StepKnobs;
+  normalized?: EpisodeSchedule;
 }
 
 function loadWeights(weights: string): Weights {
@@ -113,6 +118,13 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
  */
 export function evaluatedWeights(weightsName: string, options: EvaluateOptimizerOptions): Weights {
   const loaded = loadWeights(weightsName);
+  if (
+    loaded.normalized &&
+    (options.stepScale !== undefined || options.stepFeatureLimit !== undefined)
+  )
+    throw new UsageError(
+      `--step-scale and --step-feature-limit are the MLP learned optimizer's knobs; ${weightsName} holds the normalised one, which steps at the schedule its file records`,
+    );
   const knobs = { ...loaded.knobs };
   if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
   if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;

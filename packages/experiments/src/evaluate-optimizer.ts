@@ -66,6 +66,7 @@ async function evaluateProblem(
     trainRecords: problem.trainRecords,
     adamLearningRates: options.adamLrs,
     knobs: weights.knobs,
+    ...(weights.normalized ? { normalized: weights.normalized } : {}),
     untrained: options.untrained,
     onEvaluated: (result, which) => {
       const name =

@@ -13,6 +13,7 @@ import {
   WITHIN_FACTOR,
   type EvaluationProblem,
   type LearnedOptimizerRole,
+  type EpisodeSchedule,
   type StepKnobs,
   type SuiteRow,
 } from '@pes/learned-opt';
@@ -31,7 +32,7 @@ type Row = OptimizerEvaluation & { name: string };
 
 /** What one problem's evaluation was: the weights, the problem and how it was trained. */
 export interface ProblemRecord {
-  weights: { source: string; knobs: StepKnobs };
+  weights: { source: string; knobs: StepKnobs; normalized?: EpisodeSchedule };
   problem: EvaluationProblem;
   /** The network in words, and an MLP's layer sizes. */
   network: { description: string; arch?: string };
@@ -94,6 +95,7 @@ export async function writeProblemFiles(
     weights: weights.source,
     stepFeatureLimit: weights.knobs.stepFeatureLimit ?? null,
     stepScale: weights.knobs.stepScale ?? 1,
+    ...(weights.normalized ? { normalized: weights.normalized } : {}),
     task: problem.task,
     dataset: EVALUATION_TASKS[problem.task].dataset,
     network: record.network.description,

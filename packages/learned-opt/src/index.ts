@@ -68,9 +68,10 @@ export {
 export type { SuiteRow } from './evaluation/suite-verdict.js';
 export {
   checkLearningRateSchedule,
+  episodeLearningRate,
   scheduledLearningRate,
 } from './normalized/learning-rate-schedule.js';
-export type { LearningRateSchedule } from './normalized/learning-rate-schedule.js';
+export type { EpisodeSchedule, LearningRateSchedule } from './normalized/learning-rate-schedule.js';
 export {
   FRACTION_FEATURES,
   NORMALIZED_HIDDEN,

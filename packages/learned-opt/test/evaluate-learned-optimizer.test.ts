@@ -1,7 +1,12 @@
 import { makeKey } from '@pes/core';
 import { loadImageData } from '@pes/inner-problems/node';
 import { describe, expect, it } from 'vitest';
-import { evaluateLearnedOptimizer, initialLoptTheta, initialMlpLoptTheta } from '../src/index.js';
+import {
+  evaluateLearnedOptimizer,
+  initialLoptTheta,
+  initialMlpLoptTheta,
+  untrainedNormalizedTheta,
+} from '../src/index.js';
 
 describe('evaluateLearnedOptimizer', () => {
   const setting = {
@@ -34,4 +39,25 @@ describe('evaluateLearnedOptimizer', () => {
       /θ has 1762 numbers, got 3/,
     );
   });
+
+  it('judges the normalised learned optimizer at the schedule it was meta-trained at, beside its own untrained start', () => {
+    const normalized = { innerLr: 1e-2, innerSchedule: 'cosine' as const };
+    const start = untrainedNormalizedTheta();
+    const moved = Float64Array.from(start, (v, i) => v + 0.3 * Math.sin(i));
+    const r = evaluateLearnedOptimizer(moved, { ...setting, normalized });
+    const atStart = evaluateLearnedOptimizer(start, { ...setting, normalized });
+    expect(r.optimizers.untrained.runs).toEqual(atStart.optimizers.learned.runs);
+    expect(r.optimizers.learned.runs[0]!.final).not.toEqual(r.optimizers.untrained.runs[0]!.final);
+    // The schedule is part of it: a constant rate steps otherwise.
+    const constant = evaluateLearnedOptimizer(start, {
+      ...setting,
+      normalized: { ...normalized, innerSchedule: 'constant' },
+    });
+    expect(constant.optimizers.learned.runs[0]!.final).not.toEqual(
+      atStart.optimizers.learned.runs[0]!.final,
+    );
+    expect(() => evaluateLearnedOptimizer(initialLoptTheta(), { ...setting, normalized })).toThrow(
+      /normalised learned optimizer θ has 188 numbers, got 1762/,
+    );
+  }, 60_000);
 });

@@ -3,8 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeKey } from '@pes/core';
 import { describe, expect, it } from 'vitest';
-import { initialMlpLoptTheta } from '../src/index.js';
-import { loadLearnedOptimizer, saveLearnedOptimizer, WeightsError } from '../src/node/index.js';
+import {
+  initialMlpLoptTheta,
+  normalizedLearnedOptimizerJson,
+  untrainedNormalizedTheta,
+} from '../src/index.js';
+import {
+  loadLearnedOptimizer,
+  loadLearnedOptimizerWeights,
+  saveLearnedOptimizer,
+  WeightsError,
+} from '../src/node/index.js';
 
 describe('learned-optimizer weights files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pes-lopt-'));
@@ -51,6 +60,27 @@ describe('learned-optimizer weights files', () => {
   it('names a missing file', () => {
     expect(() => loadLearnedOptimizer(join(dir, 'absent.json'))).toThrow(
       /cannot read .*absent\.json: ENOENT/,
+    );
+  });
+
+  it('of the normalised learned optimizer load with the schedule they were meta-trained at', () => {
+    const normalized = join(dir, 'normalized.json');
+    const start = untrainedNormalizedTheta();
+    writeFileSync(
+      normalized,
+      normalizedLearnedOptimizerJson(start, { innerLr: 1e-3, innerSchedule: 'warmup-cosine' }),
+    );
+    const loaded = loadLearnedOptimizerWeights(normalized);
+    expect(loaded.theta).toEqual(start);
+    expect(loaded.normalized).toEqual({ innerLr: 1e-3, innerSchedule: 'warmup-cosine' });
+    const body = JSON.parse(readFileSync(normalized, 'utf8'));
+    writeFileSync(
+      normalized,
+      JSON.stringify({ ...body, metaTrainedAt: { innerLr: -1, innerSchedule: 'cosine' } }),
+    );
+    expect(() => loadLearnedOptimizerWeights(normalized)).toThrow(WeightsError);
+    expect(() => loadLearnedOptimizerWeights(normalized)).toThrow(
+      /metaTrainedAt must be \{ innerLr: a positive number/,
     );
   });
 });

@@ -4,7 +4,8 @@
 export { loptTask } from './lopt-task.js';
 export { loadFamilyData, loptFamilyTask } from './lopt-family-task.js';
 export { loadEvaluationProblem } from './evaluation-problem.js';
-export { episodeLearningRate, loptNormalizedTask } from './lopt-normalized-task.js';
+export { loptNormalizedTask } from './lopt-normalized-task.js';
+export { episodeLearningRate } from '../normalized/learning-rate-schedule.js';
 export {
   learnedOptimizerJson,
   loadLearnedOptimizer,

@@ -84,3 +84,35 @@ export function checkLearningRateSchedule(schedule: unknown): LearningRateSchedu
       return fail("a positive number or { kind: 'constant' | 'cosine' | 'warmup-cosine', … }");
   }
 }
+
+/**
+ * The learning rate a normalised learned optimizer is meta-trained (and then judged) at: a peak
+ * and a schedule, run over each training run's own length. A weights file records it.
+ */
+export interface EpisodeSchedule {
+  /** The peak learning rate. */
+  innerLr: number;
+  innerSchedule: 'constant' | 'cosine' | 'warmup-cosine';
+}
+
+/** An episode's learning rate: the schedule over its own horizon (warm-up: its first 5 %). */
+export function episodeLearningRate(
+  settings: EpisodeSchedule,
+  horizon: number,
+): LearningRateSchedule {
+  const peak = settings.innerLr;
+  switch (settings.innerSchedule) {
+    case 'constant':
+      return peak;
+    case 'cosine':
+      return { kind: 'cosine', peak, totalSteps: horizon };
+    case 'warmup-cosine':
+      return {
+        kind: 'warmup-cosine',
+        peak,
+        // Below the horizon: a one-step episode has no room for a warm-up.
+        warmupSteps: Math.max(1, Math.min(horizon - 1, Math.floor(horizon / 20))),
+        totalSteps: Math.max(2, horizon),
+      };
+  }
+}

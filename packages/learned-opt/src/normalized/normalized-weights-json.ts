@@ -1,4 +1,10 @@
-import { thetaFromEnvelope, WEIGHTS_FORMAT, WEIGHTS_VERSION } from '../weights-json.js';
+import {
+  thetaFromEnvelope,
+  WEIGHTS_FORMAT,
+  WEIGHTS_VERSION,
+  WeightsError,
+} from '../weights-json.js';
+import type { EpisodeSchedule } from './learning-rate-schedule.js';
 import {
   NORMALIZED_HIDDEN,
   NORMALIZED_INPUTS,
@@ -42,4 +48,26 @@ export function normalizedLearnedOptimizerJson(
 /** θ of the normalised learned optimizer from a parsed weights object (`thetaFromEnvelope`). */
 export function thetaFromNormalizedWeights(body: unknown, source = 'the weights'): Float64Array {
   return thetaFromEnvelope(body, normalizedLoptArchitecture(), normalizedLoptLayout().dim, source);
+}
+
+/**
+ * The schedule a normalised weights object records it was meta-trained at (`metaTrainedAt`),
+ * checked; throws WeightsError naming `source`.
+ */
+export function episodeScheduleFromWeights(body: unknown, source = 'the weights'): EpisodeSchedule {
+  const at = (body as { metaTrainedAt?: { innerLr?: unknown; innerSchedule?: unknown } } | null)
+    ?.metaTrainedAt;
+  const schedules: readonly unknown[] = ['constant', 'cosine', 'warmup-cosine'];
+  if (
+    typeof at?.innerLr !== 'number' ||
+    !(at.innerLr > 0 && Number.isFinite(at.innerLr)) ||
+    !schedules.includes(at.innerSchedule)
+  )
+    throw new WeightsError(
+      `${source}: metaTrainedAt must be { innerLr: a positive number, innerSchedule: constant, cosine or warmup-cosine }`,
+    );
+  return {
+    innerLr: at.innerLr,
+    innerSchedule: at.innerSchedule as EpisodeSchedule['innerSchedule'],
+  };
 }
