@@ -2,6 +2,16 @@ import { runMetaTraining, type MetaTrainState } from '@pes/core';
 import { UsageError } from '../src/errors.js';
 import { buildRun, resolveRun, type RunConfig } from '@pes/runner/node';
 
+/** A task family of tiny MLPs on MNIST: the family tasks' draws at a tiny scale. */
+const TINY_FAMILY = {
+  datasets: [{ name: 'mnist' }],
+  depths: [1, 2],
+  widths: [4, 8],
+  activations: ['relu', 'tanh'],
+  batchSizes: [4, 8],
+  horizon: { min: 3, max: 12 },
+};
+
 /** Every registered task at a tiny scale: 6 particles, so up to 3 shards of one antithetic pair. */
 export const TINY: Record<string, Partial<RunConfig>> = {
   quadratic: { horizon: 12, unrollLength: 4 },
@@ -14,12 +24,7 @@ export const TINY: Record<string, Partial<RunConfig>> = {
   'char-lstm': { horizon: 20, unrollLength: 5 },
   'lopt-family': {
     family: {
-      datasets: [{ name: 'mnist' }],
-      depths: [1, 2],
-      widths: [4, 8],
-      activations: ['relu', 'tanh'],
-      batchSizes: [4, 8],
-      horizon: { min: 3, max: 12 },
+      ...TINY_FAMILY,
       evaluation: [{ dataset: 'mnist', hidden: [4], activation: 'relu', batchSize: 4, horizon: 5 }],
     },
     unrollLength: 5,
@@ -27,12 +32,7 @@ export const TINY: Record<string, Partial<RunConfig>> = {
   // Reparameterised draws, a warm-up schedule over each episode, fraction features, Adam for biases.
   'lopt-normalized': {
     family: {
-      datasets: [{ name: 'mnist' }],
-      depths: [1, 2],
-      widths: [4, 8],
-      activations: ['relu', 'tanh'],
-      batchSizes: [4, 8],
-      horizon: { min: 3, max: 12 },
+      ...TINY_FAMILY,
       reparameterisation: { lossScale: { min: 0.1, max: 10 }, paramScale: { min: 0.5, max: 2 } },
       evaluation: [{ dataset: 'mnist', hidden: [4], activation: 'relu', batchSize: 4, horizon: 5 }],
     },

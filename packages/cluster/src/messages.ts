@@ -76,12 +76,15 @@ const requestSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('close') }),
 ]);
 
+/** A shard's index: one of at most MAX_SHARDS. */
+const shardIndex = z
+  .int()
+  .min(0)
+  .max(MAX_SHARDS - 1);
+
 export const envelopeSchema = z.strictObject({
   session: name,
-  shard: z
-    .int()
-    .min(0)
-    .max(MAX_SHARDS - 1),
+  shard: shardIndex,
   seq: count,
   version: name,
   protocol: count,
@@ -90,10 +93,7 @@ export const envelopeSchema = z.strictObject({
 
 export const replySchema = z.strictObject({
   session: name,
-  shard: z
-    .int()
-    .min(0)
-    .max(MAX_SHARDS - 1),
+  shard: shardIndex,
   seq: count,
   worker: name,
   ok: z.boolean(),
