@@ -36,6 +36,7 @@ export {
   subset,
 } from './data/dataset.js';
 export type { ImageData, ImageDataset } from './data/dataset.js';
+export { greyDownsample, greyDownsampleData } from './data/grey-downsample.js';
 // Loaders of dataset files, the tasks that load them and the task registry are exported from
 // '@pes/inner-problems/node'.
 

@@ -14,8 +14,11 @@ import {
  * run's setting, by `taskFamilySchema` in '@pes/learned-opt/tasks'.)
  */
 export interface TaskFamily {
-  /** Datasets, each with the directory of its official files (MNIST: embedded without one). */
-  datasets: { name: Dataset; dir?: string | undefined }[];
+  /**
+   * Datasets, each with the directory of its official files (MNIST: embedded without one) and,
+   * when `size` is set, taken in grey at size×size (greyDownsample in @pes/inner-problems).
+   */
+  datasets: { name: Dataset; dir?: string | undefined; size?: number | undefined }[];
   /** Hidden layers per network (an MLP of depth d has d hidden layers of one width). */
   depths: number[];
   widths: number[];

@@ -9,10 +9,11 @@ type FamilyData = Partial<Record<FamilyMember['dataset'], ImageData>>;
 
 /** Each dataset of the family, loaded (into SharedArrayBuffers when `share`: a run's threads). */
 export async function loadFamilyData(family: TaskFamily, share = false): Promise<FamilyData> {
-  const { shareImageData } = await import('@pes/inner-problems');
+  const { greyDownsampleData, shareImageData } = await import('@pes/inner-problems');
   const data: FamilyData = {};
-  for (const { name, dir } of family.datasets) {
-    const loaded = loadImageData({ dataset: name, ...(dir ? { dir } : {}) });
+  for (const { name, dir, size } of family.datasets) {
+    const full = loadImageData({ dataset: name, ...(dir ? { dir } : {}) });
+    const loaded = size === undefined ? full : greyDownsampleData(full, size);
     data[name] = share ? shareImageData(loaded) : loaded;
   }
   return data;

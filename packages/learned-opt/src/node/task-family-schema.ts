@@ -24,8 +24,24 @@ const memberSchema = z.strictObject({
 export const taskFamilySchema = z
   .strictObject({
     datasets: z
-      .array(z.strictObject({ name: z.enum(DATASETS), dir: z.string().min(1).optional() }))
-      .min(1, 'datasets: at least one'),
+      .array(
+        z.strictObject({
+          name: z.enum(DATASETS),
+          dir: z.string().min(1).optional(),
+          size: z
+            .number()
+            .int()
+            .min(2)
+            .max(32)
+            .describe('take the images in grey, area-averaged down to size×size')
+            .optional(),
+        }),
+      )
+      .min(1, 'datasets: at least one')
+      .refine(
+        (ds) => new Set(ds.map((d) => d.name)).size === ds.length,
+        'datasets: each dataset at most once',
+      ),
     depths: positiveIntegers('depths'),
     widths: positiveIntegers('widths'),
     activations: z.array(z.enum(ACTIVATIONS)).min(1, 'activations: at least one'),
