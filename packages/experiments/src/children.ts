@@ -47,11 +47,12 @@ function commandLine(run: ChildRun): string[] {
   }
   return [
     'evaluate-optimizer',
-    ...Object.entries(run.options).flatMap(([field, value]) =>
-      value === undefined
-        ? []
-        : [flagOf(field), Array.isArray(value) ? value.join(',') : String(value)],
-    ),
+    ...Object.entries(run.options).flatMap(([field, value]) => {
+      if (value === undefined) return [];
+      // A switch: `--name` when on, `--no-name` when off (the command's negated flags).
+      if (typeof value === 'boolean') return [flagOf(field).replace(/^--/, value ? '--' : '--no-')];
+      return [flagOf(field), Array.isArray(value) ? value.join(',') : String(value)];
+    }),
   ];
 }
 

@@ -25,6 +25,12 @@ export interface EvaluateOptimizerOptions {
   suite?: string;
   /** The suite's problems to run, comma-separated (default: all). */
   problems?: string;
+  /** A suite's horizons as multiples of its 1× length (SUITES_AT_MULTIPLES only). */
+  horizons?: number[];
+  /** A suite's 1× length in steps (default: its problems', LONGEST_TRAINED_HORIZON). */
+  horizon?: number;
+  /** Child processes a suite's runs spread over (default 1: in this process). */
+  jobs?: number;
   out?: string;
   steps?: number;
   seeds: number;
@@ -92,6 +98,23 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
   positive('--batch', options.batch);
   positive('--eval-every', options.evalEvery);
   positive('--train-records', options.trainRecords);
+  positive('--jobs', options.jobs);
+  positive('--horizon', options.horizon);
+  if (options.horizon !== undefined && options.suite === undefined)
+    throw new UsageError('--horizon sets a suite’s 1× length; with --task, use --steps');
+  if (options.horizons !== undefined) {
+    if (options.suite === undefined)
+      throw new UsageError('--horizons sets a suite’s lengths; with --task, use --steps');
+    if (
+      options.horizons.length === 0 ||
+      !options.horizons.every((k) => Number.isInteger(k) && k >= 1)
+    )
+      throw new UsageError(
+        `--horizons must be positive whole multiples separated by commas, got ${options.horizons.join(',')}`,
+      );
+  }
+  if (options.jobs !== undefined && options.suite === undefined)
+    throw new UsageError('--jobs spreads a suite’s runs; with one --task there is one run');
   if (!Number.isInteger(options.seed) || options.seed < 0)
     throw new UsageError(`--seed must be a non-negative integer, got ${options.seed}`);
   if (options.adamLrs.length === 0 || !options.adamLrs.every((lr) => lr > 0 && Number.isFinite(lr)))

@@ -1,16 +1,22 @@
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import {
   defaultEvalEvery,
   evaluateLearnedOptimizer,
+  DEFAULT_HORIZON_MULTIPLES,
   EVALUATION_TASKS,
   EvaluationProblemError,
   SUITES,
+  SUITES_AT_MULTIPLES,
   suiteRow,
   taskProblem,
   type EvaluationProblem,
   type EvaluationTaskName,
+  type RowFigures,
   type SuiteProblem,
+  type SuiteRow,
 } from '@pes/learned-opt';
+import { runChildren, type ChildRun } from './children.js';
 import { loadEvaluationProblem } from '@pes/learned-opt/node';
 import {
   checkOptions,
@@ -23,6 +29,9 @@ import { formatMeanAndStd } from './methods.js';
 import { selectBackend, UsageError, type Io } from '@pes/runner/node';
 
 export type { EvaluateOptimizerOptions } from './evaluate-optimizer-options.js';
+
+/** What the command writes to, and (for `--jobs`) the command line that starts this `pes`. */
+export type EvaluateIo = Io & { readonly pes?: readonly string[] };
 
 /** A problem's data and network, with a network that does not fit as a usage error. */
 function loadProblem(problem: EvaluationProblem, dataDir: string | undefined) {
@@ -100,7 +109,7 @@ async function evaluateProblem(
  */
 export async function evaluateOptimizer(
   options: EvaluateOptimizerOptions,
-  io: Io,
+  io: EvaluateIo,
 ): Promise<number> {
   const { weights: weightsName, out } = checkOptions(options);
   const weights = evaluatedWeights(weightsName, options);
@@ -119,14 +128,34 @@ export async function evaluateOptimizer(
   return evaluateSuite(SUITES[options.suite]!, weights, options, out, io, backend);
 }
 
-async function evaluateSuite(
+/** One row of a suite: a problem at a multiple of its length, and the directory it writes. */
+interface SuiteUnit {
+  problem: SuiteProblem;
+  multiple: number;
+  dir: string;
+}
+
+/** The figures of a row as the problem's evaluation.json records them (writeProblemFiles). */
+interface RecordedEvaluation {
+  optimizers: (RowFigures & { name: string })[];
+  adamGrid: (RowFigures & { learningRate: number })[];
+}
+
+/** A unit's row, read from the evaluation.json its run wrote. */
+function recordedRow(unit: SuiteUnit): SuiteRow {
+  const file = join(unit.dir, 'evaluation.json');
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as RecordedEvaluation;
+  const learned = recorded.optimizers.find((o) => o.name === OPTIMIZER_LABELS.learned);
+  if (!learned) throw new Error(`${file} has no learned optimizer`);
+  return suiteRow(unit.problem, learned, recorded.adamGrid, unit.multiple);
+}
+
+/** The units of a suite run: each wanted problem at each multiple. */
+function suiteUnits(
   suite: readonly SuiteProblem[],
-  weights: Weights,
   options: EvaluateOptimizerOptions,
   out: string,
-  io: Io,
-  backend: string,
-): Promise<number> {
+): { units: SuiteUnit[]; multiples: readonly number[] | undefined } {
   const names = suite.map((p) => p.name);
   const wanted = options.problems?.split(',').map((p) => p.trim()) ?? names;
   for (const name of wanted)
@@ -134,6 +163,13 @@ async function evaluateSuite(
       throw new UsageError(
         `--problems: '${name}' is not in suite ${options.suite} (${names.join(', ')})`,
       );
+  const atMultiples = SUITES_AT_MULTIPLES.includes(options.suite!);
+  if (!atMultiples && options.horizons !== undefined)
+    throw new UsageError(
+      `--horizons: suite ${options.suite} has fixed lengths; only ${SUITES_AT_MULTIPLES.join(', ')} runs at multiples`,
+    );
+  if (!atMultiples && options.horizon !== undefined)
+    throw new UsageError(`--horizon: suite ${options.suite} has fixed lengths`);
   for (const [flag, value] of [
     ['--arch', options.arch],
     ['--batch', options.batch],
@@ -141,25 +177,84 @@ async function evaluateSuite(
   ] as const)
     if (value !== undefined)
       throw new UsageError(`${flag} is set by each problem of a suite; leave it out with --suite`);
-  const rows = [];
-  for (const problem of suite.filter((p) => wanted.includes(p.name))) {
-    const comparison = await evaluateProblem(
-      problem,
-      weights,
-      options,
-      join(out, problem.name),
-      io,
-      backend,
-      problem.name,
+  const multiples = atMultiples ? (options.horizons ?? DEFAULT_HORIZON_MULTIPLES) : [1];
+  const units = suite
+    .filter((p) => wanted.includes(p.name))
+    .map((p) => (options.horizon === undefined ? p : { ...p, steps: options.horizon }))
+    .flatMap((problem) =>
+      multiples.map((multiple) => ({
+        problem,
+        multiple,
+        dir: join(out, atMultiples ? `${problem.name}-${multiple}x` : problem.name),
+      })),
     );
-    rows.push(suiteRow(problem, comparison.optimizers.learned, comparison.adamGrid));
+  return { units, multiples: atMultiples ? multiples : undefined };
+}
+
+/**
+ * A suite: each problem at each horizon trained as `pes evaluate-optimizer` trains one problem,
+ * into its own directory, in this process or (`--jobs`) as child processes, that many at a
+ * time; then every row read back from its evaluation.json into summary.md and summary.json.
+ */
+async function evaluateSuite(
+  suite: readonly SuiteProblem[],
+  weights: Weights,
+  options: EvaluateOptimizerOptions,
+  out: string,
+  io: EvaluateIo,
+  backend: string,
+): Promise<number> {
+  const { units, multiples } = suiteUnits(suite, options, out);
+  const steps = (u: SuiteUnit) => u.problem.steps * u.multiple;
+  const jobs = Math.min(options.jobs ?? 1, units.length);
+  if (jobs > 1) {
+    if (!io.pes) throw new UsageError('--jobs needs the pes command line to start its children');
+    // The longest runs first, so the last to finish is a short one.
+    const order = [...units].sort((a, b) => steps(b) - steps(a));
+    const runs: ChildRun[] = order.map((u) => ({
+      command: 'evaluate-optimizer',
+      options: {
+        weights: options.weights!,
+        task: u.problem.task,
+        ...(u.problem.arch !== undefined ? { arch: u.problem.arch } : {}),
+        batch: u.problem.batch,
+        steps: steps(u),
+        trainRecords: u.problem.trainRecords,
+        seeds: options.seeds,
+        seed: options.seed,
+        adamLrs: options.adamLrs,
+        ...(options.evalEvery !== undefined ? { evalEvery: options.evalEvery } : {}),
+        ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+        ...(options.untrained ? {} : { untrained: false }),
+        out: u.dir,
+      },
+    }));
+    io.out(`pes: ${runs.length} runs of suite ${options.suite}, ${jobs} child processes at a time`);
+    const statuses = await runChildren(runs, jobs, io.pes, (i, status) =>
+      io.out(
+        `pes: ${basename(order[i]!.dir)} ${status === 0 ? 'done' : `failed (exit ${status}; ${join(order[i]!.dir, 'log.txt')})`}`,
+      ),
+    );
+    const failed = statuses.filter((s) => s !== 0).length;
+    if (failed > 0) {
+      io.err(`pes: ${failed} of the suite's runs failed; their log.txt says why`);
+      return 1;
+    }
+  } else {
+    for (const u of units) {
+      const problem = { ...u.problem, steps: steps(u) };
+      const label = multiples ? `${u.problem.name} @ ${u.multiple}×` : u.problem.name;
+      await evaluateProblem(problem, weights, options, u.dir, io, backend, label);
+    }
   }
+  const rows = units.map(recordedRow);
   const record = {
     weights: weights.source,
     suite: options.suite,
     backend,
     seeds: options.seeds,
     adamLearningRates: options.adamLrs,
+    ...(multiples ? { multiples } : {}),
   };
   writeSuiteSummary(out, record, rows, io);
   return 0;

@@ -8,7 +8,8 @@ import {
 } from '@pes/inner-problems';
 import {
   EVALUATION_TASKS,
-  suiteVerdict,
+  rowName,
+  suiteSummary,
   TUNED_ADAM_SELECTION,
   WITHIN_FACTOR,
   type EvaluationProblem,
@@ -74,6 +75,7 @@ export async function writeProblemFiles(
     finalValLoss: r.finalValLoss,
     finalValAccuracy: r.finalValAccuracy,
     diverged: r.diverged,
+    secondsPerStep: r.secondsPerStep,
     perSeed: r.runs.map((run) => ({
       seed: run.seed,
       final: run.final,
@@ -110,7 +112,7 @@ export async function writeProblemFiles(
     selection: BEST_ADAM_SELECTION,
     adamLearningRates: record.adamLearningRates,
     optimizers: chosen.map(summary),
-    adamGrid: adam.map((r) => ({ ...summary(r), best: r.best })),
+    adamGrid: adam.map((r) => ({ ...summary(r), learningRate: r.learningRate, best: r.best })),
     curves: Object.fromEntries(chosen.map((r) => [r.name, r.runs.map((run) => run.curve)])),
   };
   mkdirSync(out, { recursive: true });
@@ -138,11 +140,16 @@ export interface SuiteRecord {
   /** Seeds per optimizer. */
   seeds: number;
   adamLearningRates: readonly number[];
+  /** The horizons as multiples of the suite's 1× length, where it has them. */
+  multiples?: readonly number[];
 }
 
+const milliseconds = (seconds: number | null) =>
+  seconds === null ? 'n/a' : (1000 * seconds).toPrecision(3);
+
 /**
- * Writes a suite's summary.json and summary.md into `out`: each problem's row (`suiteRow`) and
- * the verdict (`suiteVerdict`).
+ * Writes a suite's summary.json and summary.md into `out`: each problem's row at each horizon
+ * (`suiteRow`), the aggregates and the verdict on each target (`suiteSummary`).
  */
 export function writeSuiteSummary(
   out: string,
@@ -150,40 +157,50 @@ export function writeSuiteSummary(
   rows: readonly SuiteRow[],
   io: Io,
 ): void {
+  const several = new Set(rows.map((r) => r.multiple)).size > 1;
   const table = markdownTable(
     [
       'problem',
       'held out',
+      'steps',
       'learned: final train loss',
       'tuned Adam: final train loss',
       'ratio',
       `within ${WITHIN_FACTOR}×`,
       'learned: val accuracy',
       'tuned Adam: val accuracy',
+      'ms/step learned',
+      'ms/step Adam',
     ],
     rows.map((r) => [
-      r.problem,
+      rowName(r, several),
       r.heldOut,
+      String(r.steps),
       `${formatMeanAndStd(r.learned)}${r.learnedDiverged ? ` (${r.learnedDiverged} diverged)` : ''}`,
       r.tunedAdam ? `${formatMeanAndStd(r.tunedAdam)} (lr ${r.tunedAdamLearningRate})` : 'n/a',
       r.ratio === null ? 'n/a' : formatNumber(r.ratio),
       r.within ? 'yes' : '**no**',
       formatMeanAndStd(r.learnedAccuracy),
       r.tunedAdamAccuracy ? formatMeanAndStd(r.tunedAdamAccuracy) : 'n/a',
+      milliseconds(r.learnedSecondsPerStep),
+      milliseconds(r.adamSecondsPerStep),
     ]),
   );
-  const { verdict } = suiteVerdict(rows);
+  const summary = suiteSummary(rows);
+  const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+  const aggregates = `Over ${summary.ratios} rows with a ratio: geometric mean ${f(summary.geometricMean)}, interquartile mean ${f(summary.interquartileMean)}, worst ${summary.worst ? `${rowName(summary.worst, several)} ${f(summary.worst.ratio)}` : 'n/a'}; wall time per step ${f(summary.stepTimeRatio)}× the tuned Adam's (median over rows).`;
   const tuned = TUNED_ADAM_SELECTION;
-  const { weights, suite, backend, seeds, adamLearningRates } = record;
+  const { weights, suite, backend, seeds, adamLearningRates, multiples } = record;
+  const { verdict: _verdict, ...figures } = summary;
   mkdirSync(out, { recursive: true });
   writeFileAtomic(
     join(out, 'summary.json'),
-    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, tuned, rows, verdict }, null, 1)}\n`,
+    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, ...(multiples ? { multiples } : {}), tuned, rows, ...figures, verdict: summary.verdict }, null, 1)}\n`,
   );
   writeFileAtomic(
     join(out, 'summary.md'),
-    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}).\n\n${verdict}\n`,
+    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend.\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
   );
-  io.out(`\n${table}\n${verdict}`);
+  io.out(`\n${table}\n${aggregates}\n${summary.verdict.join('\n')}`);
   io.out(`pes: wrote ${join(out, 'summary.md')}, summary.json and one directory per problem`);
 }

@@ -48,9 +48,13 @@ export {
   defaultEvalEvery,
   EVALUATION_TASKS,
   EvaluationProblemError,
+  DEFAULT_HORIZON_MULTIPLES,
   HELD_OUT_SUITE,
+  LONGEST_TRAINED_HORIZON,
+  MLP_FAMILY_HELD_OUT_SUITE,
   problemNetwork,
   SUITES,
+  SUITES_AT_MULTIPLES,
   taskProblem,
 } from './evaluation/problems.js';
 export type {
@@ -60,12 +64,18 @@ export type {
   SuiteProblem,
 } from './evaluation/problems.js';
 export {
+  GEOMETRIC_MEAN_TARGET,
+  geometricMean,
+  interquartileMean,
+  rowName,
+  STEP_TIME_FACTOR,
   suiteRow,
+  suiteSummary,
   suiteVerdict,
   TUNED_ADAM_SELECTION,
   WITHIN_FACTOR,
 } from './evaluation/suite-verdict.js';
-export type { SuiteRow } from './evaluation/suite-verdict.js';
+export type { Climb, RowFigures, SuiteRow, SuiteSummary } from './evaluation/suite-verdict.js';
 export {
   checkLearningRateSchedule,
   episodeLearningRate,

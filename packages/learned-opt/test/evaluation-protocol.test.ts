@@ -1,15 +1,22 @@
 import { meanAndStd } from '@pes/core';
 import type { AdamGridPoint, ImageData, OptimizerEvaluation } from '@pes/inner-problems';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   defaultEvalEvery,
   EVALUATION_TASKS,
   EvaluationProblemError,
   FAMILY_WEIGHTS_PROVENANCE,
+  geometricMean,
   HELD_OUT_SUITE,
+  interquartileMean,
+  LONGEST_TRAINED_HORIZON,
+  MLP_FAMILY_HELD_OUT_SUITE,
   problemNetwork,
   SUITES,
   suiteRow,
+  suiteSummary,
   suiteVerdict,
   taskProblem,
   WITHIN_FACTOR,
@@ -24,10 +31,24 @@ const shapeOf = (features: number, channelSize: number) =>
 const MNIST = shapeOf(784, 784);
 const CIFAR10 = shapeOf(3072, 1024);
 
+/** The normalised optimizer's recipe: the family the held-out suite is held out from. */
+const recipe = parse(
+  readFileSync(new URL('../weights/lopt-normalized.yaml', import.meta.url), 'utf8'),
+) as {
+  family: {
+    datasets: { name: string; size?: number }[];
+    depths: number[];
+    widths: number[];
+    batchSizes: number[];
+    horizon: { max: number };
+  };
+};
+
 describe('the held-out suite', () => {
-  it('is the suite named held-out, of uniquely named problems of known tasks', () => {
+  it('is the suite named held-out, of at least 8 uniquely named problems of known tasks', () => {
     expect(SUITES['held-out']).toBe(HELD_OUT_SUITE);
     const names = HELD_OUT_SUITE.map((p) => p.name);
+    expect(names.length).toBeGreaterThanOrEqual(8);
     expect(new Set(names).size).toBe(names.length);
     for (const problem of HELD_OUT_SUITE) {
       expect(Object.keys(EVALUATION_TASKS)).toContain(problem.task);
@@ -35,9 +56,35 @@ describe('the held-out suite', () => {
     }
   });
 
-  it('holds out of every problem something the shipped family never drew', () => {
-    const { family } = FAMILY_WEIGHTS_PROVENANCE.config;
+  it('runs each problem at 1× the longest horizon of the recipe', () => {
+    expect(LONGEST_TRAINED_HORIZON).toBe(recipe.family.horizon.max);
+    for (const problem of HELD_OUT_SUITE) expect(problem.steps).toBe(LONGEST_TRAINED_HORIZON);
+  });
+
+  it('holds out of every problem what the recipe’s family never drew: full-size inputs, and all but one more', () => {
+    const { family } = recipe;
+    const sizes = family.datasets.map((d) => (d.size ?? 0) ** 2);
+    let more = 0;
     for (const problem of HELD_OUT_SUITE) {
+      const data = EVALUATION_TASKS[problem.task].dataset === 'mnist' ? MNIST : CIFAR10;
+      expect(sizes, problem.name).not.toContain(data.train.features);
+      const network = problemNetwork(problem, data);
+      const widths = network.architecture?.slice(1, -1) ?? [];
+      const outside =
+        network.network !== undefined ||
+        data === CIFAR10 ||
+        widths.some((w) => !family.widths.includes(w)) ||
+        widths.length > Math.max(...family.depths) ||
+        !family.batchSizes.includes(problem.batch);
+      if (outside) more++;
+    }
+    expect(more).toBe(HELD_OUT_SUITE.length - 1);
+  });
+
+  it('keeps the MLP learned optimizer’s problems, each outside its family', () => {
+    expect(SUITES['mlp-family-held-out']).toBe(MLP_FAMILY_HELD_OUT_SUITE);
+    const { family } = FAMILY_WEIGHTS_PROVENANCE.config;
+    for (const problem of MLP_FAMILY_HELD_OUT_SUITE) {
       const network = problemNetwork(problem, MNIST);
       const widths = network.architecture?.slice(1, -1) ?? [];
       const outside =
@@ -112,11 +159,12 @@ function evaluation(train: number | null, val: number, diverged = 0): OptimizerE
     diverged,
     runs: [],
     seconds: 0,
+    secondsPerStep: 0.002,
   };
 }
 const adam = (learningRate: number, train: number | null, val: number, diverged = 0) =>
   ({ learningRate, ...evaluation(train, val, diverged) }) as AdamGridPoint;
-const problem = { name: 'p', heldOut: 'something' };
+const problem = { name: 'p', heldOut: 'something', steps: 100 };
 
 describe('the suite verdict', () => {
   // The grid's lowest training loss (1e-2) is not its lowest validation loss (1e-3).
@@ -136,8 +184,8 @@ describe('the suite verdict', () => {
   });
 
   it(`is not within past ${WITHIN_FACTOR}×, nor with a diverged seed or no tuned Adam`, () => {
-    expect(suiteRow(problem, evaluation(0.41, 0.1), grid)).toMatchObject({ within: false });
-    expect(suiteRow(problem, evaluation(0.4, 0.1), grid).within).toBe(true);
+    expect(suiteRow(problem, evaluation(0.31, 0.1), grid)).toMatchObject({ within: false });
+    expect(suiteRow(problem, evaluation(0.3, 0.1), grid).within).toBe(true);
     expect(suiteRow(problem, evaluation(0.1, 0.1, 1), grid)).toMatchObject({
       ratio: null,
       within: false,
@@ -149,19 +197,68 @@ describe('the suite verdict', () => {
       tunedAdamAccuracy: null,
       ratio: null,
       within: false,
+      adamSecondsPerStep: null,
+    });
+  });
+
+  it('records the horizon as steps and multiple', () => {
+    expect(suiteRow(problem, evaluation(0.2, 0.1), grid, 5)).toMatchObject({
+      steps: 500,
+      multiple: 5,
     });
   });
 
   it('names the problems that miss, or says none does', () => {
     const within = suiteRow({ ...problem, name: 'a' }, evaluation(0.2, 0.1), grid);
     const miss = suiteRow({ ...problem, name: 'b' }, evaluation(2, 0.1), grid);
-    expect(suiteVerdict([within])).toEqual({
-      misses: [],
-      verdict: `The learned optimizer's final training loss is within ${WITHIN_FACTOR}× of the tuned Adam's on every problem.`,
-    });
-    expect(suiteVerdict([within, miss, { ...miss, problem: 'c' }])).toEqual({
-      misses: ['b', 'c'],
-      verdict: `Not within ${WITHIN_FACTOR}× of the tuned Adam's final training loss on: b, c.`,
-    });
+    expect(suiteVerdict([within]).misses).toEqual([]);
+    expect(suiteVerdict([within]).verdict).toMatch(
+      `Within ${WITHIN_FACTOR}× of the tuned Adam on every problem: met.`,
+    );
+    const verdict = suiteVerdict([within, miss, { ...miss, problem: 'c' }]);
+    expect(verdict.misses).toEqual(['b', 'c']);
+    expect(verdict.verdict).toMatch(`Not within ${WITHIN_FACTOR}× on 2 of 3: b, c (worst b, 10.00×).`);
+  });
+});
+
+describe('the suite summary', () => {
+  const grid = [adam(1e-3, 0.2, 0.1)];
+  const row = (name: string, learned: number, multiple: number) =>
+    suiteRow({ name, heldOut: '', steps: 10 }, evaluation(learned, 0.1), grid, multiple);
+
+  it('takes the geometric mean and the interquartile mean of the ratios', () => {
+    const rows = [row('a', 0.1, 1), row('b', 0.2, 1), row('c', 0.4, 1), row('d', 0.8, 1)];
+    const s = suiteSummary(rows);
+    expect(s.ratios).toBe(4);
+    expect(s.geometricMean).toBeCloseTo(Math.sqrt(2) / 1, 12);
+    // The middle half of 0.5, 1, 2, 4.
+    expect(s.interquartileMean).toBeCloseTo(1.5, 12);
+    expect(s.worst).toEqual({ problem: 'd', multiple: 1, ratio: 4 });
+    expect(s.verdict[0]).toMatch('Geometric-mean ratio 1.41 (target ≤ 1): missed by 0.41.');
+  });
+
+  it('computes the interquartile mean for any count, and the geometric mean', () => {
+    expect(interquartileMean([1, 2, 3, 4, 5, 6, 7, 8])).toBeCloseTo((3 + 4 + 5 + 6) / 4, 12);
+    // 5 values: the middle half covers 2.5 of them, the 2nd and 4th by half each.
+    expect(interquartileMean([1, 2, 3, 4, 100])).toBeCloseTo((0.75 * 2 + 3 + 0.75 * 4) / 2.5, 12);
+    expect(interquartileMean([7])).toBe(7);
+    expect(geometricMean([1, 4])).toBeCloseTo(2, 12);
+  });
+
+  it('finds a climb: a problem that ends higher at a longer horizon', () => {
+    const s = suiteSummary([row('a', 0.2, 1), row('a', 0.3, 5), row('b', 0.2, 1), row('b', 0.1, 5)]);
+    expect(s.climbs).toEqual([
+      { problem: 'a', from: { multiple: 1, loss: 0.2 }, to: { multiple: 5, loss: 0.3 } },
+    ]);
+    expect(s.verdict.join(' ')).toMatch('Climbs at a longer horizon: a 1×→5× (0.200→0.300).');
+    expect(suiteSummary([row('b', 0.2, 1), row('b', 0.1, 5)]).verdict.join(' ')).toMatch(
+      'No climb',
+    );
+  });
+
+  it('sets the step time against the tuned Adam’s', () => {
+    const slow = { ...row('a', 0.2, 1), learnedSecondsPerStep: 0.003, adamSecondsPerStep: 0.002 };
+    expect(suiteSummary([slow]).stepTimeRatio).toBeCloseTo(1.5, 12);
+    expect(suiteSummary([slow]).verdict.at(-1)).toMatch("1.50× the tuned Adam's");
   });
 });

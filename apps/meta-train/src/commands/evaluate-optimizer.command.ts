@@ -21,10 +21,22 @@ export const evaluateOptimizerCommand = defineCommand({
       .describe('inner problem: mnist-mlp, cifar10-mlp, mnist-conv or cifar10-conv')
       .meta({ valueName: 'name' }),
     suite: textFlag(
-      "a suite of problems instead of one task: 'held-out' (problems the shipped family never drew); writes summary.md",
+      "a suite of problems instead of one task: 'held-out' (8 problems the normalised optimizer's family never drew) or 'mlp-family-held-out' (the MLP learned optimizer's); writes summary.md",
       'name',
     ),
     problems: textFlag("the suite's problems to run, comma-separated (default: all)", 'list'),
+    horizons: z
+      .array(z.number())
+      .optional()
+      .describe(
+        "held-out suite: each problem's lengths as multiples of the longest meta-training horizon, 2,000 steps (default 1,5)",
+      )
+      .meta({ valueName: 'list' }),
+    horizon: integerFlag(
+      "held-out suite: the 1× length in steps (default 2,000; 500 for the MLP learned optimizer's family)",
+      'T',
+    ).optional(),
+    jobs: integerFlag("a suite's runs in this many child processes at once (default 1)", 'N').optional(),
     out: textFlag('where evaluation.json, table.md and loss-curves.svg/png go', 'DIR'),
     steps: integerFlag('inner steps per network (default 200)', 'T').optional(),
     untrained: z
@@ -68,8 +80,12 @@ export const evaluateOptimizerCommand = defineCommand({
   help: `Example:
   npx pes meta-train --task lopt-mnist --out runs/lopt
   npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval
-  npx pes evaluate-optimizer --weights shipped --suite held-out --out runs/held-out`,
+  npx pes evaluate-optimizer --weights shipped --suite held-out --horizons 1,5 --jobs 2 --out runs/held-out`,
   async action(_args, options, io) {
-    return (await import('@pes/experiments/node')).evaluateOptimizer(options, io);
+    const { pesCommand } = await import('../pes-command.js');
+    return (await import('@pes/experiments/node')).evaluateOptimizer(options, {
+      ...io,
+      pes: pesCommand(),
+    });
   },
 });

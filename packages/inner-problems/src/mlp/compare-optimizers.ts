@@ -50,6 +50,8 @@ export interface SeedRun {
   final: CurvePoint;
   /** The step at which the training loss stopped being finite, if it did. */
   divergedAt?: number;
+  /** Wall seconds in its training steps (`trainNetwork`'s stepSeconds). */
+  stepSeconds: number;
 }
 
 export interface OptimizerEvaluation {
@@ -62,6 +64,8 @@ export interface OptimizerEvaluation {
   /** One per seed, in the order of `seeds`. */
   runs: SeedRun[];
   seconds: number;
+  /** Wall seconds per training step, over every seed's steps (no curve evaluations). */
+  secondsPerStep: number;
 }
 
 export interface AdamGridPoint extends OptimizerEvaluation {
@@ -112,6 +116,7 @@ export function compareOptimizers<K extends string>(
       }),
     }));
     const finals = runs.filter((r) => r.divergedAt === undefined).map((r) => r.final);
+    const stepsTaken = runs.reduce((n, r) => n + (r.divergedAt ?? options.steps), 0);
     return {
       finalTrainLoss: meanAndStd(finals.map((f) => f.trainLoss)),
       finalValLoss: meanAndStd(finals.map((f) => f.valLoss)),
@@ -119,6 +124,7 @@ export function compareOptimizers<K extends string>(
       diverged: runs.length - finals.length,
       runs,
       seconds: (performance.now() - started) / 1000,
+      secondsPerStep: runs.reduce((t, r) => t + r.stepSeconds, 0) / stepsTaken,
     };
   };
   try {

@@ -51,6 +51,11 @@ export interface TrainNetworkResult {
   final: CurvePoint;
   /** The step at which the training loss stopped being finite, if it did (training stops there). */
   divergedAt?: number;
+  /**
+   * Wall seconds spent in the training steps (minibatch, gradients, the optimizer's update),
+   * without the curve's evaluations: what an optimizer costs per step.
+   */
+  stepSeconds: number;
 }
 
 /**
@@ -77,6 +82,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
     validation: evaluationSet(data.validation),
   };
   let divergedAt: number | undefined;
+  let stepSeconds = 0;
   try {
     const measure = (step: number) => {
       const train = evaluationFigures(params, sets.train, network);
@@ -94,6 +100,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
     const x = new Float32Array(batchSize * features);
     const labels = new Int32Array(batchSize);
     for (let step = 1; step <= steps; step++) {
+      const started = performance.now();
       fillBatch(data.train, sampleBatch(foldIn(dataKey, step), data.train, batchSize), x, labels);
       const next = tf.tidy(() => {
         const batch = toBatch(x, labels, features, classes);
@@ -106,6 +113,7 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
       state = next.state;
       const finite = Number.isFinite(next.loss.dataSync()[0]);
       next.loss.dispose();
+      stepSeconds += (performance.now() - started) / 1000;
       if (!finite) {
         divergedAt = step;
         measure(step);
@@ -121,5 +129,10 @@ export function trainNetwork(options: TrainNetworkOptions): TrainNetworkResult {
       sets.validation.dispose();
     }
   }
-  return { curve, final: curve.at(-1)!, ...(divergedAt !== undefined ? { divergedAt } : {}) };
+  return {
+    curve,
+    final: curve.at(-1)!,
+    stepSeconds,
+    ...(divergedAt !== undefined ? { divergedAt } : {}),
+  };
 }
