@@ -83,6 +83,7 @@ export type {
 export { mlpClassifier } from './mlp/classifier.js';
 export type { Classifier } from './mlp/classifier.js';
 export { convNetwork } from './conv/conv-network.js';
+export { autoencoderNetwork } from './mlp/autoencoder-network.js';
 export type { ConvNetworkOptions } from './conv/conv-network.js';
 export {
   BEST_ADAM_SELECTION,
@@ -127,3 +128,6 @@ export { SWIMMER_XML } from './control/swimmer-model.js';
 export { charLstmTask, sequenceOf, vocabularyOf } from './text/char-lstm.js';
 export type { CharLstmOptions, CharLstmState, TextKind } from './text/char-lstm.js';
 export { DEFAULT_TEXT } from './text/default-text.js';
+export { charWindows } from './text/char-windows.js';
+export { charLstmNetwork } from './text/char-lstm-network.js';
+export type { CharLstmNetworkOptions } from './text/char-lstm-network.js';

@@ -30,6 +30,8 @@ const shapeOf = (features: number, channelSize: number) =>
   }) as unknown as ImageData;
 const MNIST = shapeOf(784, 784);
 const CIFAR10 = shapeOf(3072, 1024);
+const TEXT = shapeOf(8, 8);
+const shapeOfDataset = { mnist: MNIST, cifar10: CIFAR10, text: TEXT } as const;
 
 /** The normalised optimizer's recipe: the family the held-out suite is held out from. */
 const recipe = parse(
@@ -66,7 +68,7 @@ describe('the held-out suite', () => {
     const sizes = family.datasets.map((d) => (d.size ?? 0) ** 2);
     let more = 0;
     for (const problem of HELD_OUT_SUITE) {
-      const data = EVALUATION_TASKS[problem.task].dataset === 'mnist' ? MNIST : CIFAR10;
+      const data = shapeOfDataset[EVALUATION_TASKS[problem.task].dataset];
       expect(sizes, problem.name).not.toContain(data.train.features);
       const network = problemNetwork(problem, data);
       const widths = network.architecture?.slice(1, -1) ?? [];
@@ -129,12 +131,18 @@ describe('a problem of one task', () => {
     expect(conv.network).toBeDefined();
     expect(conv.description).toMatch(/^conv 8-16/);
     expect(conv.arch).toBeUndefined();
+    const autoencoder = problemNetwork(taskProblem('mnist-autoencoder', { trainRecords: 1 }), MNIST);
+    expect(autoencoder.description).toBe('784-128-32-128-784 relu autoencoder');
   });
 
   it.each([
     [{ task: 'mnist-conv', arch: '784-8-10' }, /^arch sets an MLP's layers; mnist-conv is a conv/],
     [{ task: 'mnist-mlp', arch: '784-x-10' }, /^arch: /],
     [{ task: 'mnist-mlp', arch: '100-10' }, /^arch 100-10 does not fit mnist: it needs 784 inputs/],
+    [
+      { task: 'mnist-autoencoder', arch: '784-32-10' },
+      /^arch 784-32-10 does not fit mnist: an autoencoder starts and ends at 784/,
+    ],
   ] as const)('refuses %j, naming the field first', (setting, message) => {
     const problem = taskProblem(setting.task, { arch: setting.arch, trainRecords: 1 });
     expect(() => problemNetwork(problem, MNIST)).toThrow(EvaluationProblemError);

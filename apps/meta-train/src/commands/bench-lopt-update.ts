@@ -17,6 +17,8 @@ import {
   initialMlpLoptTheta,
   mlpLearnedOptimizer,
   mlpLearnedOptimizerReference,
+  normalizedLopt,
+  untrainedNormalizedTheta,
 } from '@pes/learned-opt';
 import { UsageError } from '../errors.js';
 import { selectBackend, type Io } from '@pes/runner/node';
@@ -48,8 +50,8 @@ function realBatch(options: LoptUpdateOptions, key: Key): Batch {
 /**
  * `pes bench lopt-update`: for every particle's network of the learned-optimizer task, the
  * median cost of the inner forward + backward pass next to one update by the MLP learned
- * optimizer (the formulation the tasks use and the direct transcription of docs/paper.md d), and
- * by Adam for scale — interleaved in each repeat, so all columns see the same machine load.
+ * optimizer (the formulation the tasks use and the direct transcription of docs/paper.md d), by
+ * the normalised learned optimizer, and by Adam for scale — interleaved in each repeat, so all columns see the same machine load.
  */
 export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promise<number> {
   if (!Number.isInteger(options.particles) || options.particles < 1) {
@@ -72,6 +74,10 @@ export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promi
   const rules: Record<string, TensorOptimizer> = {
     'learned optimizer': mlpLearnedOptimizer.optimizer(theta),
     'learned optimizer, reference formulation': mlpLearnedOptimizerReference.optimizer(theta),
+    // Its cost does not depend on θ: the untrained one stands for the shipped one.
+    'normalised learned optimizer': normalizedLopt({ learningRate: 1e-3 }).optimizer(
+      untrainedNormalizedTheta(),
+    ),
     Adam: adamTensor().withLearningRate(1e-3),
   };
   const networks = Array.from({ length: options.particles }, (_, p) =>

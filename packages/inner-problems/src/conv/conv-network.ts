@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { normal, type Key } from '@pes/core';
+import type { Key } from '@pes/core';
 import type { Classifier } from '../mlp/classifier.js';
+import { drawParameters, logitsClassifier } from '../mlp/logits-classifier.js';
 import type { Batch } from '../mlp/network.js';
 
 export interface ConvNetworkOptions {
@@ -61,35 +62,10 @@ export function convNetwork(options: ConvNetworkOptions): Classifier {
     const c2 = block(block(images, k1, b1), k2, b2);
     return tf.add(tf.matMul(tf.reshape(c2, [x.shape[0], flat]), w), b) as tf.Tensor2D;
   };
-  const lossOf = (a: tf.Tensor2D, y: tf.Tensor2D) =>
-    tf.neg(tf.div(tf.sum(tf.mul(y, tf.logSoftmax(a))), y.shape[0])) as tf.Scalar;
-
-  return {
-    description: `conv ${f1}-${f2} (3×3, max-pool 2) + dense, ${size}×${size}×${channels}`,
-    init(key: Key) {
-      const total = shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
-      const z = normal(key, total);
-      let at = 0;
-      return shapes.map((shape, i) => {
-        const n = shape.reduce((a, b) => a * b, 1);
-        const scale = fanIns[i] ? Math.sqrt(2 / fanIns[i]!) : 0;
-        const values = Float32Array.from(z.subarray(at, at + n), (v) => v * scale);
-        at += n;
-        return tf.tensor(values, shape);
-      });
-    },
-    lossAndGradients(params, batch: Batch) {
-      const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) =>
-        lossOf(logits(ps, batch.x), batch.y),
-      )([...params]);
-      return { loss: value as tf.Scalar, grads };
-    },
-    evaluate(params, batch) {
-      const a = logits(params, batch.x);
-      const accuracy = tf.mean(
-        tf.cast(tf.equal(tf.argMax(a, 1), tf.argMax(batch.y, 1)), 'float32'),
-      ) as tf.Scalar;
-      return { loss: lossOf(a, batch.y), accuracy };
-    },
-  };
+  const scales = fanIns.map((f) => (f ? Math.sqrt(2 / f) : 0));
+  return logitsClassifier(
+    `conv ${f1}-${f2} (3×3, max-pool 2) + dense, ${size}×${size}×${channels}`,
+    (key: Key) => drawParameters(key, shapes, scales),
+    logits,
+  );
 }

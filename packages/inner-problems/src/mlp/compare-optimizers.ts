@@ -50,8 +50,6 @@ export interface SeedRun {
   final: CurvePoint;
   /** The step at which the training loss stopped being finite, if it did. */
   divergedAt?: number;
-  /** Wall seconds in its training steps (`trainNetwork`'s stepSeconds). */
-  stepSeconds: number;
 }
 
 export interface OptimizerEvaluation {
@@ -100,6 +98,7 @@ export function compareOptimizers<K extends string>(
   };
   const evaluate = (optimizer: TensorOptimizer): OptimizerEvaluation => {
     const started = performance.now();
+    const timing = { stepSeconds: 0 };
     const runs = seeds.map((seed) => ({
       seed,
       ...trainNetwork({
@@ -113,6 +112,7 @@ export function compareOptimizers<K extends string>(
         key: foldIn(EVALUATION_KEY, seed),
         evalEvery: options.evalEvery,
         evaluation: sets,
+        timing,
       }),
     }));
     const finals = runs.filter((r) => r.divergedAt === undefined).map((r) => r.final);
@@ -124,7 +124,7 @@ export function compareOptimizers<K extends string>(
       diverged: runs.length - finals.length,
       runs,
       seconds: (performance.now() - started) / 1000,
-      secondsPerStep: runs.reduce((t, r) => t + r.stepSeconds, 0) / stepsTaken,
+      secondsPerStep: timing.stepSeconds / stepsTaken,
     };
   };
   try {

@@ -1,4 +1,6 @@
 import {
+  autoencoderNetwork,
+  charLstmNetwork,
   convNetwork,
   parseArchitecture,
   type ImageData,
@@ -11,15 +13,30 @@ import type { FamilyMember } from '../family/task-family.js';
  * (`pes evaluate-optimizer`), and the held-out suite of problems its family never drew.
  */
 
+/**
+ * The evaluation's datasets: the families' images, and a text (@pes/inner-problems' embedded
+ * passage, as next-character windows of TEXT_WINDOW characters: `charWindows`).
+ */
+export type EvaluationDataset = FamilyMember['dataset'] | 'text';
+
+/** Characters a text problem's language model reads before each prediction. */
+export const TEXT_WINDOW = 8;
+
 /** A task of the evaluation: a dataset and a kind of network (`pes evaluate-optimizer --task`). */
 export const EVALUATION_TASKS = {
   'mnist-mlp': { dataset: 'mnist', network: 'mlp', arch: '784-32-10' },
   'cifar10-mlp': { dataset: 'cifar10', network: 'mlp', arch: '3072-32-10' },
   'mnist-conv': { dataset: 'mnist', network: 'conv' },
   'cifar10-conv': { dataset: 'cifar10', network: 'conv' },
+  'mnist-autoencoder': { dataset: 'mnist', network: 'autoencoder', arch: '784-128-32-128-784' },
+  'text-lstm': { dataset: 'text', network: 'lstm' },
 } as const satisfies Record<
   string,
-  { dataset: FamilyMember['dataset']; network: 'mlp' | 'conv'; arch?: string }
+  {
+    dataset: EvaluationDataset;
+    network: 'mlp' | 'conv' | 'autoencoder' | 'lstm';
+    arch?: string;
+  }
 >;
 export type EvaluationTaskName = keyof typeof EVALUATION_TASKS;
 
@@ -180,6 +197,22 @@ export const HELD_OUT_SUITE: readonly SuiteProblem[] = [
     trainRecords: 10_000,
     heldOut: 'a family-sized MLP, but on 28×28 digits (784 inputs against 64)',
   },
+  {
+    name: 'char-lstm',
+    task: 'text-lstm',
+    batch: 32,
+    steps: LONGEST_TRAINED_HORIZON,
+    trainRecords: 10_000,
+    heldOut: 'another class of problem: a character LSTM language model (recurrent, text)',
+  },
+  {
+    name: 'autoencoder',
+    task: 'mnist-autoencoder',
+    batch: 32,
+    steps: LONGEST_TRAINED_HORIZON,
+    trainRecords: 10_000,
+    heldOut: 'another kind of problem: a 784-128-32-128-784 autoencoder under squared error',
+  },
 ];
 
 export const SUITES: Record<string, readonly SuiteProblem[]> = {
@@ -225,6 +258,15 @@ export function problemNetwork(problem: EvaluationProblem, data: ImageData): Pro
   const task = EVALUATION_TASKS[problem.task];
   const features = data.train.features;
   const classes = data.train.classNames.length;
+  if (task.network === 'lstm') {
+    if (problem.arch !== undefined)
+      throw new EvaluationProblemError(
+        `arch sets an MLP's layers; ${problem.task} is a character LSTM`,
+      );
+    // Small, as the suite runs it for thousands of steps: its unrolled window is many small ops.
+    const network = charLstmNetwork({ vocabulary: classes, window: features, hidden: 32 });
+    return { network, description: network.description };
+  }
   if (task.network === 'conv') {
     if (problem.arch !== undefined)
       throw new EvaluationProblemError(`arch sets an MLP's layers; ${problem.task} is a conv net`);
@@ -233,6 +275,20 @@ export function problemNetwork(problem: EvaluationProblem, data: ImageData): Pro
     return { network, description: network.description };
   }
   const arch = problem.arch ?? task.arch;
+  if (task.network === 'autoencoder') {
+    let widths: readonly number[];
+    try {
+      widths = parseArchitecture(arch);
+    } catch (error) {
+      throw new EvaluationProblemError(`arch: ${(error as Error).message}`);
+    }
+    if (widths[0] !== features || widths.at(-1) !== features)
+      throw new EvaluationProblemError(
+        `arch ${arch} does not fit ${task.dataset}: an autoencoder starts and ends at ${features}`,
+      );
+    const network = autoencoderNetwork(widths);
+    return { network, description: network.description, arch };
+  }
   let architecture: readonly number[];
   try {
     architecture = parseArchitecture(arch);
