@@ -174,12 +174,12 @@ describe('pes evaluate-optimizer', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('trains a conv net (mnist-conv) with the shipped weights: every optimizer from the same network', async () => {
+  it('trains a conv net (mnist-conv) with the shipped MLP weights: every optimizer from the same network', async () => {
     const out = join(temporaryDirectory(), 'evaluation');
     const { status } = await pes(
       'evaluate-optimizer',
       '--weights',
-      'shipped',
+      'shipped-mlp',
       '--task',
       'mnist-conv',
       '--steps',
@@ -198,7 +198,7 @@ describe('pes evaluate-optimizer', () => {
     expect(status).toBe(0);
     const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
     expect(evaluation.network).toMatch(/^conv 8-16/);
-    expect(evaluation.weights).toBe('the shipped family-trained weights');
+    expect(evaluation.weights).toBe('the shipped MLP family weights');
     expect(evaluation.stepFeatureLimit).toBe(FAMILY_WEIGHTS.stepFeatureLimit);
     expect(evaluation.stepScale).toBe(1);
     const starts = (Object.values(evaluation.curves) as { valLoss: number }[][][]).map(
@@ -231,7 +231,13 @@ describe('pes evaluate-optimizer', () => {
       out,
     );
     expect(status).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['large-batch', 'summary.json', 'summary.md']);
+    expect(readdirSync(out).sort()).toEqual([
+      'large-batch',
+      'ratios.png',
+      'ratios.svg',
+      'summary.json',
+      'summary.md',
+    ]);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const [row] = summary.rows;
     expect(row.problem).toBe('large-batch');
@@ -282,6 +288,8 @@ describe('pes evaluate-optimizer', () => {
       'large-batch-2x',
       'mnist-mlp-1x',
       'mnist-mlp-2x',
+      'ratios.png',
+      'ratios.svg',
       'summary.json',
       'summary.md',
     ]);
@@ -396,6 +404,7 @@ describe('pes bench lopt-update', () => {
       'forward + backward',
       'learned optimizer',
       'learned optimizer, reference formulation',
+      'normalised learned optimizer',
       'Adam',
     ]);
     expect(report.parameters).toBe(784 * 16 + 16 + 16 * 10 + 10);

@@ -1,36 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeKey, normal, runMetaTraining } from '@pes/core';
+import { makeKey, normal } from '@pes/core';
 import {
   FAMILY_WEIGHTS,
   FAMILY_WEIGHTS_PROVENANCE,
-  familyLearnedOptimizer,
-  familyTheta,
+  mlpFamilyLearnedOptimizer,
+  mlpFamilyTheta,
   mlpLoptLayout,
   type TaskFamily,
 } from '@pes/learned-opt';
 import { describe, expect, it } from 'vitest';
-import {
-  selectBackend,
-  buildRun,
-  resolveConfig,
-  resolveRun,
-  loadConfigFile,
-} from '@pes/runner/node';
+import { selectBackend } from '@pes/runner/node';
+import { recipeFingerprint, resolvedRecipe, ROOT } from './recipe-fingerprint.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const RECIPE = join(ROOT, 'packages/learned-opt/weights/lopt-family.yaml');
 
 describe('the learned optimizer shipped in @pes/learned-opt', () => {
   it('comes from a finished run of exactly the settings weights/lopt-family.yaml gives', () => {
-    const recipe = resolveConfig(loadConfigFile(RECIPE) as Parameters<typeof resolveConfig>[0]);
+    const recipe = resolvedRecipe(RECIPE);
     // The run's config.json as the run wrote it: JSON of the same resolved settings.
     expect(FAMILY_WEIGHTS_PROVENANCE.config).toEqual(JSON.parse(JSON.stringify(recipe)));
     expect(FAMILY_WEIGHTS.stepFeatureLimit).toBe((recipe.family as TaskFamily).horizon.max);
     expect(FAMILY_WEIGHTS.theta).toHaveLength(mlpLoptLayout().dim);
-    expect(familyTheta()).toEqual(Float64Array.from(FAMILY_WEIGHTS.theta));
+    expect(mlpFamilyTheta()).toEqual(Float64Array.from(FAMILY_WEIGHTS.theta));
     // Meta-training lowered the family's evaluation objective.
     expect(FAMILY_WEIGHTS_PROVENANCE.final.evalLoss).toBeLessThan(
       FAMILY_WEIGHTS_PROVENANCE.initial.evalLoss,
@@ -42,29 +35,8 @@ describe('the learned optimizer shipped in @pes/learned-opt', () => {
     'the command reproduces them: its first iterations, on one worker, reach the run’s θ bit for bit',
     async () => {
       await selectBackend();
-      const recipe = loadConfigFile(RECIPE) as Parameters<typeof resolveConfig>[0];
       const { iteration, thetaSha256 } = FAMILY_WEIGHTS_PROVENANCE.early;
-      // The recipe's relative data directory is the repository root's, where the command runs.
-      const family = recipe.family as TaskFamily;
-      const config = resolveRun({
-        ...recipe,
-        family: {
-          ...family,
-          datasets: family.datasets.map((d) => (d.dir ? { ...d, dir: join(ROOT, d.dir) } : d)),
-        },
-        iterations: iteration,
-      });
-      const built = await buildRun(config, { workers: 1 });
-      try {
-        const { state } = await runMetaTraining({ trainer: built.trainer });
-        const digest = createHash('sha256')
-          .update(new Uint8Array(state.theta.buffer))
-          .digest('hex');
-        expect(digest).toBe(thetaSha256);
-        built.trainer.dispose(state);
-      } finally {
-        built.task.close?.();
-      }
+      expect(await recipeFingerprint(RECIPE, iteration)).toBe(thetaSha256);
     },
     300_000,
   );
@@ -85,7 +57,7 @@ describe('the learned optimizer shipped in @pes/learned-opt', () => {
       ],
     });
     const warnings: string[] = [];
-    const optimizer = familyLearnedOptimizer({ onWarning: (m) => warnings.push(m) });
+    const optimizer = mlpFamilyLearnedOptimizer({ onWarning: (m) => warnings.push(m) });
     model.compile({ optimizer, loss: 'categoricalCrossentropy' });
     const history = await model.fit(x, y, { epochs: 100, batchSize: 128, verbose: 0 });
     const losses = history.history['loss'] as number[];

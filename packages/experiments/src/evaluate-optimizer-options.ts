@@ -1,8 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  episodeScheduleFromWeights,
   EVALUATION_TASKS,
   FAMILY_WEIGHTS,
+  NORMALIZED_WEIGHTS,
+  thetaFromNormalizedWeights,
   stepKnobsFromWeights,
   SUITES,
   thetaFromWeights,
@@ -15,8 +18,12 @@ import { UsageError } from '@pes/runner/node';
 // The flags of `pes evaluate-optimizer` (commands/evaluate-optimizer.ts), checked, and the
 // learned optimizer they name.
 
-/** `--weights shipped`: the family-trained weights inside @pes/learned-opt. */
+/**
+ * `--weights shipped`: the normalised learned optimizer inside @pes/learned-opt (what
+ * `familyLearnedOptimizer()` returns); `--weights shipped-mlp`: the MLP learned optimizer's.
+ */
 const SHIPPED = 'shipped';
+const SHIPPED_MLP = 'shipped-mlp';
 
 export interface EvaluateOptimizerOptions {
   weights?: string;
@@ -62,7 +69,16 @@ export interface Weights {
 
 function loadWeights(weights: string): Weights {
   if (weights === SHIPPED) {
-    const source = 'the shipped family-trained weights';
+    const source = 'the shipped normalised weights';
+    return {
+      source,
+      theta: thetaFromNormalizedWeights(NORMALIZED_WEIGHTS, source),
+      knobs: {},
+      normalized: episodeScheduleFromWeights(NORMALIZED_WEIGHTS, source),
+    };
+  }
+  if (weights === SHIPPED_MLP) {
+    const source = 'the shipped MLP family weights';
     return {
       source,
       theta: thetaFromWeights(FAMILY_WEIGHTS, source),
@@ -76,7 +92,7 @@ function loadWeights(weights: string): Weights {
 export function checkOptions(options: EvaluateOptimizerOptions) {
   if (!options.weights)
     throw new UsageError(
-      `--weights FILE is required: a learned-optimizer.json from meta-train, or '${SHIPPED}'`,
+      `--weights FILE is required: a learned-optimizer.json from meta-train, '${SHIPPED}' or '${SHIPPED_MLP}'`,
     );
   if (!options.out)
     throw new UsageError('--out DIR is required: evaluation.json, table.md and the plot go there');

@@ -207,6 +207,9 @@ async function evaluateSuite(
   const { units, multiples } = suiteUnits(suite, options, out);
   const steps = (u: SuiteUnit) => u.problem.steps * u.multiple;
   const jobs = Math.min(options.jobs ?? 1, units.length);
+  // A suite mixes datasets: --data-dir is CIFAR-10's, and MNIST is the embedded copy.
+  const dataDirOf = (u: SuiteUnit) =>
+    EVALUATION_TASKS[u.problem.task].dataset === 'cifar10' ? options.dataDir : undefined;
   if (jobs > 1) {
     if (!io.pes) throw new UsageError('--jobs needs the pes command line to start its children');
     // The longest runs first, so the last to finish is a short one.
@@ -224,7 +227,7 @@ async function evaluateSuite(
         seed: options.seed,
         adamLrs: options.adamLrs,
         ...(options.evalEvery !== undefined ? { evalEvery: options.evalEvery } : {}),
-        ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+        ...(dataDirOf(u) !== undefined ? { dataDir: dataDirOf(u) } : {}),
         ...(options.untrained ? {} : { untrained: false }),
         out: u.dir,
       },
@@ -244,7 +247,8 @@ async function evaluateSuite(
     for (const u of units) {
       const problem = { ...u.problem, steps: steps(u) };
       const label = multiples ? `${u.problem.name} @ ${u.multiple}×` : u.problem.name;
-      await evaluateProblem(problem, weights, options, u.dir, io, backend, label);
+      const own = { ...options, dataDir: dataDirOf(u) };
+      await evaluateProblem(problem, weights, own, u.dir, io, backend, label);
     }
   }
   const rows = units.map(recordedRow);
@@ -256,6 +260,6 @@ async function evaluateSuite(
     adamLearningRates: options.adamLrs,
     ...(multiples ? { multiples } : {}),
   };
-  writeSuiteSummary(out, record, rows, io);
+  await writeSuiteSummary(out, record, rows, io);
   return 0;
 }

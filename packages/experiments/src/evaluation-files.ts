@@ -20,6 +20,7 @@ import {
 } from '@pes/learned-opt';
 import { formatMeanAndStd, formatNumber, markdownTable } from './methods.js';
 import { curvesPlot } from './loss-curves-plot.js';
+import { suiteRatioPlot } from './suite-ratio-plot.js';
 import { type Io, writePlot } from '@pes/runner/node';
 
 /** How the files name the two learned optimizers. */
@@ -151,12 +152,12 @@ const milliseconds = (seconds: number | null) =>
  * Writes a suite's summary.json and summary.md into `out`: each problem's row at each horizon
  * (`suiteRow`), the aggregates and the verdict on each target (`suiteSummary`).
  */
-export function writeSuiteSummary(
+export async function writeSuiteSummary(
   out: string,
   record: SuiteRecord,
   rows: readonly SuiteRow[],
   io: Io,
-): void {
+): Promise<void> {
   const several = new Set(rows.map((r) => r.multiple)).size > 1;
   const table = markdownTable(
     [
@@ -201,6 +202,10 @@ export function writeSuiteSummary(
     join(out, 'summary.md'),
     `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend.\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
   );
+  const title = `${suite ?? 'suite'}: the learned optimizer against the tuned Adam`;
+  await writePlot(out, 'ratios', suiteRatioPlot(rows, title));
   io.out(`\n${table}\n${aggregates}\n${summary.verdict.join('\n')}`);
-  io.out(`pes: wrote ${join(out, 'summary.md')}, summary.json and one directory per problem`);
+  io.out(
+    `pes: wrote ${join(out, 'summary.md')}, summary.json, ratios.svg/png and one directory per problem`,
+  );
 }

@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeKey, normal, randomIntegers } from '@pes/core';
 import { loadImageData } from '@pes/inner-problems/node';
 import {
-  familyLearnedOptimizer,
+  mlpFamilyLearnedOptimizer,
   normalizedLearnedOptimizer,
   thetaFromNormalizedWeights,
 } from '../src/index.js';
@@ -106,7 +106,7 @@ console.log(
   `MNIST 784-${Array(depth).fill(width).join('-')}-10, batch ${batch}, ${steps} steps (final: mean of the last tenth)`,
 );
 for (const lr of [3e-4, 1e-3, 3e-3]) await run(`adam ${lr}`, tf.train.adam(lr));
-await run('MLP learned optimizer (shipped)', familyLearnedOptimizer({ blowUpFactor: null }));
+await run('MLP learned optimizer (shipped)', mlpFamilyLearnedOptimizer({ blowUpFactor: null }));
 for (const peak of [3e-4, 1e-3, 3e-3, 1e-2])
   await run(
     `normalised ${theta ? '(trained)' : '(untrained)'}, cosine from ${peak}`,

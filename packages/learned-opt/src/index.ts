@@ -24,7 +24,17 @@ export type {
 } from './evaluate-learned-optimizer.js';
 export { LearnedTfOptimizer } from './tf-optimizer.js';
 export { withStepKnobs } from './step-knobs.js';
-export { familyLearnedOptimizer, familyTheta } from './family-optimizer.js';
+export {
+  familyLearnedOptimizer,
+  mlpFamilyLearnedOptimizer,
+  mlpFamilyTheta,
+  normalizedTheta,
+} from './family-optimizer.js';
+export type { FamilyLearnedOptimizerOptions } from './family-optimizer.js';
+export {
+  NORMALIZED_WEIGHTS,
+  NORMALIZED_WEIGHTS_PROVENANCE,
+} from './normalized/normalized-weights.js';
 export { FAMILY_WEIGHTS, FAMILY_WEIGHTS_PROVENANCE } from './family-weights.js';
 export type { StepKnobs } from './step-knobs.js';
 export type { LearnedTfOptimizerOptions } from './tf-optimizer.js';
@@ -58,6 +68,7 @@ export {
   taskProblem,
 } from './evaluation/problems.js';
 export type {
+  EvaluationDataset,
   EvaluationProblem,
   EvaluationTaskName,
   ProblemNetwork,
@@ -103,6 +114,7 @@ export {
   untrainedNormalizedTheta,
 } from './normalized/normalized-optimizer.js';
 export {
+  episodeScheduleFromWeights,
   normalizedLearnedOptimizerJson,
   normalizedLoptArchitecture,
   thetaFromNormalizedWeights,

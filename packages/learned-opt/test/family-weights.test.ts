@@ -6,7 +6,7 @@ import { float64sFromBase64 } from '../src/float64-base64.js';
 import {
   FAMILY_WEIGHTS,
   FAMILY_WEIGHTS_PROVENANCE,
-  familyTheta,
+  mlpFamilyTheta,
   mlpLoptLayout,
 } from '../src/index.js';
 import { loadLearnedOptimizerWeights } from '../src/node/index.js';
@@ -37,7 +37,7 @@ describe('float64sFromBase64', () => {
 
 describe('the shipped weights', () => {
   it('are θ of the learned optimizer, the very θ whose SHA-256 the provenance records', () => {
-    const theta = familyTheta();
+    const theta = mlpFamilyTheta();
     expect(theta).toHaveLength(mlpLoptLayout().dim);
     expect(FAMILY_WEIGHTS.theta).toEqual(Array.from(theta));
     const digest = createHash('sha256').update(new Uint8Array(theta.buffer)).digest('hex');
@@ -51,7 +51,7 @@ describe('the shipped weights', () => {
 
   it('as a weights file (weights/lopt-family.json, written from the same θ) load bit for bit', () => {
     const file = loadLearnedOptimizerWeights(join(PACKAGE, 'weights/lopt-family.json'));
-    expect(Buffer.from(file.theta.buffer)).toEqual(Buffer.from(familyTheta().buffer));
+    expect(Buffer.from(file.theta.buffer)).toEqual(Buffer.from(mlpFamilyTheta().buffer));
     expect(file.knobs).toEqual({ stepFeatureLimit: FAMILY_WEIGHTS.stepFeatureLimit });
   });
 });

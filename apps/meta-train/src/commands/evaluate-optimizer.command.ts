@@ -12,13 +12,13 @@ export const evaluateOptimizerCommand = defineCommand({
     'train fresh networks with a learned optimizer, its untrained initialisation and Adam over a learning-rate grid; compare them',
   options: z.strictObject({
     weights: textFlag(
-      "learned-optimizer.json written by meta-train --task lopt-*, or 'shipped' (the family-trained weights of @pes/learned-opt)",
+      "learned-optimizer.json written by meta-train --task lopt-*, 'shipped' (@pes/learned-opt's normalised learned optimizer, what familyLearnedOptimizer() returns) or 'shipped-mlp' (its MLP learned optimizer)",
       'FILE',
     ),
     task: z
       .string()
       .default('mnist-mlp')
-      .describe('inner problem: mnist-mlp, cifar10-mlp, mnist-conv or cifar10-conv')
+      .describe('inner problem: mnist-mlp, cifar10-mlp, mnist-conv, cifar10-conv, mnist-autoencoder or text-lstm')
       .meta({ valueName: 'name' }),
     suite: textFlag(
       "a suite of problems instead of one task: 'held-out' (8 problems the normalised optimizer's family never drew) or 'mlp-family-held-out' (the MLP learned optimizer's); writes summary.md",
@@ -60,7 +60,10 @@ export const evaluateOptimizerCommand = defineCommand({
     ).default(0),
     arch: textFlag('MLP layer sizes (default 784-32-10 / 3072-32-10)', 'sizes'),
     batch: integerFlag('minibatch size (default 32, as meta-training)', 'B').optional(),
-    dataDir: textFlag('directory of the official dataset files', 'DIR'),
+    dataDir: textFlag(
+      "directory of the official dataset files (in a suite, CIFAR-10's: MNIST is embedded)",
+      'DIR',
+    ),
     adamLrs: z
       .array(z.number())
       .default([1e-4, 3e-4, 1e-3, 3e-3, 1e-2])
