@@ -325,6 +325,28 @@ describe('pes evaluate-optimizer', () => {
     expect(read(join(out, 'large-batch-2x')).optimizers[0].finalTrainLoss).toEqual(
       read(alone).optimizers[0].finalTrainLoss,
     );
+    // Extended to a third horizon with --reuse: its two runs there are read, a third is added.
+    const extended = await pes(
+      'evaluate-optimizer',
+      ...common,
+      '--suite',
+      'held-out',
+      '--problems',
+      'large-batch',
+      '--horizon',
+      '12',
+      '--horizons',
+      '1,2,3',
+      '--reuse',
+      '--no-untrained',
+      '--out',
+      out,
+    );
+    expect(extended.status).toBe(0);
+    expect(extended.out.filter((l) => l.startsWith('pes: reusing'))).toHaveLength(2);
+    expect(extended.out.join('\n')).toMatch(/evaluating .* large-batch @ 3×/);
+    const rows = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows;
+    expect(rows.map((r: { steps: number }) => r.steps)).toEqual([12, 24, 36]);
   }, 300_000);
 
   it('evaluates the normalised learned optimizer from its weights file, at the schedule it records', async () => {

@@ -34,6 +34,8 @@ export interface EvaluateOptimizerOptions {
   problems?: string;
   /** A suite's horizons as multiples of its 1× length (SUITES_AT_MULTIPLES only). */
   horizons?: number[];
+  /** A suite's runs whose evaluation.json already has these settings are read, not rerun. */
+  reuse?: boolean;
   /** A suite's 1× length in steps (default: its problems', LONGEST_TRAINED_HORIZON). */
   horizon?: number;
   /** Child processes a suite's runs spread over (default 1: in this process). */
@@ -129,6 +131,8 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
         `--horizons must be positive whole multiples separated by commas, got ${options.horizons.join(',')}`,
       );
   }
+  if (options.reuse && options.suite === undefined)
+    throw new UsageError('--reuse reads a suite’s finished runs; with one --task there is one run');
   if (options.jobs !== undefined && options.suite === undefined)
     throw new UsageError('--jobs spreads a suite’s runs; with one --task there is one run');
   if (!Number.isInteger(options.seed) || options.seed < 0)

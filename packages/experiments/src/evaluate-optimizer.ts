@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   defaultEvalEvery,
@@ -141,6 +141,36 @@ interface RecordedEvaluation {
   adamGrid: (RowFigures & { learningRate: number })[];
 }
 
+/**
+ * Whether a unit's directory already holds the evaluation this run would make (`--reuse`): an
+ * evaluation.json of the same weights (as named), problem, length, seeds, curve spacing, Adam
+ * grid and backend. A suite stopped part-way, or extended to more problems or horizons, then
+ * runs only what is missing.
+ */
+function sameEvaluation(unit: SuiteUnit, weights: Weights, options: EvaluateOptimizerOptions) {
+  const file = join(unit.dir, 'evaluation.json');
+  if (!existsSync(file)) return false;
+  const recorded = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const seeds = Array.from({ length: options.seeds }, (_, s) => options.seed + s);
+  const steps = unit.problem.steps * unit.multiple;
+  const wanted: Record<string, unknown> = {
+    weights: weights.source,
+    normalized: weights.normalized,
+    stepScale: weights.knobs.stepScale ?? 1,
+    stepFeatureLimit: weights.knobs.stepFeatureLimit ?? null,
+    task: unit.problem.task,
+    arch: unit.problem.arch,
+    batchSize: unit.problem.batch,
+    steps,
+    seeds,
+    evalEvery: options.evalEvery ?? defaultEvalEvery(steps),
+    adamLearningRates: options.adamLrs,
+  };
+  return Object.entries(wanted).every(
+    ([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value),
+  );
+}
+
 /** A unit's row, read from the evaluation.json its run wrote. */
 function recordedRow(unit: SuiteUnit): SuiteRow {
   const file = join(unit.dir, 'evaluation.json');
@@ -206,14 +236,17 @@ async function evaluateSuite(
 ): Promise<number> {
   const { units, multiples } = suiteUnits(suite, options, out);
   const steps = (u: SuiteUnit) => u.problem.steps * u.multiple;
-  const jobs = Math.min(options.jobs ?? 1, units.length);
+  const reused = options.reuse ? units.filter((u) => sameEvaluation(u, weights, options)) : [];
+  for (const u of reused) io.out(`pes: reusing ${u.dir}: its evaluation.json has these settings`);
+  const pending = units.filter((u) => !reused.includes(u));
+  const jobs = Math.min(options.jobs ?? 1, pending.length);
   // A suite mixes datasets: --data-dir is CIFAR-10's, and MNIST is the embedded copy.
   const dataDirOf = (u: SuiteUnit) =>
     EVALUATION_TASKS[u.problem.task].dataset === 'cifar10' ? options.dataDir : undefined;
   if (jobs > 1) {
     if (!io.pes) throw new UsageError('--jobs needs the pes command line to start its children');
     // The longest runs first, so the last to finish is a short one.
-    const order = [...units].sort((a, b) => steps(b) - steps(a));
+    const order = [...pending].sort((a, b) => steps(b) - steps(a));
     const runs: ChildRun[] = order.map((u) => ({
       command: 'evaluate-optimizer',
       options: {
@@ -244,7 +277,7 @@ async function evaluateSuite(
       return 1;
     }
   } else {
-    for (const u of units) {
+    for (const u of pending) {
       const problem = { ...u.problem, steps: steps(u) };
       const label = multiples ? `${u.problem.name} @ ${u.multiple}×` : u.problem.name;
       const own = { ...options, dataDir: dataDirOf(u) };

@@ -36,6 +36,12 @@ export const evaluateOptimizerCommand = defineCommand({
       "held-out suite: the 1× length in steps (default 2,000; 500 for the MLP learned optimizer's family)",
       'T',
     ).optional(),
+    reuse: z
+      .boolean()
+      .default(false)
+      .describe(
+        "a suite: read the runs whose evaluation.json already has these settings instead of rerunning them",
+      ),
     jobs: integerFlag("a suite's runs in this many child processes at once (default 1)", 'N').optional(),
     out: textFlag('where evaluation.json, table.md and loss-curves.svg/png go', 'DIR'),
     steps: integerFlag('inner steps per network (default 200)', 'T').optional(),
