@@ -257,7 +257,9 @@ describe('pes evaluate-optimizer', () => {
       'learned optimizer, untrained',
     );
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| large-batch \| batch 256/);
-    expect(lines.join('\n')).toMatch(/Within 1.5× of the tuned Adam on every problem|Not within 1.5×/);
+    expect(lines.join('\n')).toMatch(
+      /Within 1.5× of the tuned Adam on every problem|Not within 1.5×/,
+    );
   }, 180_000);
 
   it('runs the held-out suite at two horizons in two child processes, each row as one problem alone would', async () => {

@@ -131,7 +131,10 @@ describe('a problem of one task', () => {
     expect(conv.network).toBeDefined();
     expect(conv.description).toMatch(/^conv 8-16/);
     expect(conv.arch).toBeUndefined();
-    const autoencoder = problemNetwork(taskProblem('mnist-autoencoder', { trainRecords: 1 }), MNIST);
+    const autoencoder = problemNetwork(
+      taskProblem('mnist-autoencoder', { trainRecords: 1 }),
+      MNIST,
+    );
     expect(autoencoder.description).toBe('784-128-32-128-784 relu autoencoder');
   });
 
@@ -225,7 +228,9 @@ describe('the suite verdict', () => {
     );
     const verdict = suiteVerdict([within, miss, { ...miss, problem: 'c' }]);
     expect(verdict.misses).toEqual(['b', 'c']);
-    expect(verdict.verdict).toMatch(`Not within ${WITHIN_FACTOR}× on 2 of 3: b, c (worst b, 10.00×).`);
+    expect(verdict.verdict).toMatch(
+      `Not within ${WITHIN_FACTOR}× on 2 of 3: b, c (worst b, 10.00×).`,
+    );
   });
 });
 
@@ -254,7 +259,12 @@ describe('the suite summary', () => {
   });
 
   it('finds a climb: a problem that ends higher at a longer horizon', () => {
-    const s = suiteSummary([row('a', 0.2, 1), row('a', 0.3, 5), row('b', 0.2, 1), row('b', 0.1, 5)]);
+    const s = suiteSummary([
+      row('a', 0.2, 1),
+      row('a', 0.3, 5),
+      row('b', 0.2, 1),
+      row('b', 0.1, 5),
+    ]);
     expect(s.climbs).toEqual([
       { problem: 'a', from: { multiple: 1, loss: 0.2 }, to: { multiple: 5, loss: 0.3 } },
     ]);

@@ -18,7 +18,9 @@ export const evaluateOptimizerCommand = defineCommand({
     task: z
       .string()
       .default('mnist-mlp')
-      .describe('inner problem: mnist-mlp, cifar10-mlp, mnist-conv, cifar10-conv, mnist-autoencoder or text-lstm')
+      .describe(
+        'inner problem: mnist-mlp, cifar10-mlp, mnist-conv, cifar10-conv, mnist-autoencoder or text-lstm',
+      )
       .meta({ valueName: 'name' }),
     suite: textFlag(
       "a suite of problems instead of one task: 'held-out' (8 problems the normalised optimizer's family never drew) or 'mlp-family-held-out' (the MLP learned optimizer's); writes summary.md",
@@ -40,9 +42,12 @@ export const evaluateOptimizerCommand = defineCommand({
       .boolean()
       .default(false)
       .describe(
-        "a suite: read the runs whose evaluation.json already has these settings instead of rerunning them",
+        'a suite: read the runs whose evaluation.json already has these settings instead of rerunning them',
       ),
-    jobs: integerFlag("a suite's runs in this many child processes at once (default 1)", 'N').optional(),
+    jobs: integerFlag(
+      "a suite's runs in this many child processes at once (default 1)",
+      'N',
+    ).optional(),
     out: textFlag('where evaluation.json, table.md and loss-curves.svg/png go', 'DIR'),
     steps: integerFlag('inner steps per network (default 200)', 'T').optional(),
     untrained: z

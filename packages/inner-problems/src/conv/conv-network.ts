@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Key } from '@pes/core';
 import type { Classifier } from '../mlp/classifier.js';
 import { drawParameters, logitsClassifier } from '../mlp/logits-classifier.js';
-import type { Batch } from '../mlp/network.js';
 
 export interface ConvNetworkOptions {
   /** Height and width of the square images (28 for MNIST, 32 for CIFAR-10). */

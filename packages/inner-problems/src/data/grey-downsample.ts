@@ -56,7 +56,7 @@ export function greyDownsample(dataset: ImageDataset, size: number): ImageDatase
         const byte = Math.min(255, Math.round(v));
         pixels[r * size * size + y * size + x] = byte;
         sum += byte / 255;
-        sumSquares += (byte / 255) ** 2;
+        sumSquares += (byte / 255) * (byte / 255);
       }
     }
   }

@@ -44,7 +44,12 @@ export function charLstmNetwork(options: CharLstmNetworkOptions): Classifier {
       const column = tf.reshape(tf.slice(codes, [0, t], [batch, 1]), [batch]) as tf.Tensor1D;
       const input = tf.matMul(tf.oneHot(column, V).toFloat(), emb);
       const z = tf.add(tf.add(tf.matMul(input, wx), tf.matMul(h, wh)), b);
-      const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const [i, f, g, o] = tf.split(z, 4, 1) as [
+        tf.Tensor2D,
+        tf.Tensor2D,
+        tf.Tensor2D,
+        tf.Tensor2D,
+      ];
       c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
       h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
     }

@@ -1,4 +1,4 @@
-import type { MeanAndStd } from '@pes/core';
+import { exp, log, type MeanAndStd } from '@pes/core';
 import { bestByFinalTrainingLoss, type OptimizerEvaluation } from '@pes/inner-problems';
 import type { SuiteProblem } from './problems.js';
 
@@ -108,7 +108,7 @@ export function interquartileMean(values: readonly number[]): number {
 /** The geometric mean of positive values. */
 export function geometricMean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
-  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+  return exp(values.reduce((s, v) => s + log(v), 0) / values.length);
 }
 
 /** A problem whose learned optimizer ended higher at a longer horizon than at a shorter one. */
