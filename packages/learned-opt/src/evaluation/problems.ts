@@ -253,6 +253,15 @@ export class EvaluationProblemError extends Error {
 /** The network a problem trains, checked against its data, with its description for the files. */
 export type ProblemNetwork = NetworkChoice & { description: string; arch?: string };
 
+/** A problem's layer sizes, parsed; an unreadable `arch` is an EvaluationProblemError. */
+function problemArchitecture(arch: string): readonly number[] {
+  try {
+    return parseArchitecture(arch);
+  } catch (error) {
+    throw new EvaluationProblemError(`arch: ${(error as Error).message}`);
+  }
+}
+
 /** The network of `problem` on `data` (the task's dataset); throws EvaluationProblemError. */
 export function problemNetwork(problem: EvaluationProblem, data: ImageData): ProblemNetwork {
   const task = EVALUATION_TASKS[problem.task];
@@ -276,12 +285,7 @@ export function problemNetwork(problem: EvaluationProblem, data: ImageData): Pro
   }
   const arch = problem.arch ?? task.arch;
   if (task.network === 'autoencoder') {
-    let widths: readonly number[];
-    try {
-      widths = parseArchitecture(arch);
-    } catch (error) {
-      throw new EvaluationProblemError(`arch: ${(error as Error).message}`);
-    }
+    const widths = problemArchitecture(arch);
     if (widths[0] !== features || widths.at(-1) !== features)
       throw new EvaluationProblemError(
         `arch ${arch} does not fit ${task.dataset}: an autoencoder starts and ends at ${features}`,
@@ -289,12 +293,7 @@ export function problemNetwork(problem: EvaluationProblem, data: ImageData): Pro
     const network = autoencoderNetwork(widths);
     return { network, description: network.description, arch };
   }
-  let architecture: readonly number[];
-  try {
-    architecture = parseArchitecture(arch);
-  } catch (error) {
-    throw new EvaluationProblemError(`arch: ${(error as Error).message}`);
-  }
+  const architecture = problemArchitecture(arch);
   if (architecture[0] !== features || architecture.at(-1) !== classes)
     throw new EvaluationProblemError(
       `arch ${arch} does not fit ${task.dataset}: it needs ${features} inputs and ${classes} outputs`,
