@@ -61,7 +61,10 @@ function evaluated(
   steps: number,
 ): { lopt: TensorLearnedOptimizer; start: Float64Array; at: (t: Float64Array) => TensorOptimizer } {
   if (normalized) {
-    const lopt = normalizedLopt({ learningRate: episodeLearningRate(normalized, steps) });
+    const lopt = normalizedLopt({
+      learningRate: episodeLearningRate(normalized, steps),
+      widthScale: normalized.widthScale,
+    });
     return { lopt, start: untrainedNormalizedTheta(), at: (t) => lopt.optimizer(t) };
   }
   return {

@@ -1,4 +1,5 @@
 import { cos } from '@pes/core';
+import type { WidthScale } from './width-scale.js';
 
 /**
  * The learning rate a user gives the normalised learned optimizer: a number, or one of three
@@ -93,6 +94,8 @@ export interface EpisodeSchedule {
   /** The peak learning rate. */
   innerLr: number;
   innerSchedule: 'constant' | 'cosine' | 'warmup-cosine';
+  /** Shorter steps for tensors wider than the family's, when set (width-scale.ts). */
+  widthScale?: WidthScale | undefined;
 }
 
 /** An episode's learning rate: the schedule over its own horizon (warm-up: its first 5 %). */

@@ -11,6 +11,7 @@ import {
   TINY,
 } from './normalized-layout.js';
 import { nextFeatures, stateTensorsOf, type ParameterKind } from './normalized-state.js';
+import { widthFactor, type WidthScale } from './width-scale.js';
 
 /**
  * A learned optimizer whose update is a unit-scale direction times the user's learning rate, in
@@ -28,7 +29,8 @@ import { nextFeatures, stateTensorsOf, type ParameterKind } from './normalized-s
  * number of steps, two fraction-of-training features [t/T, 1] (else [0, 0]).
  *
  * The output d is divided by its RMS over the tensor, so each tensor's update has RMS exactly
- * lr(t): the learned part chooses a direction, the user's schedule its length. Parameters of
+ * lr(t) (times a width factor, when the user asks for one: width-scale.ts): the learned part
+ * chooses a direction, the user's schedule its length. Parameters of
  * rank ≤ 1 (biases, norms) may be handed to Adam at the same learning rate (`oneDimensional`).
  */
 export interface NormalizedLoptSettings {
@@ -38,6 +40,8 @@ export interface NormalizedLoptSettings {
   totalSteps?: number | undefined;
   /** 'adam': parameters of rank ≤ 1 step with Adam at the same learning rate; default 'learned'. */
   oneDimensional?: 'learned' | 'adam' | undefined;
+  /** Shorter steps for tensors wider than the family's (width-scale.ts); default none. */
+  widthScale?: WidthScale | undefined;
 }
 
 /**
@@ -117,7 +121,7 @@ function unitDirection(features: tf.Tensor2D, w: ReturnType<typeof weightTensors
 
 /** The normalised learned optimizer with its settings, as a function of θ. */
 export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedOptimizer {
-  const { learningRate, totalSteps } = settings;
+  const { learningRate, totalSteps, widthScale } = settings;
   const oneDimensional = settings.oneDimensional ?? 'learned';
   if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps > 0))
     throw new RangeError(`totalSteps must be a positive integer, got ${totalSteps}`);
@@ -159,7 +163,10 @@ export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedO
             at += own.length;
             const { features, state: next } = nextFeatures(kind, g, own);
             nextState.push(...next);
-            updates.push(tf.reshape(tf.mul(unitDirection(features, w!), minusRate), p.shape));
+            // Without a width scale the factor is 1, and the product is minusRate's own bits.
+            const factor = widthFactor(p.shape, widthScale);
+            const scaled = factor === 1 ? minusRate : minusRate * factor;
+            updates.push(tf.reshape(tf.mul(unitDirection(features, w!), scaled), p.shape));
           });
           return { updates, state: nextState };
         },

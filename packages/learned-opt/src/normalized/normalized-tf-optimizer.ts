@@ -6,6 +6,7 @@ import {
 } from '../tf-optimizer.js';
 import { checkLearningRateSchedule } from './learning-rate-schedule.js';
 import { normalizedLopt, type NormalizedLoptSettings } from './normalized-lopt.js';
+import { checkWidthScale } from './width-scale.js';
 
 /** The normalised learned optimizer's settings and the loss watch's (tf-optimizer.ts). */
 export type NormalizedTfOptimizerOptions = NormalizedLoptSettings &
@@ -18,8 +19,8 @@ export type NormalizedTfOptimizerOptions = NormalizedLoptSettings &
  * The normalised learned optimizer (normalized-lopt.ts) as a `tf.Optimizer`, with everything
  * `LearnedTfOptimizer` gives: per-variable state, the loss watch and its Adam fallback, and
  * `getWeights`/`setWeights`. It has no step knobs (no step features to hold; its step length is
- * the learning rate). Registered under its own class name, with its learning rate, total steps
- * and 1-D setting in the saved config, so `tf.loadLayersModel` rebuilds it rather than the MLP
+ * the learning rate). Registered under its own class name, with its learning rate, total steps,
+ * 1-D setting and width scale in the saved config, so `tf.loadLayersModel` rebuilds it rather than the MLP
  * learned optimizer.
  */
 export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
@@ -28,11 +29,12 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
   private readonly settings: NormalizedLoptSettings;
 
   constructor(theta: Float64Array, options: NormalizedTfOptimizerOptions) {
-    const { learningRate, totalSteps, oneDimensional, ...watch } = options;
+    const { learningRate, totalSteps, oneDimensional, widthScale, ...watch } = options;
     const settings: NormalizedLoptSettings = {
       learningRate: checkLearningRateSchedule(learningRate),
       totalSteps,
       oneDimensional: oneDimensional ?? 'learned',
+      widthScale: checkWidthScale(widthScale),
     };
     super(theta, { ...watch, learnedOptimizer: normalizedLopt(settings) });
     this.settings = settings;
@@ -46,6 +48,7 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
       learningRate: this.settings.learningRate as tf.serialization.ConfigDictValue,
       totalSteps: this.settings.totalSteps ?? null,
       oneDimensional: this.settings.oneDimensional ?? 'learned',
+      widthScale: (this.settings.widthScale ?? null) as tf.serialization.ConfigDictValue,
     };
   }
 
@@ -64,6 +67,7 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
       learningRate: checkLearningRateSchedule(config['learningRate']),
       ...(typeof totalSteps === 'number' ? { totalSteps } : {}),
       oneDimensional: config['oneDimensional'] === 'adam' ? 'adam' : 'learned',
+      widthScale: checkWidthScale(config['widthScale']),
     };
     return new cls(theta, settings);
   }

@@ -5,6 +5,7 @@ import {
   WeightsError,
 } from '../weights-json.js';
 import type { EpisodeSchedule } from './learning-rate-schedule.js';
+import { checkWidthScale } from './width-scale.js';
 import {
   NORMALIZED_HIDDEN,
   NORMALIZED_INPUTS,
@@ -33,7 +34,7 @@ export function normalizedLoptArchitecture() {
  */
 export function normalizedLearnedOptimizerJson(
   theta: ArrayLike<number>,
-  metaTrainedAt: { innerLr: number; innerSchedule: string },
+  metaTrainedAt: EpisodeSchedule,
 ): string {
   const body = {
     format: WEIGHTS_FORMAT,
@@ -52,11 +53,15 @@ export function thetaFromNormalizedWeights(body: unknown, source = 'the weights'
 
 /**
  * The schedule a normalised weights object records it was meta-trained at (`metaTrainedAt`),
- * checked; throws WeightsError naming `source`.
+ * and the width scale it is judged with when one is set, checked; throws WeightsError naming
+ * `source`.
  */
 export function episodeScheduleFromWeights(body: unknown, source = 'the weights'): EpisodeSchedule {
-  const at = (body as { metaTrainedAt?: { innerLr?: unknown; innerSchedule?: unknown } } | null)
-    ?.metaTrainedAt;
+  const at = (
+    body as {
+      metaTrainedAt?: { innerLr?: unknown; innerSchedule?: unknown; widthScale?: unknown };
+    } | null
+  )?.metaTrainedAt;
   const schedules: readonly unknown[] = ['constant', 'cosine', 'warmup-cosine'];
   if (
     typeof at?.innerLr !== 'number' ||
@@ -66,8 +71,16 @@ export function episodeScheduleFromWeights(body: unknown, source = 'the weights'
     throw new WeightsError(
       `${source}: metaTrainedAt must be { innerLr: a positive number, innerSchedule: constant, cosine or warmup-cosine }`,
     );
+  let widthScale;
+  try {
+    widthScale = checkWidthScale(at.widthScale);
+  } catch (error) {
+    throw new WeightsError(`${source}: metaTrainedAt.${(error as Error).message}`);
+  }
   return {
     innerLr: at.innerLr,
     innerSchedule: at.innerSchedule as EpisodeSchedule['innerSchedule'],
+    // Only when set: a schedule without one reads (and is recorded) exactly as before.
+    ...(widthScale ? { widthScale } : {}),
   };
 }
