@@ -379,6 +379,53 @@ describe('pes evaluate-optimizer', () => {
     expect(evaluation.normalized).toEqual({ innerLr: 3e-3, innerSchedule: 'cosine' });
     const names = evaluation.optimizers.map((o: { name: string }) => o.name);
     expect(names.slice(0, 2)).toEqual(['learned optimizer', 'learned optimizer, untrained']);
+    // A width scale is recorded with the schedule and shortens the first layer's steps (fan-in
+    // 784 > 32): the learned optimizer trains otherwise, Adam exactly as before.
+    const scaledOut = join(dir, 'scaled');
+    const scaled = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      file,
+      '--width-scale',
+      '32,1',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--out',
+      scaledOut,
+      ...SMALL,
+    );
+    expect(scaled.status, scaled.err.join('\n')).toBe(0);
+    const withScale = JSON.parse(readFileSync(join(scaledOut, 'evaluation.json'), 'utf8'));
+    expect(withScale.normalized).toEqual({
+      innerLr: 3e-3,
+      innerSchedule: 'cosine',
+      widthScale: { baseFanIn: 32, power: 1 },
+    });
+    const loss = (e: { optimizers: { finalTrainLoss: { mean: number } }[] }, i: number) =>
+      e.optimizers[i]!.finalTrainLoss.mean;
+    expect(loss(withScale, 0)).not.toBe(loss(evaluation, 0));
+    const adam = (e: { adamGrid: { finalTrainLoss: object }[] }) =>
+      e.adamGrid.map((g) => g.finalTrainLoss);
+    expect(adam(withScale)).toEqual(adam(evaluation));
+    for (const [flag, message] of [
+      ['32', /^pes: --width-scale must be BASE,POWER .* got 32: two numbers are needed$/],
+      ['32,2', /^pes: --width-scale must be BASE,POWER .*power must be a number in \(0, 1\]$/],
+    ] as const) {
+      const bad = await pes(
+        'evaluate-optimizer',
+        '--weights',
+        file,
+        '--width-scale',
+        flag,
+        '--out',
+        out,
+        ...SMALL,
+      );
+      expect(bad.status).toBe(2);
+      expect(bad.err).toEqual([expect.stringMatching(message)]);
+    }
     // Its knobs are the MLP learned optimizer's: one line, exit 2.
     const knob = await pes(
       'evaluate-optimizer',

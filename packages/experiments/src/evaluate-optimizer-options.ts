@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  checkWidthScale,
   episodeScheduleFromWeights,
   EVALUATION_TASKS,
   FAMILY_WEIGHTS,
@@ -11,6 +12,7 @@ import {
   thetaFromWeights,
   type EpisodeSchedule,
   type StepKnobs,
+  type WidthScale,
 } from '@pes/learned-opt';
 import { loadLearnedOptimizerWeights } from '@pes/learned-opt/node';
 import { UsageError } from '@pes/runner/node';
@@ -56,6 +58,8 @@ export interface EvaluateOptimizerOptions {
   stepScale?: number;
   /** Replaces the weights' step-feature limit: a step count, or 'none' (never held). */
   stepFeatureLimit?: string;
+  /** The normalised learned optimizer's width scale, [baseFanIn, power] (width-scale.ts). */
+  widthScale?: number[];
 }
 
 /**
@@ -155,9 +159,23 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
   return { weights: options.weights, out };
 }
 
+/** `--width-scale BASE,POWER` as a width scale, or a UsageError naming the flag. */
+function widthScaleFlag(options: EvaluateOptimizerOptions): WidthScale {
+  const [baseFanIn, power, ...rest] = options.widthScale!;
+  try {
+    if (rest.length > 0 || power === undefined) throw new RangeError('two numbers are needed');
+    return checkWidthScale({ baseFanIn, power })!;
+  } catch (error) {
+    throw new UsageError(
+      `--width-scale must be BASE,POWER (a fan-in ≥ 1 and a power in (0, 1]), got ${options.widthScale!.join(',')}: ${(error as Error).message}`,
+    );
+  }
+}
+
 /**
  * The learned optimizer `--weights` names, with the knobs its weights record overridden by
- * `--step-scale` and `--step-feature-limit`.
+ * `--step-scale` and `--step-feature-limit`, or the normalised one's width scale by
+ * `--width-scale`.
  */
 export function evaluatedWeights(weightsName: string, options: EvaluateOptimizerOptions): Weights {
   const loaded = loadWeights(weightsName);
@@ -169,6 +187,13 @@ export function evaluatedWeights(weightsName: string, options: EvaluateOptimizer
       `--step-scale and --step-feature-limit are the MLP learned optimizer's knobs; ${weightsName} holds the normalised one, which steps at the schedule its file records`,
     );
   const knobs = { ...loaded.knobs };
+  if (options.widthScale !== undefined) {
+    if (!loaded.normalized)
+      throw new UsageError(
+        `--width-scale is the normalised learned optimizer's; ${weightsName} holds the MLP learned optimizer`,
+      );
+    return { ...loaded, normalized: { ...loaded.normalized, widthScale: widthScaleFlag(options) } };
+  }
   if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
   if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;
   else if (options.stepFeatureLimit !== undefined)

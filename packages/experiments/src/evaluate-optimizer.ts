@@ -262,6 +262,7 @@ async function evaluateSuite(
         ...(options.evalEvery !== undefined ? { evalEvery: options.evalEvery } : {}),
         ...(dataDirOf(u) !== undefined ? { dataDir: dataDirOf(u) } : {}),
         ...(options.untrained ? {} : { untrained: false }),
+        ...(options.widthScale !== undefined ? { widthScale: options.widthScale } : {}),
         out: u.dir,
       },
     }));

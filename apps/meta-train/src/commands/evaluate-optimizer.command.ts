@@ -64,6 +64,13 @@ export const evaluateOptimizerCommand = defineCommand({
       "holds the learned optimizer's step features at step T ('none': never; default: the weights')",
       'T',
     ),
+    widthScale: z
+      .array(z.number())
+      .optional()
+      .describe(
+        "the normalised learned optimizer's μP-style width scale: tensors of fan-in above BASE step at lr·(BASE/fan-in)^POWER (familyLearnedOptimizer's widthScale)",
+      )
+      .meta({ valueName: 'BASE,POWER' }),
     seeds: integerFlag('fresh initialisations per optimizer', 'S').default(5),
     seed: integerFlag(
       'first evaluation seed (a key stream meta-training never draws)',
