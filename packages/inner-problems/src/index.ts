@@ -85,6 +85,8 @@ export type { Classifier } from './mlp/classifier.js';
 export { convNetwork } from './conv/conv-network.js';
 export { autoencoderNetwork } from './mlp/autoencoder-network.js';
 export type { ConvNetworkOptions } from './conv/conv-network.js';
+export { smallConvNetwork } from './conv/small-conv-network.js';
+export type { SmallConvNetworkOptions } from './conv/small-conv-network.js';
 export {
   BEST_ADAM_SELECTION,
   bestByFinalTrainingLoss,

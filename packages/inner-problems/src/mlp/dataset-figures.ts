@@ -72,18 +72,18 @@ export function evaluationFigures(
 }
 
 /**
- * Mean loss and accuracy of one network over the first `records` records of a dataset (all by
- * default): a one-off `evaluationSet`.
+ * Mean loss and accuracy of one network (an MLP of this activation, or any `Classifier`) over
+ * the first `records` records of a dataset (all by default): a one-off `evaluationSet`.
  */
 export function datasetFigures(
   params: readonly tf.Tensor[],
   dataset: ImageDataset,
-  activation: Activation,
+  network: Activation | Classifier,
   records = recordCount(dataset),
 ): { loss: number; accuracy: number } {
   const set = evaluationSet(dataset, records);
   try {
-    return evaluationFigures(params, set, activation);
+    return evaluationFigures(params, set, network);
   } finally {
     set.dispose();
   }

@@ -10,15 +10,7 @@ import {
 } from '@pes/core';
 import { fillBatch, sampleBatch, type ImageDataset } from '../data/dataset.js';
 import type { ImageData } from '../data/dataset.js';
-import {
-  evaluateBatch,
-  initialParameters,
-  lossAndGradients,
-  toBatch,
-  type Activation,
-  type Architecture,
-  type Batch,
-} from './network.js';
+import { toBatch, type Activation, type Architecture, type Batch } from './network.js';
 import { applyTensorUpdates } from './tensor-optimizers.js';
 import type { BatchedUpdate, InnerUpdateRule } from './update-rule.js';
 import {
@@ -29,6 +21,7 @@ import {
 } from './batched-network.js';
 import { resolveFormulation, type Formulation } from './formulation.js';
 import { datasetFigures } from './dataset-figures.js';
+import { mlpClassifier, type Classifier } from './classifier.js';
 import { gatherParticles, resetParticles } from '../particle-tensors.js';
 
 export type Objective = 'train-loss' | 'val-loss' | 'val-accuracy';
@@ -54,6 +47,12 @@ export interface ImageClassificationOptions {
    * (the default) picks by the tfjs backend active at each unroll.
    */
   formulation?: Formulation;
+  /**
+   * A network other than the MLP of `architecture` (a conv net: `smallConvNetwork`), whose
+   * `architecture` is then only [inputs, classes]. It steps one particle at a time: the batched
+   * formulation is the MLP's.
+   */
+  classifier?: Classifier;
 }
 
 /** The per-particle tensor lists of an `MlpState`: what `reset` and `gather` carry over. */
@@ -97,6 +96,9 @@ export function imageClassificationTask(
     throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(horizon) || horizon < 1)
     throw new RangeError(`horizon must be a positive integer, got ${horizon}`);
+  if (options.classifier && options.formulation === 'batched')
+    throw new RangeError('a classifier other than the MLP steps per particle, not batched');
+  const network = options.classifier ?? mlpClassifier(architecture, activation);
   const schedule = truncationSchedule(horizon);
   const classes = data.train.classNames.length;
   const features = data.train.features;
@@ -131,7 +133,7 @@ export function imageClassificationTask(
 
   /** A fresh network and rule state for each particle in `which`, all from one draw of `key`. */
   const freshNetworks = (key: Key, count: number) => {
-    const template = initialParameters(key, architecture, activation);
+    const template = network.init(key);
     const params = Array.from({ length: count }, () => template.map((w) => tf.clone(w)));
     tf.dispose(template);
     return { params, optimizer: params.map((p) => rule.init(p)) };
@@ -164,6 +166,7 @@ export function imageClassificationTask(
     // `auto` batches only a rule that steps all particles at once (`batchedUpdate`): a rule that
     // would be sliced per particle each step (the learned optimizers) costs more ops batched.
     const batched =
+      !options.classifier &&
       resolveFormulation(options.formulation) === 'batched' &&
       (options.formulation === 'batched' || rule.batchedUpdate !== undefined);
     const shapes = {
@@ -220,7 +223,7 @@ export function imageClassificationTask(
       }
       for (let p = 0; p < particles && !batched; p++) {
         const next = tf.tidy(() => {
-          const { loss, grads } = lossAndGradients(params[p]!, batch, activation);
+          const { loss, grads } = network.lossAndGradients(params[p]!, batch);
           const theta = thetas.subarray(p * dim, (p + 1) * dim);
           const step = rule
             .optimizer(theta)
@@ -232,7 +235,7 @@ export function imageClassificationTask(
           let reported: tf.Scalar = loss;
           const kept = !resetAtEnd && heldOut ? tf.keep(loss.clone()) : undefined;
           if (heldOut) {
-            const evaluation = evaluateBatch(updated.params, heldOut, activation);
+            const evaluation = network.evaluate(updated.params, heldOut);
             reported = objective === 'val-loss' ? evaluation.loss : tf.neg(evaluation.accuracy);
           }
           return { ...updated, reported, kept };
@@ -286,7 +289,12 @@ export function imageClassificationTask(
 
   /** Loss and accuracy of a network on (up to `evaluationRecords` of) the validation set. */
   const validationFigures = (params: tf.Tensor[]) => {
-    const r = datasetFigures(params, data.validation, activation, options.evaluationRecords);
+    const r = datasetFigures(
+      params,
+      data.validation,
+      options.classifier ?? activation,
+      options.evaluationRecords,
+    );
     return { valLoss: r.loss, valAccuracy: r.accuracy };
   };
 

@@ -1,6 +1,7 @@
 import { foldIn, split, type Evaluation, type InitOptions, type Key, type Task } from '@pes/core';
 import {
   imageClassificationTask,
+  smallConvNetwork,
   type ImageClassificationTask,
   type ImageData,
   type InnerUpdateRule,
@@ -71,10 +72,25 @@ export function familyTask(options: FamilyTaskOptions): Task<FamilyState> {
       if (tasks.size >= MAX_CACHED_TASKS) tasks.clear();
       const data = options.data[member.dataset];
       if (!data) throw new RangeError(`${options.name}: no data loaded for ${member.dataset}`);
+      const { features, channelSize, classNames } = data.train;
+      const classes = classNames.length;
+      const conv = member.network === 'conv';
       task = imageClassificationTask({
         name: `${options.name}/${member.dataset}`,
         data,
-        architecture: [data.train.features, ...member.hidden, data.train.classNames.length],
+        // A conv net's architecture is its inputs and classes; its layers are the classifier's.
+        architecture: conv ? [features, classes] : [features, ...member.hidden, classes],
+        ...(conv
+          ? {
+              classifier: smallConvNetwork({
+                size: Math.round(Math.sqrt(channelSize)),
+                channels: features / channelSize,
+                classes,
+                filters: member.hidden,
+                activation: member.activation,
+              }),
+            }
+          : {}),
         activation: member.activation,
         batchSize: member.batchSize,
         horizon: member.horizon,

@@ -1,4 +1,4 @@
-import { exp, type Key, log, uniform } from '@pes/core';
+import { exp, foldIn, type Key, log, uniform } from '@pes/core';
 import type { Activation } from '@pes/inner-problems';
 import {
   sampleReparameterisation,
@@ -36,13 +36,22 @@ export interface TaskFamily {
    * by log-uniform draws from these ranges (reparameterisation.ts). Evaluation problems never are.
    */
   reparameterisation?: ReparameterisationRange | undefined;
+  /**
+   * When set, a draw is a small conv net with probability `fraction` (smallConvNetwork in
+   * @pes/inner-problems: per block of the drawn depth, a 3×3 'same' convolution of `filters`
+   * filters, the drawn activation and a 2×2 max pool; then a dense layer), else an MLP. Drawn
+   * from a key of its own, so a family without it draws exactly as before.
+   */
+  conv?: { fraction: number; filters: number[] } | undefined;
 }
 
 /** One draw of a family: the inner problem of one particle for one episode. */
 export interface FamilyMember {
   dataset: Dataset;
-  /** Hidden layer widths. */
+  /** Hidden layer widths; of a conv net, each block's filters. */
   hidden: number[];
+  /** 'conv': a small conv net (TaskFamily's `conv`); absent: an MLP. */
+  network?: 'conv' | undefined;
   activation: Activation;
   batchSize: number;
   horizon: number;
@@ -63,6 +72,9 @@ export const DEFAULT_TASK_FAMILY: TaskFamily = {
   evaluation: [{ dataset: 'mnist', hidden: [32], activation: 'relu', batchSize: 32, horizon: 200 }],
 };
 
+/** Salt of the key whether a draw is a conv net (and its filters) comes from: "cnv". */
+const CONV_NETWORK = 0x63_6e_76;
+
 /** `xs[⌊u·n⌋]`: a uniform choice from a uniform draw u in [0, 1). */
 function choose<T>(xs: readonly T[], u: number): T {
   return xs[Math.min(xs.length - 1, Math.floor(u * xs.length))]!;
@@ -82,17 +94,30 @@ export function sampleMember(family: TaskFamily, key: Key): FamilyMember {
     batchSize: choose(family.batchSizes, u[4]!),
     horizon: Math.min(max, Math.max(min, Math.round(exp(logHorizon)))),
   };
+  if (family.conv) {
+    const c = uniform(foldIn(key, CONV_NETWORK), 2);
+    if (c[0]! < family.conv.fraction) {
+      member.network = 'conv';
+      member.hidden = member.hidden.map(() => choose(family.conv!.filters, c[1]!));
+    }
+  }
   // Drawn from a key of its own, so a family without it draws exactly as before.
   if (family.reparameterisation) {
-    // A weight matrix and a bias per layer.
+    // A weight matrix (or kernel) and a bias per layer.
     const tensors = 2 * (depth + 1);
     member.reparameterisation = sampleReparameterisation(family.reparameterisation, tensors, key);
   }
   return member;
 }
 
-/** A member in words, for logs and errors: "mnist 784-32-32-10 tanh, batch 16, T = 120". */
+/**
+ * A member in words, for logs and errors: "mnist 784-32-32-10 tanh, batch 16, T = 120", or for a
+ * conv net "mnist conv 8-8 → 10 relu, batch 16, T = 120".
+ */
 export function describeMember(member: FamilyMember, features: number, classes: number): string {
-  const arch = [features, ...member.hidden, classes].join('-');
+  const arch =
+    member.network === 'conv'
+      ? `conv ${member.hidden.join('-')} → ${classes}`
+      : [features, ...member.hidden, classes].join('-');
   return `${member.dataset} ${arch} ${member.activation}, batch ${member.batchSize}, T = ${member.horizon}`;
 }

@@ -7,7 +7,7 @@ import { taskFamilySchema } from './task-family-schema.js';
 export const loptFamilyTaskOptions = z.strictObject({
   family: taskFamilySchema
     .describe(
-      'the task family (datasets, depths, widths, activations, batchSizes, horizon {min, max}, evaluation): in a config file, or a JSON/YAML file',
+      'the task family (datasets, depths, widths, activations, batchSizes, horizon {min, max}, evaluation; optionally conv {fraction, filters} for small conv nets among the draws): in a config file, or a JSON/YAML file',
     )
     .optional(),
   backend: tensorBackendOption.optional(),

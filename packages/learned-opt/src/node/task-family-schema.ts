@@ -13,9 +13,16 @@ const scaleRange = (what: string) =>
     .strictObject({ min: z.number().positive(), max: z.number().positive() })
     .refine((r) => r.min <= r.max, `${what}: min must not exceed max`);
 
+/** The side of each dataset's images at full size. */
+const FULL_SIZE: Record<(typeof DATASETS)[number], number> = { mnist: 28, cifar10: 32 };
+
 const memberSchema = z.strictObject({
   dataset: z.enum(DATASETS),
-  hidden: z.array(z.number().int().positive()).min(1).describe('hidden layer widths'),
+  hidden: z
+    .array(z.number().int().positive())
+    .min(1)
+    .describe("hidden layer widths (a conv net's: each block's filters)"),
+  network: z.literal('conv').optional().describe('a small conv net instead of an MLP'),
   activation: z.enum(ACTIVATIONS),
   batchSize: z.number().int().positive(),
   horizon: z.number().int().positive(),
@@ -54,8 +61,21 @@ export const taskFamilySchema = z
       .strictObject({ lossScale: scaleRange('lossScale'), paramScale: scaleRange('paramScale') })
       .describe('log-uniform ranges of the loss scale and of each parameter tensor’s scale')
       .optional(),
+    conv: z
+      .strictObject({
+        fraction: z.number().min(0).max(1),
+        filters: positiveIntegers('conv.filters'),
+      })
+      .describe('the share of draws that are small conv nets, and their filters per block')
+      .optional(),
   })
   .refine(
     (f) => f.evaluation.every((m) => f.datasets.some((s) => s.name === m.dataset)),
     'evaluation: every problem must use one of the family’s datasets',
+  )
+  .refine(
+    (f) =>
+      !f.conv ||
+      f.datasets.every((d) => (d.size ?? FULL_SIZE[d.name]) >> Math.max(...f.depths) >= 1),
+    'conv: each of the deepest conv net’s blocks halves the image: 2^depth must not exceed any dataset’s size',
   ) satisfies z.ZodType<TaskFamily>;
