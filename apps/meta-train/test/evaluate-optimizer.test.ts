@@ -409,6 +409,38 @@ describe('pes evaluate-optimizer', () => {
     const adam = (e: { adamGrid: { finalTrainLoss: object }[] }) =>
       e.adamGrid.map((g) => g.finalTrainLoss);
     expect(adam(withScale)).toEqual(adam(evaluation));
+    // In a suite, summary.md and summary.json say which width scale judged it.
+    const suiteOut = join(dir, 'suite');
+    const suite = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      'shipped',
+      '--suite',
+      'held-out',
+      '--problems',
+      'large-batch',
+      '--horizon',
+      '4',
+      '--horizons',
+      '1',
+      '--width-scale',
+      '64,0.5',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--train-records',
+      '500',
+      '--no-untrained',
+      '--out',
+      suiteOut,
+    );
+    expect(suite.status, suite.err.join('\n')).toBe(0);
+    expect(readFileSync(join(suiteOut, 'summary.md'), 'utf8')).toContain(
+      'the learned optimizer with width scale (base fan-in 64, power 0.5)',
+    );
+    const summary = JSON.parse(readFileSync(join(suiteOut, 'summary.json'), 'utf8'));
+    expect(summary.widthScale).toEqual({ baseFanIn: 64, power: 0.5 });
     for (const [flag, message] of [
       ['32', /^pes: --width-scale must be BASE,POWER .* got 32: two numbers are needed$/],
       ['32,2', /^pes: --width-scale must be BASE,POWER .*power must be a number in \(0, 1\]$/],

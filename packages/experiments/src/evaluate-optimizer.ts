@@ -293,6 +293,7 @@ async function evaluateSuite(
     seeds: options.seeds,
     adamLearningRates: options.adamLrs,
     ...(multiples ? { multiples } : {}),
+    ...(weights.normalized?.widthScale ? { widthScale: weights.normalized.widthScale } : {}),
   };
   await writeSuiteSummary(out, record, rows, io);
   return 0;

@@ -143,6 +143,8 @@ export interface SuiteRecord {
   adamLearningRates: readonly number[];
   /** The horizons as multiples of the suite's 1× length, where it has them. */
   multiples?: readonly number[];
+  /** The normalised learned optimizer's width scale, when the suite was run with one. */
+  widthScale?: { baseFanIn: number; power: number };
 }
 
 const milliseconds = (seconds: number | null) =>
@@ -191,16 +193,19 @@ export async function writeSuiteSummary(
   const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
   const aggregates = `Over ${summary.ratios} rows with a ratio: geometric mean ${f(summary.geometricMean)}, interquartile mean ${f(summary.interquartileMean)}, worst ${summary.worst ? `${rowName(summary.worst, several)} ${f(summary.worst.ratio)}` : 'n/a'}; wall time per step ${f(summary.stepTimeRatio)}× the tuned Adam's (median over rows).`;
   const tuned = TUNED_ADAM_SELECTION;
-  const { weights, suite, backend, seeds, adamLearningRates, multiples } = record;
+  const { weights, suite, backend, seeds, adamLearningRates, multiples, widthScale } = record;
+  const scaled = widthScale
+    ? `; the learned optimizer with width scale (base fan-in ${widthScale.baseFanIn}, power ${widthScale.power})`
+    : '';
   const { verdict: _verdict, ...figures } = summary;
   mkdirSync(out, { recursive: true });
   writeFileAtomic(
     join(out, 'summary.json'),
-    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, ...(multiples ? { multiples } : {}), tuned, rows, ...figures, verdict: summary.verdict }, null, 1)}\n`,
+    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, ...(multiples ? { multiples } : {}), ...(widthScale ? { widthScale } : {}), tuned, rows, ...figures, verdict: summary.verdict }, null, 1)}\n`,
   );
   writeFileAtomic(
     join(out, 'summary.md'),
-    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend.\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
+    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend${scaled}.\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
   );
   const title = `${suite ?? 'suite'}: the learned optimizer against the tuned Adam`;
   await writePlot(out, 'ratios', suiteRatioPlot(rows, title));
