@@ -477,6 +477,49 @@ describe('pes evaluate-optimizer', () => {
     ]);
   }, 120_000);
 
+  it('reads Adam’s grid from an earlier evaluation (--adam-from): the same files as training it again', async () => {
+    const dir = temporaryDirectory();
+    const run = (out: string, ...extra: string[]) =>
+      pes(
+        'evaluate-optimizer',
+        '--weights',
+        'shipped',
+        '--seeds',
+        '2',
+        '--adam-lrs',
+        '1e-3,3e-3',
+        '--out',
+        join(dir, out),
+        ...SMALL,
+        ...extra,
+      );
+    expect((await run('first')).status).toBe(0);
+    // Another learned optimizer beside the same Adam: read, and trained again.
+    const read = await run('read', '--width-scale', '32,1', '--adam-from', join(dir, 'first'));
+    expect(read.status, read.err.join('\n')).toBe(0);
+    expect(read.out.filter((l) => l.includes('(read from'))).toHaveLength(2);
+    expect((await run('again', '--width-scale', '32,1')).status).toBe(0);
+    const load = (out: string) => {
+      const e = JSON.parse(readFileSync(join(dir, out, 'evaluation.json'), 'utf8'));
+      const untimed = (o: { secondsPerStep?: number }) => ({ ...o, secondsPerStep: 0 });
+      return { ...e, optimizers: e.optimizers.map(untimed), adamGrid: e.adamGrid.map(untimed) };
+    };
+    const { adamFrom, ...withoutSource } = load('read');
+    expect(adamFrom).toBe(join(dir, 'first'));
+    // Everything but the times: learned figures, Adam's grid and its best, the curves.
+    expect(withoutSource).toEqual(load('again'));
+    // A run whose settings differ is refused before any training, naming the setting.
+    const other = await run('other', '--steps', '9', '--adam-from', join(dir, 'first'));
+    expect(other.status).toBe(2);
+    expect(other.err).toEqual([
+      expect.stringMatching(/^pes: --adam-from \S+evaluation\.json: its steps is 6, this run's 9$/),
+    ]);
+    const none = await run('none', '--adam-from', join(dir, 'absent'));
+    expect(none.status).toBe(2);
+    expect(none.err).toEqual([expect.stringMatching(/absent: it has no evaluation\.json$/)]);
+    expect(existsSync(join(dir, 'other'))).toBe(false);
+  }, 120_000);
+
   it('needs --weights and --out', async () => {
     expect((await pes('evaluate-optimizer', '--out', temporaryDirectory())).err).toEqual([
       expect.stringMatching(/--weights FILE is required/),

@@ -58,6 +58,8 @@ export interface EvaluateOptimizerOptions {
   stepScale?: number;
   /** Replaces the weights' step-feature limit: a step count, or 'none' (never held). */
   stepFeatureLimit?: string;
+  /** Adam's grid read from this earlier evaluation (a suite's: its directory) (adam-from.ts). */
+  adamFrom?: string;
   /** The normalised learned optimizer's width scale, [baseFanIn, power] (width-scale.ts). */
   widthScale?: number[];
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   defaultEvalEvery,
   evaluateLearnedOptimizer,
@@ -16,6 +16,8 @@ import {
   type SuiteProblem,
   type SuiteRow,
 } from '@pes/learned-opt';
+import { recordCount } from '@pes/inner-problems';
+import { recordedAdamGrid } from './adam-from.js';
 import { runChildren, type ChildRun } from './children.js';
 import { loadEvaluationProblem } from '@pes/learned-opt/node';
 import {
@@ -65,7 +67,23 @@ async function evaluateProblem(
     `pes: evaluating ${weights.source} on ${label}: ${dataset}, ${description}, batch ${problem.batch}, ${problem.steps} steps, ${options.seeds} seeds, ${backend} backend`,
   );
   const seeds = Array.from({ length: options.seeds }, (_, s) => options.seed + s);
-  const comparison = evaluateLearnedOptimizer(weights.theta, {
+  // Adam's grid from an earlier evaluation of this very problem, checked before any training.
+  const adamFrom =
+    options.adamFrom === undefined
+      ? undefined
+      : recordedAdamGrid(options.adamFrom, {
+          task: problem.task,
+          dataset,
+          arch,
+          batchSize: problem.batch,
+          steps: problem.steps,
+          seeds,
+          evalEvery,
+          trainRecords: Math.min(problem.trainRecords, recordCount(data.train)),
+          adamLearningRates: options.adamLrs,
+          backend,
+        });
+  const trained = evaluateLearnedOptimizer(weights.theta, {
     ...network,
     data,
     batchSize: problem.batch,
@@ -73,7 +91,7 @@ async function evaluateProblem(
     evalEvery,
     seeds,
     trainRecords: problem.trainRecords,
-    adamLearningRates: options.adamLrs,
+    adamLearningRates: adamFrom ? [] : options.adamLrs,
     knobs: weights.knobs,
     ...(weights.normalized ? { normalized: weights.normalized } : {}),
     untrained: options.untrained,
@@ -85,6 +103,14 @@ async function evaluateProblem(
       );
     },
   });
+  const comparison = adamFrom
+    ? { ...trained, adamGrid: adamFrom.grid, bestAdam: adamFrom.best }
+    : trained;
+  if (adamFrom)
+    for (const point of adamFrom.grid)
+      io.out(
+        `  ${`Adam ${point.learningRate}`.padEnd(30)} train ${formatMeanAndStd(point.finalTrainLoss)}  val ${formatMeanAndStd(point.finalValLoss)}  (read from ${options.adamFrom})`,
+      );
   const record = {
     weights,
     problem,
@@ -94,6 +120,7 @@ async function evaluateProblem(
     backend,
     adamLearningRates: options.adamLrs,
     label,
+    ...(options.adamFrom !== undefined ? { adamFrom: resolve(options.adamFrom) } : {}),
   };
   await writeProblemFiles(out, record, comparison, io);
   return comparison;
@@ -241,6 +268,9 @@ async function evaluateSuite(
   const pending = units.filter((u) => !reused.includes(u));
   const jobs = Math.min(options.jobs ?? 1, pending.length);
   // A suite mixes datasets: --data-dir is CIFAR-10's, and MNIST is the embedded copy.
+  // --adam-from names a suite's directory: each unit reads the unit of its own name there.
+  const adamFromOf = (u: SuiteUnit) =>
+    options.adamFrom === undefined ? undefined : join(options.adamFrom, basename(u.dir));
   const dataDirOf = (u: SuiteUnit) =>
     EVALUATION_TASKS[u.problem.task].dataset === 'cifar10' ? options.dataDir : undefined;
   if (jobs > 1) {
@@ -263,6 +293,7 @@ async function evaluateSuite(
         ...(dataDirOf(u) !== undefined ? { dataDir: dataDirOf(u) } : {}),
         ...(options.untrained ? {} : { untrained: false }),
         ...(options.widthScale !== undefined ? { widthScale: options.widthScale } : {}),
+        ...(adamFromOf(u) !== undefined ? { adamFrom: adamFromOf(u) } : {}),
         out: u.dir,
       },
     }));
@@ -281,7 +312,7 @@ async function evaluateSuite(
     for (const u of pending) {
       const problem = { ...u.problem, steps: steps(u) };
       const label = multiples ? `${u.problem.name} @ ${u.multiple}×` : u.problem.name;
-      const own = { ...options, dataDir: dataDirOf(u) };
+      const own = { ...options, dataDir: dataDirOf(u), adamFrom: adamFromOf(u) };
       await evaluateProblem(problem, weights, own, u.dir, io, backend, label);
     }
   }

@@ -44,6 +44,8 @@ export interface ProblemRecord {
   adamLearningRates: readonly number[];
   /** The problem's name in the plot's title. */
   label: string;
+  /** Where Adam's grid was read from (`--adam-from`), when it was not trained here. */
+  adamFrom?: string;
 }
 
 /**
@@ -114,6 +116,7 @@ export async function writeProblemFiles(
     adamLearningRates: record.adamLearningRates,
     optimizers: chosen.map(summary),
     adamGrid: adam.map((r) => ({ ...summary(r), learningRate: r.learningRate, best: r.best })),
+    ...(record.adamFrom !== undefined ? { adamFrom: record.adamFrom } : {}),
     curves: Object.fromEntries(chosen.map((r) => [r.name, r.runs.map((run) => run.curve)])),
   };
   mkdirSync(out, { recursive: true });

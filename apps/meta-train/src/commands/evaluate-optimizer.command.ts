@@ -64,6 +64,10 @@ export const evaluateOptimizerCommand = defineCommand({
       "holds the learned optimizer's step features at step T ('none': never; default: the weights')",
       'T',
     ),
+    adamFrom: textFlag(
+      "read Adam's grid from an earlier evaluation of the same problem, seeds and grid (its directory; a suite's directory with --suite) instead of training it again",
+      'DIR',
+    ),
     widthScale: z
       .array(z.number())
       .optional()
