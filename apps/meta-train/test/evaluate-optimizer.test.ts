@@ -423,8 +423,6 @@ describe('pes evaluate-optimizer', () => {
       '4',
       '--horizons',
       '1',
-      '--width-scale',
-      '64,0.5',
       '--seeds',
       '1',
       '--adam-lrs',
@@ -441,6 +439,37 @@ describe('pes evaluate-optimizer', () => {
     );
     const summary = JSON.parse(readFileSync(join(suiteOut, 'summary.json'), 'utf8'));
     expect(summary.widthScale).toEqual({ baseFanIn: 64, power: 0.5 });
+    // 'shipped' is familyLearnedOptimizer(): the width scale is on unless --width-scale none.
+    const evaluationOf = (d: string) =>
+      JSON.parse(readFileSync(join(d, 'large-batch-1x', 'evaluation.json'), 'utf8'));
+    expect(evaluationOf(suiteOut).normalized.widthScale).toEqual({ baseFanIn: 64, power: 0.5 });
+    const offOut = join(dir, 'suite-off');
+    const off = await pes(
+      'evaluate-optimizer',
+      '--weights',
+      'shipped',
+      '--suite',
+      'held-out',
+      '--problems',
+      'large-batch',
+      '--horizon',
+      '4',
+      '--horizons',
+      '1',
+      '--width-scale',
+      'none',
+      '--seeds',
+      '1',
+      '--adam-lrs',
+      '1e-3',
+      '--train-records',
+      '500',
+      '--no-untrained',
+      '--out',
+      offOut,
+    );
+    expect(off.status, off.err.join('\n')).toBe(0);
+    expect(evaluationOf(offOut).normalized).toEqual({ innerLr: 1e-3, innerSchedule: 'cosine' });
     for (const [flag, message] of [
       ['32', /^pes: --width-scale must be BASE,POWER .* got 32: two numbers are needed$/],
       ['32,2', /^pes: --width-scale must be BASE,POWER .*power must be a number in \(0, 1\]$/],

@@ -4,6 +4,7 @@ import {
   checkWidthScale,
   episodeScheduleFromWeights,
   EVALUATION_TASKS,
+  FAMILY_WIDTH_SCALE,
   FAMILY_WEIGHTS,
   NORMALIZED_WEIGHTS,
   thetaFromNormalizedWeights,
@@ -60,8 +61,8 @@ export interface EvaluateOptimizerOptions {
   stepFeatureLimit?: string;
   /** Adam's grid read from this earlier evaluation (a suite's: its directory) (adam-from.ts). */
   adamFrom?: string;
-  /** The normalised learned optimizer's width scale, [baseFanIn, power] (width-scale.ts). */
-  widthScale?: number[];
+  /** The normalised learned optimizer's width scale: 'BASE,POWER', or 'none' (width-scale.ts). */
+  widthScale?: string;
 }
 
 /**
@@ -82,7 +83,11 @@ function loadWeights(weights: string): Weights {
       source,
       theta: thetaFromNormalizedWeights(NORMALIZED_WEIGHTS, source),
       knobs: {},
-      normalized: episodeScheduleFromWeights(NORMALIZED_WEIGHTS, source),
+      // As familyLearnedOptimizer(): with the width scale it steps with by default.
+      normalized: {
+        ...episodeScheduleFromWeights(NORMALIZED_WEIGHTS, source),
+        widthScale: FAMILY_WIDTH_SCALE,
+      },
     };
   }
   if (weights === SHIPPED_MLP) {
@@ -161,15 +166,18 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
   return { weights: options.weights, out };
 }
 
-/** `--width-scale BASE,POWER` as a width scale, or a UsageError naming the flag. */
-function widthScaleFlag(options: EvaluateOptimizerOptions): WidthScale {
-  const [baseFanIn, power, ...rest] = options.widthScale!;
+/** `--width-scale BASE,POWER` as a width scale, 'none' as none, or a UsageError naming the flag. */
+function widthScaleFlag(flag: string): WidthScale | undefined {
+  if (flag === 'none') return undefined;
+  const parts = flag.split(',');
   try {
-    if (rest.length > 0 || power === undefined) throw new RangeError('two numbers are needed');
-    return checkWidthScale({ baseFanIn, power })!;
+    if (parts.length !== 2 || parts.some((p) => p.trim() === ''))
+      throw new RangeError('two numbers are needed');
+    const [baseFanIn, power] = parts.map(Number) as [number, number];
+    return checkWidthScale({ baseFanIn, power });
   } catch (error) {
     throw new UsageError(
-      `--width-scale must be BASE,POWER (a fan-in ≥ 1 and a power in (0, 1]), got ${options.widthScale!.join(',')}: ${(error as Error).message}`,
+      `--width-scale must be BASE,POWER (a fan-in ≥ 1 and a power in (0, 1]) or none, got ${flag}: ${(error as Error).message}`,
     );
   }
 }
@@ -194,7 +202,9 @@ export function evaluatedWeights(weightsName: string, options: EvaluateOptimizer
       throw new UsageError(
         `--width-scale is the normalised learned optimizer's; ${weightsName} holds the MLP learned optimizer`,
       );
-    return { ...loaded, normalized: { ...loaded.normalized, widthScale: widthScaleFlag(options) } };
+    const { widthScale: _recorded, ...schedule } = loaded.normalized;
+    const widthScale = widthScaleFlag(options.widthScale);
+    return { ...loaded, normalized: { ...schedule, ...(widthScale ? { widthScale } : {}) } };
   }
   if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
   if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;

@@ -9,6 +9,7 @@ import {
   thetaFromNormalizedWeights,
 } from './normalized/normalized-weights-json.js';
 import { NORMALIZED_WEIGHTS } from './normalized/normalized-weights.js';
+import { FAMILY_WIDTH_SCALE, type WidthScale } from './normalized/width-scale.js';
 import { LearnedTfOptimizer, type LearnedTfOptimizerOptions } from './tf-optimizer.js';
 import { stepKnobsFromWeights, thetaFromWeights } from './weights-json.js';
 
@@ -21,7 +22,14 @@ export function normalizedTheta(): Float64Array {
 }
 
 /** How `familyLearnedOptimizer` is set: the normalised optimizer's options, all optional. */
-export type FamilyLearnedOptimizerOptions = Partial<NormalizedTfOptimizerOptions> & {
+export type FamilyLearnedOptimizerOptions = Partial<
+  Omit<NormalizedTfOptimizerOptions, 'widthScale'>
+> & {
+  /**
+   * Shorter steps for tensors wider than the family's (width-scale.ts): by default
+   * `FAMILY_WIDTH_SCALE`, fan-ins above 64 at lr·(64 / fan-in)^½; `null` turns it off.
+   */
+  widthScale?: WidthScale | null;
   /**
    * The number of steps you will train for: without `learningRate`, the learning rate is then
    * the schedule the shipped θ was meta-trained at (a cosine from 1e-3 to 0) over those steps.
@@ -38,17 +46,19 @@ export type FamilyLearnedOptimizerOptions = Partial<NormalizedTfOptimizerOptions
  * learning rate) with θ meta-trained by weights/lopt-normalized.yaml. The learning rate is
  * `learningRate` (a number or a schedule) when given; else, with `trainingSteps`, the cosine
  * from 1e-3 it was meta-trained at over those steps; else a constant 1e-3 (which trains, but
- * less well than a schedule that decays: docs/using-learned-optimizers.md).
+ * less well than a schedule that decays: docs/using-learned-optimizers.md). Layers wider than
+ * the family's take shorter steps (`FAMILY_WIDTH_SCALE`) unless `widthScale` is null.
  */
 export function familyLearnedOptimizer(
   options: FamilyLearnedOptimizerOptions = {},
 ): NormalizedLearnedTfOptimizer {
-  const { trainingSteps, learningRate, ...rest } = options;
+  const { trainingSteps, learningRate, widthScale, ...rest } = options;
   const metaTrainedAt = episodeScheduleFromWeights(NORMALIZED_WEIGHTS, SHIPPED_NORMALIZED);
   if (trainingSteps !== undefined && !(Number.isInteger(trainingSteps) && trainingSteps > 0))
     throw new RangeError(`trainingSteps must be a positive integer, got ${trainingSteps}`);
   return new NormalizedLearnedTfOptimizer(normalizedTheta(), {
     ...rest,
+    widthScale: widthScale === undefined ? FAMILY_WIDTH_SCALE : (widthScale ?? undefined),
     learningRate:
       learningRate ??
       (trainingSteps === undefined

@@ -108,7 +108,12 @@ export {
 } from './normalized/normalized-lopt.js';
 export type { NormalizedLoptSettings } from './normalized/normalized-lopt.js';
 export { NormalizedLearnedTfOptimizer } from './normalized/normalized-tf-optimizer.js';
-export { checkWidthScale, fanInOf, widthFactor } from './normalized/width-scale.js';
+export {
+  checkWidthScale,
+  FAMILY_WIDTH_SCALE,
+  fanInOf,
+  widthFactor,
+} from './normalized/width-scale.js';
 export type { WidthScale } from './normalized/width-scale.js';
 export type { NormalizedTfOptimizerOptions } from './normalized/normalized-tf-optimizer.js';
 export {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  FAMILY_WIDTH_SCALE,
   familyLearnedOptimizer,
   LearnedTfOptimizer,
   mlpFamilyLearnedOptimizer,
@@ -68,6 +69,14 @@ describe('familyLearnedOptimizer()', () => {
     expect(() => familyLearnedOptimizer({ trainingSteps: 0 })).toThrow(
       'trainingSteps must be a positive integer, got 0',
     );
+  });
+
+  it('steps wide layers shorter by default (FAMILY_WIDTH_SCALE), and not at all with widthScale: null', () => {
+    expect(FAMILY_WIDTH_SCALE).toEqual({ baseFanIn: 64, power: 0.5 });
+    expect(configOf(familyLearnedOptimizer())['widthScale']).toEqual(FAMILY_WIDTH_SCALE);
+    expect(configOf(familyLearnedOptimizer({ widthScale: null }))['widthScale']).toBeNull();
+    const own = { baseFanIn: 128, power: 1 };
+    expect(configOf(familyLearnedOptimizer({ widthScale: own }))['widthScale']).toEqual(own);
   });
 
   it('trains a tfjs-layers model, leaves no tensor behind, and saves and loads with it', async () => {

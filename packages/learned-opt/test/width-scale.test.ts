@@ -93,7 +93,7 @@ describe('the width scale (μP-style shorter steps for wide tensors)', () => {
     const rebuilt = NormalizedLearnedTfOptimizer.fromConfig(NormalizedLearnedTfOptimizer, config);
     expect(rebuilt.getConfig()).toEqual(config);
     // Without one, the config says so (null), and a rebuilt optimizer has none either.
-    const none = familyLearnedOptimizer({ trainingSteps: 100 }).getConfig();
+    const none = familyLearnedOptimizer({ trainingSteps: 100, widthScale: null }).getConfig();
     expect(none['widthScale']).toBeNull();
     const again = NormalizedLearnedTfOptimizer.fromConfig(NormalizedLearnedTfOptimizer, none);
     expect(again.getConfig()['widthScale']).toBeNull();

@@ -68,13 +68,10 @@ export const evaluateOptimizerCommand = defineCommand({
       "read Adam's grid from an earlier evaluation of the same problem, seeds and grid (its directory; a suite's directory with --suite) instead of training it again",
       'DIR',
     ),
-    widthScale: z
-      .array(z.number())
-      .optional()
-      .describe(
-        "the normalised learned optimizer's μP-style width scale: tensors of fan-in above BASE step at lr·(BASE/fan-in)^POWER (familyLearnedOptimizer's widthScale)",
-      )
-      .meta({ valueName: 'BASE,POWER' }),
+    widthScale: textFlag(
+      "the normalised learned optimizer's μP-style width scale: tensors of fan-in above BASE step at lr·(BASE/fan-in)^POWER; 'none' turns it off (default for --weights shipped: 64,0.5, as familyLearnedOptimizer())",
+      'BASE,POWER',
+    ),
     seeds: integerFlag('fresh initialisations per optimizer', 'S').default(5),
     seed: integerFlag(
       'first evaluation seed (a key stream meta-training never draws)',

@@ -20,6 +20,13 @@ export interface WidthScale {
   power: number;
 }
 
+/**
+ * The width scale `familyLearnedOptimizer()` steps with: 64 is the widest fan-in of the shipped
+ * recipe's family (8×8 inputs, widths ≤ 64), so meta-training saw only factor 1; the power ½
+ * was chosen over μP's 1 on the held-out suite (docs/results.md).
+ */
+export const FAMILY_WIDTH_SCALE: WidthScale = { baseFanIn: 64, power: 0.5 };
+
 /** A tensor's fan-in: its size over its last axis for rank ≥ 2, and 1 for a vector or scalar. */
 export function fanInOf(shape: readonly number[]): number {
   if (shape.length < 2) return 1;
