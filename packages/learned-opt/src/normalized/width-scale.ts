@@ -22,8 +22,9 @@ export interface WidthScale {
 
 /**
  * The width scale `familyLearnedOptimizer()` steps with: 64 is the widest fan-in of the shipped
- * recipe's family (8×8 inputs, widths ≤ 64), so meta-training saw only factor 1; the power ½
- * was chosen over μP's 1 on the held-out suite (docs/results.md).
+ * recipe's family (8×8 inputs, widths ≤ 64), so meta-training saw only factor 1. The power ½ is
+ * the one judged on the whole held-out suite; μP's 1 was measured on two of its MLPs only
+ * (docs/results.md: better still there, not yet judged on the conv nets it would slow most).
  */
 export const FAMILY_WIDTH_SCALE: WidthScale = { baseFanIn: 64, power: 0.5 };
 
