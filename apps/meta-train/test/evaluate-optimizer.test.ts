@@ -506,6 +506,38 @@ describe('pes evaluate-optimizer', () => {
     ]);
   }, 120_000);
 
+  it('reuses a finished run of a problem whose arch is its task’s (the autoencoder)', async () => {
+    const out = join(temporaryDirectory(), 'suite');
+    const run = () =>
+      pes(
+        'evaluate-optimizer',
+        '--weights',
+        'shipped',
+        '--suite',
+        'held-out',
+        '--problems',
+        'autoencoder',
+        '--horizon',
+        '3',
+        '--horizons',
+        '1',
+        '--seeds',
+        '1',
+        '--adam-lrs',
+        '1e-3',
+        '--train-records',
+        '200',
+        '--no-untrained',
+        '--reuse',
+        '--out',
+        out,
+      );
+    expect((await run()).status).toBe(0);
+    const again = await run();
+    expect(again.status).toBe(0);
+    expect(again.out.filter((l) => l.startsWith('pes: reusing'))).toHaveLength(1);
+  }, 120_000);
+
   it('reads Adam’s grid from an earlier evaluation (--adam-from): the same files as training it again', async () => {
     const dir = temporaryDirectory();
     const run = (out: string, ...extra: string[]) =>

@@ -186,7 +186,8 @@ function sameEvaluation(unit: SuiteUnit, weights: Weights, options: EvaluateOpti
     stepScale: weights.knobs.stepScale ?? 1,
     stepFeatureLimit: weights.knobs.stepFeatureLimit ?? null,
     task: unit.problem.task,
-    arch: unit.problem.arch,
+    // A problem without an arch of its own trains its task's (the autoencoder's), as recorded.
+    arch: unit.problem.arch ?? taskArch(unit.problem.task),
     batchSize: unit.problem.batch,
     steps,
     seeds,
@@ -196,6 +197,12 @@ function sameEvaluation(unit: SuiteUnit, weights: Weights, options: EvaluateOpti
   return Object.entries(wanted).every(
     ([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value),
   );
+}
+
+/** The layer sizes a task trains when its problem names none (none for conv nets and LSTMs). */
+function taskArch(task: EvaluationTaskName): string | undefined {
+  const spec = EVALUATION_TASKS[task];
+  return 'arch' in spec ? spec.arch : undefined;
 }
 
 /** A unit's row, read from the evaluation.json its run wrote. */
