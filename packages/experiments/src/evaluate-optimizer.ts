@@ -274,10 +274,10 @@ async function evaluateSuite(
   for (const u of reused) io.out(`pes: reusing ${u.dir}: its evaluation.json has these settings`);
   const pending = units.filter((u) => !reused.includes(u));
   const jobs = Math.min(options.jobs ?? 1, pending.length);
-  // A suite mixes datasets: --data-dir is CIFAR-10's, and MNIST is the embedded copy.
   // --adam-from names a suite's directory: each unit reads the unit of its own name there.
   const adamFromOf = (u: SuiteUnit) =>
     options.adamFrom === undefined ? undefined : join(options.adamFrom, basename(u.dir));
+  // A suite mixes datasets: --data-dir is CIFAR-10's, and MNIST is the embedded copy.
   const dataDirOf = (u: SuiteUnit) =>
     EVALUATION_TASKS[u.problem.task].dataset === 'cifar10' ? options.dataDir : undefined;
   if (jobs > 1) {
