@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { makeKey, normal } from '@pes/core';
+import { makeKey } from '@pes/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  adamTensor,
-  convNetwork,
-  registerWasmConvGradients,
-  toBatch,
-  trainNetwork,
-} from '../src/index.js';
+import { adamTensor, convNetwork, registerWasmConvGradients, trainNetwork } from '../src/index.js';
 import { loadImageData } from '../src/node/index.js';
+import { batchOf, expectCentralDifferences } from './classifier-checks.js';
 
 const mnist = { size: 28, channels: 1, classes: 10 };
-
-/** A random minibatch of flat records (channel planes), labels cycling through the classes. */
-function batchOf(seed: number, count: number, features: number) {
-  const x = Float32Array.from(normal(makeKey(seed), count * features));
-  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
-  return toBatch(x, labels, features, 10);
-}
 
 describe('convNetwork', () => {
   beforeAll(() => registerWasmConvGradients());
@@ -27,29 +15,8 @@ describe('convNetwork', () => {
     const net = convNetwork({ ...mnist, filters: [2, 3] });
     const params = net.init(makeKey(1));
     const batch = batchOf(2, 4, 784);
-    const { grads } = tf.tidy(() => net.lossAndGradients(params, batch));
-    const lossAt = (ps: tf.Tensor[]) => tf.tidy(() => net.evaluate(ps, batch).loss.dataSync()[0]!);
-    // A few coordinates of every parameter tensor, by central differences in float32.
-    const h = 1e-3;
-    for (const [i, p] of params.entries()) {
-      const g = grads[i]!.dataSync();
-      for (const j of [0, Math.floor(p.size / 2), p.size - 1]) {
-        const values = p.dataSync().slice();
-        const shifted = (d: number) => {
-          const v = values.slice();
-          v[j]! += d;
-          const ps = params.map((q, k) => (k === i ? tf.tensor(v, q.shape) : q));
-          const loss = lossAt(ps);
-          ps[i]!.dispose();
-          return loss;
-        };
-        const numeric = (shifted(h) - shifted(-h)) / (2 * h);
-        expect(Math.abs(numeric - g[j]!), `parameter ${i}, entry ${j}`).toBeLessThan(
-          2e-3 + 0.05 * Math.abs(g[j]!),
-        );
-      }
-    }
-    tf.dispose([...params, ...grads, batch.x, batch.xT, batch.y]);
+    expectCentralDifferences(net, params, batch);
+    tf.dispose([...params, batch.x, batch.xT, batch.y]);
   });
 
   it('gives the cpu backend’s gradients on WebAssembly (3 channels, as CIFAR-10’s planes)', async () => {

@@ -1,26 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { makeKey, normal } from '@pes/core';
+import { makeKey } from '@pes/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerWasmConvGradients, smallConvNetwork, toBatch } from '../src/index.js';
+import { registerWasmConvGradients, smallConvNetwork } from '../src/index.js';
+import { batchOf, expectCentralDifferences } from './classifier-checks.js';
 
-/** A random minibatch of flat records (channel planes), labels cycling through the classes. */
-function batchOf(seed: number, count: number, features: number) {
-  const x = Float32Array.from(normal(makeKey(seed), count * features));
-  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
-  return toBatch(x, labels, features, 10);
-}
+/** An 8×8 grey conv net of these filters (ReLU). */
+const grey8 = (filters: number[]) =>
+  smallConvNetwork({ size: 8, channels: 1, classes: 10, filters, activation: 'relu' });
 
 describe('smallConvNetwork (the task family’s conv nets)', () => {
   beforeAll(() => registerWasmConvGradients());
 
   it('has a 3×3 kernel and a bias per block, then a dense layer over what the pools leave', () => {
-    const net = smallConvNetwork({
-      size: 8,
-      channels: 1,
-      classes: 10,
-      filters: [4, 6],
-      activation: 'relu',
-    });
+    const net = grey8([4, 6]);
     const params = net.init(makeKey(1));
     expect(params.map((p) => p.shape)).toEqual([
       [3, 3, 1, 4],
@@ -31,18 +23,8 @@ describe('smallConvNetwork (the task family’s conv nets)', () => {
       [10],
     ]);
     tf.dispose(params);
-    expect(() =>
-      smallConvNetwork({
-        size: 8,
-        channels: 1,
-        classes: 10,
-        filters: [4, 4, 4, 4],
-        activation: 'relu',
-      }),
-    ).toThrow(/4 pooled blocks leave nothing of a 8×8 image/);
-    expect(() =>
-      smallConvNetwork({ size: 8, channels: 1, classes: 10, filters: [], activation: 'relu' }),
-    ).toThrow(/filters must be one or more/);
+    expect(() => grey8([4, 4, 4, 4])).toThrow(/4 pooled blocks leave nothing of a 8×8 image/);
+    expect(() => grey8([])).toThrow(/filters must be one or more/);
   });
 
   for (const activation of ['relu', 'tanh'] as const)
@@ -57,39 +39,12 @@ describe('smallConvNetwork (the task family’s conv nets)', () => {
       });
       const params = net.init(makeKey(2));
       const batch = batchOf(3, 4, 192);
-      const { grads } = tf.tidy(() => net.lossAndGradients(params, batch));
-      const lossAt = (ps: tf.Tensor[]) =>
-        tf.tidy(() => net.evaluate(ps, batch).loss.dataSync()[0]!);
-      const h = 1e-3;
-      for (const [i, p] of params.entries()) {
-        const g = grads[i]!.dataSync();
-        for (const j of [0, Math.floor(p.size / 2), p.size - 1]) {
-          const values = p.dataSync().slice();
-          const shifted = (d: number) => {
-            const v = values.slice();
-            v[j]! += d;
-            const ps = params.map((q, k) => (k === i ? tf.tensor(v, q.shape) : q));
-            const loss = lossAt(ps);
-            ps[i]!.dispose();
-            return loss;
-          };
-          const numeric = (shifted(h) - shifted(-h)) / (2 * h);
-          expect(Math.abs(numeric - g[j]!), `parameter ${i}, entry ${j}`).toBeLessThan(
-            2e-3 + 0.05 * Math.abs(g[j]!),
-          );
-        }
-      }
-      tf.dispose([...params, ...grads, batch.x, batch.xT, batch.y]);
+      expectCentralDifferences(net, params, batch);
+      tf.dispose([...params, batch.x, batch.xT, batch.y]);
     });
 
   it('gives the cpu backend’s gradients on WebAssembly, with nothing left behind', async () => {
-    const net = smallConvNetwork({
-      size: 8,
-      channels: 1,
-      classes: 10,
-      filters: [4, 4],
-      activation: 'relu',
-    });
+    const net = grey8([4, 4]);
     const gradients = async (backend: string) => {
       await tf.setBackend(backend);
       const before = tf.memory().numTensors;
