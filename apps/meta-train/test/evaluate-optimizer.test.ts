@@ -617,6 +617,13 @@ describe('pes bench lopt-update', () => {
     expect(report.parameters).toBe(784 * 16 + 16 + 16 * 10 + 10);
     for (const row of report.rows) expect(row.ms).toBeGreaterThan(0);
     expect(report.rows[0].ratioToInner).toBe(1);
+    // Kernels per particle, counted by tf.profile: the normalised update's per-tensor features
+    // and MLP dispatch several times Adam's.
+    const kernels = Object.fromEntries(
+      report.rows.map((r: { name: string; kernels: number }) => [r.name, r.kernels]),
+    );
+    for (const n of Object.values(kernels)) expect(Number.isInteger(n) && n > 0).toBe(true);
+    expect(kernels['normalised learned optimizer']).toBeGreaterThan(3 * kernels['Adam']);
   });
 });
 

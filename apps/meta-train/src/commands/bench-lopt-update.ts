@@ -25,6 +25,13 @@ import { selectBackend, type Io } from '@pes/runner/node';
 
 const WARM_UP = 2;
 
+/** How many kernels `run` dispatches (tf.profile), its tensors disposed. */
+async function kernelsOf(run: () => tf.TensorContainer): Promise<number> {
+  const info = await tf.profile(() => tf.tidy(run));
+  tf.dispose(info.result);
+  return info.kernels.length;
+}
+
 export interface LoptUpdateOptions {
   dataset: DatasetName;
   dataDir?: string;
@@ -116,10 +123,23 @@ export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promi
       record(name, started);
     }
   }
+  // The kernels one particle's pass or update dispatches: on tfjs-node each costs a fixed
+  // dispatch whatever its size, which is what a small model's update time is made of.
+  const kernels: Record<string, number> = {
+    'forward + backward': await kernelsOf(() => lossAndGradients(networks[0]!, batch, 'relu')),
+  };
+  for (const [name, rule] of Object.entries(rules))
+    kernels[name] = await kernelsOf(() =>
+      rule.update(grads[0]!, states[name]![0]!, networks[0]!, 1),
+    );
   tf.dispose([batch.x, batch.xT, batch.y, ...networks.flat(), ...grads.flat()]);
   tf.dispose(Object.values(states).flat(2));
   const parameters = sizes.slice(1).reduce((a, n, l) => a + n * (sizes[l]! + 1), 0);
-  const rows = Object.entries(times).map(([name, ms]) => ({ name, ms: median(ms) }));
+  const rows = Object.entries(times).map(([name, ms]) => ({
+    name,
+    ms: median(ms),
+    kernels: kernels[name]!,
+  }));
   const innerMs = rows[0]!.ms;
   if (options.json) {
     io.out(
@@ -145,7 +165,7 @@ export async function benchLoptUpdate(options: LoptUpdateOptions, io: Io): Promi
   );
   for (const row of rows) {
     io.out(
-      `  ${row.name.padEnd(42)}${row.ms.toFixed(1).padStart(8)} ms   ${(row.ms / options.particles).toFixed(2).padStart(7)} ms/particle   ×${(row.ms / innerMs).toFixed(2)} forward + backward`,
+      `  ${row.name.padEnd(42)}${row.ms.toFixed(1).padStart(8)} ms   ${(row.ms / options.particles).toFixed(2).padStart(7)} ms/particle   ×${(row.ms / innerMs).toFixed(2)} forward + backward   ${String(row.kernels).padStart(4)} kernels/particle`,
     );
   }
   return 0;
