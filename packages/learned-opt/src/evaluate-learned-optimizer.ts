@@ -64,6 +64,7 @@ function evaluated(
     const lopt = normalizedLopt({
       learningRate: episodeLearningRate(normalized, steps),
       widthScale: normalized.widthScale,
+      depthScale: normalized.depthScale,
     });
     return { lopt, start: untrainedNormalizedTheta(), at: (t) => lopt.optimizer(t) };
   }

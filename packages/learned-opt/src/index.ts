@@ -115,6 +115,13 @@ export {
   widthFactor,
 } from './normalized/width-scale.js';
 export type { WidthScale } from './normalized/width-scale.js';
+export {
+  checkDepthScale,
+  depthFactor,
+  depthOf,
+  FAMILY_DEPTH_SCALE,
+  type DepthScale,
+} from './normalized/depth-scale.js';
 export type { NormalizedTfOptimizerOptions } from './normalized/normalized-tf-optimizer.js';
 export {
   normalizedLearnedOptimizer,

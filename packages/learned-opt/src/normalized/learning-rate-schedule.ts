@@ -1,5 +1,6 @@
 import { cos } from '@pes/core';
 import type { WidthScale } from './width-scale.js';
+import type { DepthScale } from './depth-scale.js';
 
 /**
  * The learning rate a user gives the normalised learned optimizer: a number, or one of three
@@ -96,6 +97,8 @@ export interface EpisodeSchedule {
   innerSchedule: 'constant' | 'cosine' | 'warmup-cosine';
   /** Shorter steps for tensors wider than the family's, when set (width-scale.ts). */
   widthScale?: WidthScale | undefined;
+  /** Shorter steps for networks deeper than the family's, when set (depth-scale.ts). */
+  depthScale?: DepthScale | undefined;
 }
 
 /** An episode's learning rate: the schedule over its own horizon (warm-up: its first 5 %). */

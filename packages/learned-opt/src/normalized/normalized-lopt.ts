@@ -12,6 +12,7 @@ import {
 } from './normalized-layout.js';
 import { nextFeatures, stateTensorsOf, type ParameterKind } from './normalized-state.js';
 import { widthFactor, type WidthScale } from './width-scale.js';
+import { depthFactor, depthOf, type DepthScale } from './depth-scale.js';
 
 /**
  * A learned optimizer whose update is a unit-scale direction times the user's learning rate, in
@@ -29,7 +30,8 @@ import { widthFactor, type WidthScale } from './width-scale.js';
  * number of steps, two fraction-of-training features [t/T, 1] (else [0, 0]).
  *
  * The output d is divided by its RMS over the tensor, so each tensor's update has RMS exactly
- * lr(t) (times a width factor, when the user asks for one: width-scale.ts): the learned part
+ * lr(t) (times a width and a depth factor, when the user asks for them: width-scale.ts,
+ * depth-scale.ts): the learned part
  * chooses a direction, the user's schedule its length. Parameters of
  * rank ≤ 1 (biases, norms) may be handed to Adam at the same learning rate (`oneDimensional`).
  */
@@ -42,6 +44,8 @@ export interface NormalizedLoptSettings {
   oneDimensional?: 'learned' | 'adam' | undefined;
   /** Shorter steps for tensors wider than the family's (width-scale.ts); default none. */
   widthScale?: WidthScale | undefined;
+  /** Shorter steps for networks deeper than the family's (depth-scale.ts); default none. */
+  depthScale?: DepthScale | undefined;
 }
 
 /**
@@ -121,7 +125,7 @@ function unitDirection(features: tf.Tensor2D, w: ReturnType<typeof weightTensors
 
 /** The normalised learned optimizer with its settings, as a function of θ. */
 export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedOptimizer {
-  const { learningRate, totalSteps, widthScale } = settings;
+  const { learningRate, totalSteps, widthScale, depthScale } = settings;
   const oneDimensional = settings.oneDimensional ?? 'learned';
   if (totalSteps !== undefined && !(Number.isInteger(totalSteps) && totalSteps > 0))
     throw new RangeError(`totalSteps must be a positive integer, got ${totalSteps}`);
@@ -146,6 +150,7 @@ export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedO
             : undefined;
           // Descent's minus sign in the product it takes anyway (see applyTensorUpdates).
           const minusRate = -rate(step);
+          const deep = depthFactor(depthOf(params.map((p) => p.shape)), depthScale);
           const updates: tf.Tensor[] = [];
           const nextState: tf.Tensor[] = [];
           let at = 0;
@@ -163,8 +168,9 @@ export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedO
             at += own.length;
             const { features, state: next } = nextFeatures(kind, g, own);
             nextState.push(...next);
-            // Without a width scale the factor is 1, and the product is minusRate's own bits.
-            const factor = widthFactor(p.shape, widthScale);
+            // Without a width or depth scale the factor is 1, and the product is minusRate's own
+            // bits. Rank ≤ 1 tensors keep their length under both.
+            const factor = widthFactor(p.shape, widthScale) * (p.rank >= 2 ? deep : 1);
             const scaled = factor === 1 ? minusRate : minusRate * factor;
             updates.push(tf.reshape(tf.mul(unitDirection(features, w!), scaled), p.shape));
           });

@@ -7,6 +7,7 @@ import {
 import { checkLearningRateSchedule } from './learning-rate-schedule.js';
 import { normalizedLopt, type NormalizedLoptSettings } from './normalized-lopt.js';
 import { checkWidthScale } from './width-scale.js';
+import { checkDepthScale } from './depth-scale.js';
 
 /** The normalised learned optimizer's settings and the loss watch's (tf-optimizer.ts). */
 export type NormalizedTfOptimizerOptions = NormalizedLoptSettings &
@@ -20,7 +21,7 @@ export type NormalizedTfOptimizerOptions = NormalizedLoptSettings &
  * `LearnedTfOptimizer` gives: per-variable state, the loss watch and its Adam fallback, and
  * `getWeights`/`setWeights`. It has no step knobs (no step features to hold; its step length is
  * the learning rate). Registered under its own class name, with its learning rate, total steps,
- * 1-D setting and width scale in the saved config, so `tf.loadLayersModel` rebuilds it rather than the MLP
+ * 1-D setting, width and depth scales in the saved config, so `tf.loadLayersModel` rebuilds it rather than the MLP
  * learned optimizer.
  */
 export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
@@ -29,12 +30,13 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
   private readonly settings: NormalizedLoptSettings;
 
   constructor(theta: Float64Array, options: NormalizedTfOptimizerOptions) {
-    const { learningRate, totalSteps, oneDimensional, widthScale, ...watch } = options;
+    const { learningRate, totalSteps, oneDimensional, widthScale, depthScale, ...watch } = options;
     const settings: NormalizedLoptSettings = {
       learningRate: checkLearningRateSchedule(learningRate),
       totalSteps,
       oneDimensional: oneDimensional ?? 'learned',
       widthScale: checkWidthScale(widthScale),
+      depthScale: checkDepthScale(depthScale),
     };
     super(theta, { ...watch, learnedOptimizer: normalizedLopt(settings) });
     this.settings = settings;
@@ -49,6 +51,7 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
       totalSteps: this.settings.totalSteps ?? null,
       oneDimensional: this.settings.oneDimensional ?? 'learned',
       widthScale: (this.settings.widthScale ?? null) as tf.serialization.ConfigDictValue,
+      depthScale: (this.settings.depthScale ?? null) as tf.serialization.ConfigDictValue,
     };
   }
 
@@ -68,6 +71,7 @@ export class NormalizedLearnedTfOptimizer extends LearnedTfOptimizer {
       ...(typeof totalSteps === 'number' ? { totalSteps } : {}),
       oneDimensional: config['oneDimensional'] === 'adam' ? 'adam' : 'learned',
       widthScale: checkWidthScale(config['widthScale']),
+      depthScale: checkDepthScale(config['depthScale']),
     };
     return new cls(theta, settings);
   }

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { makeKey, normal } from '@pes/core';
+import { describe, expect, it } from 'vitest';
+import {
+  checkDepthScale,
+  depthFactor,
+  depthOf,
+  familyLearnedOptimizer,
+  NormalizedLearnedTfOptimizer,
+  normalizedLopt,
+  normalizedLoptLayout,
+  type DepthScale,
+} from '../src/index.js';
+
+/** Four weight tensors (two Dense kernels, a convolution, an LSTM-like kernel) and a bias. */
+const SHAPES = [[6, 4], [4], [3, 2, 2, 5], [4, 8], [8, 3]] as const;
+const theta = Float64Array.from(normal(makeKey(6), normalizedLoptLayout().dim), (v) => 0.5 * v);
+
+/** The updates of two steps from fixed parameters and gradients, as plain arrays. */
+function updates(depthScale: DepthScale | undefined): number[][] {
+  const optimizer = normalizedLopt({ learningRate: 1e-3, depthScale }).optimizer(theta);
+  const p = SHAPES.map((shape, i) =>
+    tf.tensor(Float32Array.from(normal(makeKey(50 + i), tf.util.sizeFromShape([...shape]))), [
+      ...shape,
+    ]),
+  );
+  let state = optimizer.init(p);
+  let out: number[][] = [];
+  for (let step = 0; step < 2; step++) {
+    const g = p.map((x, i) =>
+      tf.tensor(Float32Array.from(normal(makeKey(200 + 10 * step + i), x.size)), x.shape),
+    );
+    const r = tf.tidy(() => optimizer.update(g, state, p, step));
+    out = r.updates.map((u) => Array.from(u.dataSync()));
+    tf.dispose([...g, ...state, ...r.updates]);
+    state = r.state;
+  }
+  tf.dispose([...state, ...p]);
+  return out;
+}
+
+describe('the depth scale (shorter steps for networks deeper than the family)', () => {
+  it('counts the weight tensors of an update and shrinks by (base / depth)^power above the base', () => {
+    expect(depthOf(SHAPES)).toBe(4);
+    expect(depthOf([[10], []])).toBe(0);
+    expect(depthFactor(9, { baseDepth: 3, power: 0.5 })).toBeCloseTo(Math.sqrt(1 / 3), 15);
+    expect(depthFactor(6, { baseDepth: 3, power: 1 })).toBe(0.5);
+    expect(depthFactor(3, { baseDepth: 3, power: 1 })).toBe(1);
+    expect(depthFactor(40, undefined)).toBe(1);
+  });
+
+  it('shortens every weight tensor of a deeper update by the same factor, in the same direction; biases keep theirs', () => {
+    const plain = updates(undefined);
+    const scaled = updates({ baseDepth: 2, power: 1 });
+    // Four weight tensors over a base of 2: half the length, the direction unchanged.
+    for (const i of [0, 2, 3, 4])
+      scaled[i]!.forEach((v, j) => expect(v).toBeCloseTo(plain[i]![j]! * 0.5, 9));
+    expect(scaled[1]).toEqual(plain[1]);
+    // A base at or above the depth changes nothing, bit for bit (every network the family drew).
+    expect(updates({ baseDepth: 4, power: 0.5 })).toEqual(plain);
+  });
+
+  it('is saved and restored with the optimizer, and is off in familyLearnedOptimizer() unless asked for', () => {
+    const scale = { baseDepth: 3, power: 0.5 };
+    const optimizer = familyLearnedOptimizer({ depthScale: scale });
+    expect(optimizer.getConfig()['depthScale']).toEqual(scale);
+    expect(familyLearnedOptimizer().getConfig()['depthScale']).toBeNull();
+    const restored = NormalizedLearnedTfOptimizer.fromConfig(
+      NormalizedLearnedTfOptimizer,
+      optimizer.getConfig(),
+    );
+    expect(restored.getConfig()).toEqual(optimizer.getConfig());
+    for (const o of [optimizer, restored]) o.dispose();
+  });
+
+  it('refuses a bad depth scale, naming the field', () => {
+    expect(checkDepthScale(undefined)).toBeUndefined();
+    expect(checkDepthScale(null)).toBeUndefined();
+    expect(() => checkDepthScale({ baseDepth: 0, power: 1 })).toThrow(/baseDepth must be/);
+    expect(() => checkDepthScale({ baseDepth: 2.5, power: 1 })).toThrow(/baseDepth must be/);
+    expect(() => checkDepthScale({ baseDepth: 3, power: 0 })).toThrow(/power must be/);
+    expect(() => familyLearnedOptimizer({ depthScale: { baseDepth: 3, power: 2 } })).toThrow(
+      /depthScale.power must be/,
+    );
+  });
+});
