@@ -152,6 +152,10 @@ describe('pes evaluate-optimizer', () => {
       /--horizons: suite mlp-family-held-out has fixed lengths/,
     ],
     [['--jobs', '2'], /--jobs spreads a suite’s runs/],
+    [
+      ['--depth-scale', '3,0.5'],
+      /--depth-scale is the normalised learned optimizer's; \S+ holds the MLP/,
+    ],
     [['--seeds', '0'], /--seeds must be a positive integer, got 0/],
     [['--adam-lrs', '1e-3,-1'], /--adam-lrs must be positive numbers/],
     [['--arch', '784-x-10'], /--arch: architecture must be layer sizes/],
@@ -580,6 +584,148 @@ describe('pes evaluate-optimizer', () => {
     expect(none.err).toEqual([expect.stringMatching(/absent: it has no evaluation\.json$/)]);
     expect(existsSync(join(dir, 'other'))).toBe(false);
   }, 120_000);
+
+  it('steps deeper networks shorter with --depth-scale: recorded, only above its base, Adam untouched', async () => {
+    const dir = temporaryDirectory();
+    const run = (out: string, problem: string, ...extra: string[]) =>
+      pes(
+        'evaluate-optimizer',
+        '--weights',
+        'shipped',
+        '--suite',
+        'held-out',
+        '--problems',
+        problem,
+        '--horizon',
+        '4',
+        '--horizons',
+        '1',
+        '--seeds',
+        '1',
+        '--adam-lrs',
+        '1e-3',
+        '--train-records',
+        '500',
+        '--no-untrained',
+        '--out',
+        join(dir, out),
+        ...extra,
+      );
+    const read = (out: string, unit: string) =>
+      JSON.parse(readFileSync(join(dir, out, unit, 'evaluation.json'), 'utf8'));
+    const learned = (e: { optimizers: { finalTrainLoss: { mean: number } }[] }) =>
+      e.optimizers[0]!.finalTrainLoss.mean;
+    for (const [out, extra] of [
+      ['plain', []],
+      ['deep', ['--depth-scale', '3,0.5']],
+    ] as const) {
+      const r = await run(out, 'deep-mlp,mnist-mlp', ...extra);
+      expect(r.status, r.err.join('\n')).toBe(0);
+    }
+    // The 8-layer MLP (9 weight tensors) steps shorter; Adam's runs are the same.
+    expect(read('deep', 'deep-mlp-1x').normalized.depthScale).toEqual({ baseDepth: 3, power: 0.5 });
+    expect(learned(read('deep', 'deep-mlp-1x'))).not.toBe(learned(read('plain', 'deep-mlp-1x')));
+    expect(read('deep', 'deep-mlp-1x').adamGrid[0].finalTrainLoss).toEqual(
+      read('plain', 'deep-mlp-1x').adamGrid[0].finalTrainLoss,
+    );
+    // 784-32-10 has 2 weight tensors, below the base: the same bits as without a depth scale.
+    expect(learned(read('deep', 'mnist-mlp-1x'))).toBe(learned(read('plain', 'mnist-mlp-1x')));
+    expect(readFileSync(join(dir, 'deep', 'summary.md'), 'utf8')).toContain(
+      'and depth scale (base depth 3, power 0.5)',
+    );
+    const bad = await run('bad', 'mnist-mlp', '--depth-scale', '2.5,1');
+    expect(bad.status).toBe(2);
+    expect(bad.err).toEqual([
+      expect.stringMatching(/^pes: --depth-scale must be BASE,POWER .*baseDepth must be a whole/),
+    ]);
+  }, 240_000);
+
+  it('pools suite runs of disjoint seeds (--pool): the rows one run of all the seeds gives', async () => {
+    const dir = temporaryDirectory();
+    const run = (out: string, ...seeds: string[]) =>
+      pes(
+        'evaluate-optimizer',
+        '--weights',
+        'shipped',
+        '--suite',
+        'held-out',
+        '--problems',
+        'mnist-mlp,large-batch',
+        '--horizon',
+        '6',
+        '--horizons',
+        '1',
+        '--adam-lrs',
+        '1e-3,1e-2',
+        '--train-records',
+        '500',
+        '--no-untrained',
+        '--out',
+        join(dir, out),
+        ...seeds,
+      );
+    for (const [out, ...seeds] of [
+      ['first', '--seeds', '2'],
+      ['more', '--seed', '2', '--seeds', '1'],
+      ['all', '--seeds', '3'],
+    ] as const)
+      expect((await run(out, ...seeds)).status).toBe(0);
+    const pool = (dirs: string[], ...extra: string[]) =>
+      pes(
+        'evaluate-optimizer',
+        '--suite',
+        'held-out',
+        '--pool',
+        dirs.map((d) => join(dir, d)).join(','),
+        '--out',
+        join(dir, 'pooled'),
+        ...extra,
+      );
+    const pooled = await pool(['first', 'more']);
+    expect(pooled.status, pooled.err.join('\n')).toBe(0);
+    const rows = (out: string) =>
+      JSON.parse(readFileSync(join(dir, out, 'summary.json'), 'utf8')).rows.map(
+        (r: Record<string, unknown>) => ({ ...r, learnedSecondsPerStep: 0, adamSecondsPerStep: 0 }),
+      );
+    // Every figure but the wall times, to the last digit: each seed's run is its own.
+    expect(rows('pooled')).toEqual(rows('all'));
+    expect(rows('pooled').map((r: { seeds: number }) => r.seeds)).toEqual([3, 3]);
+    const summary = readFileSync(join(dir, 'pooled', 'summary.md'), 'utf8');
+    expect(summary).toMatch(/^3 seeds per optimizer;/m);
+    expect(summary).toContain(`Each row pools the seeds of its runs in ${join(dir, 'first')}`);
+    // A copy of a run is the same run, counted once; another run of a seed is refused.
+    const copy = await pool(['first', 'first']);
+    expect(copy.status).toBe(0);
+    expect(rows('pooled').map((r: { seeds: number }) => r.seeds)).toEqual([2, 2]);
+    const shared = await pool(['first', 'all']);
+    expect(shared.status).toBe(2);
+    expect(shared.err).toEqual([expect.stringMatching(/^pes: --pool: seed 0 is in both \S+first/)]);
+    // Only one problem's rows, where --problems says so; a row's settings must agree.
+    expect((await pool(['first', 'more'], '--problems', 'large-batch')).status).toBe(0);
+    expect(rows('pooled').map((r: { problem: string }) => r.problem)).toEqual(['large-batch']);
+    expect((await run('longer', '--seed', '3', '--seeds', '1', '--eval-every', '2')).status).toBe(
+      0,
+    );
+    const differ = await pool(['first', 'longer']);
+    expect(differ.status).toBe(2);
+    expect(differ.err).toEqual([
+      expect.stringMatching(
+        /^pes: --pool: \S+longer\S+ has evalEvery 2, \S+ 1; only runs of the same settings pool$/,
+      ),
+    ]);
+    for (const [extra, message] of [
+      [['--weights', 'shipped'], /^pes: --weights trains; --pool reads finished runs/],
+      [['--reuse'], /^pes: --reuse trains; --pool reads finished runs/],
+    ] as const) {
+      const refused = await pool(['first'], ...extra);
+      expect(refused.status).toBe(2);
+      expect(refused.err).toEqual([expect.stringMatching(message)]);
+    }
+    const noSuite = await pes('evaluate-optimizer', '--pool', join(dir, 'first'), '--out', dir);
+    expect(noSuite.err).toEqual([expect.stringMatching(/--pool pools the runs of a suite/)]);
+    const empty = await pool(['absent']);
+    expect(empty.err).toEqual([expect.stringMatching(/--pool: \S+absent does not exist$/)]);
+  }, 300_000);
 
   it('needs --weights and --out', async () => {
     expect((await pes('evaluate-optimizer', '--out', temporaryDirectory())).err).toEqual([

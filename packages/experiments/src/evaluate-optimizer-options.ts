@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  checkDepthScale,
   checkWidthScale,
   episodeScheduleFromWeights,
   EVALUATION_TASKS,
@@ -12,6 +13,7 @@ import {
   SUITES,
   thetaFromWeights,
   type EpisodeSchedule,
+  type DepthScale,
   type StepKnobs,
   type WidthScale,
 } from '@pes/learned-opt';
@@ -63,7 +65,23 @@ export interface EvaluateOptimizerOptions {
   adamFrom?: string;
   /** The normalised learned optimizer's width scale: 'BASE,POWER', or 'none' (width-scale.ts). */
   widthScale?: string;
+  /** Its depth scale: 'BASE,POWER', or 'none', the default (depth-scale.ts). */
+  depthScale?: string;
+  /** Suite directories of disjoint seeds, comma-separated, pooled into one summary (pool-seeds.ts). */
+  pool?: string;
 }
+
+/** The flags that train, which `--pool` (it reads finished runs) refuses. */
+const TRAINING_FLAGS = {
+  weights: '--weights',
+  reuse: '--reuse',
+  jobs: '--jobs',
+  adamFrom: '--adam-from',
+  horizons: '--horizons',
+  horizon: '--horizon',
+  widthScale: '--width-scale',
+  depthScale: '--depth-scale',
+} as const;
 
 /**
  * The learned optimizer evaluated: θ, where it came from, and how it steps: the MLP learned
@@ -101,9 +119,25 @@ function loadWeights(weights: string): Weights {
   return { source: resolve(weights), ...loadLearnedOptimizerWeights(weights) };
 }
 
-/** Checks the flags: a UsageError naming the flag at fault; the weights named and `--out`. */
-export function checkOptions(options: EvaluateOptimizerOptions) {
-  if (!options.weights)
+/**
+ * Checks the flags: a UsageError naming the flag at fault; the weights named (none with
+ * `--pool`, which reads them from its runs) and `--out`.
+ */
+export function checkOptions(options: EvaluateOptimizerOptions): { weights: string; out: string } {
+  if (options.pool !== undefined) {
+    if (options.suite === undefined)
+      throw new UsageError('--pool pools the runs of a suite: name it with --suite');
+    for (const [key, flag] of Object.entries(TRAINING_FLAGS))
+      if (
+        options[key as keyof typeof TRAINING_FLAGS] !== undefined &&
+        options[key as keyof typeof TRAINING_FLAGS] !== false
+      )
+        throw new UsageError(`${flag} trains; --pool reads finished runs and trains nothing`);
+    if (options.pool.split(',').some((d) => d.trim() === ''))
+      throw new UsageError(
+        `--pool must be suite directories separated by commas, got ${options.pool}`,
+      );
+  } else if (!options.weights)
     throw new UsageError(
       `--weights FILE is required: a learned-optimizer.json from meta-train, '${SHIPPED}' or '${SHIPPED_MLP}'`,
     );
@@ -163,23 +197,46 @@ export function checkOptions(options: EvaluateOptimizerOptions) {
   const out = resolve(options.out);
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new UsageError(`--out ${options.out} is a file, not a directory`);
-  return { weights: options.weights, out };
+  return { weights: options.weights ?? '', out };
+}
+
+/** A 'BASE,POWER' flag as its two numbers, or a UsageError naming the flag (`what` the base). */
+function scaleFlag<T>(
+  name: string,
+  what: string,
+  flag: string,
+  check: (base: number, power: number) => T,
+): T {
+  const parts = flag.split(',');
+  try {
+    if (parts.length !== 2 || parts.some((p) => p.trim() === ''))
+      throw new RangeError('two numbers are needed');
+    const [base, power] = parts.map(Number) as [number, number];
+    return check(base, power);
+  } catch (error) {
+    throw new UsageError(
+      `--${name} must be BASE,POWER (${what} and a power in (0, 1]) or none, got ${flag}: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** `--width-scale BASE,POWER` as a width scale, 'none' as none, or a UsageError naming the flag. */
 function widthScaleFlag(flag: string): WidthScale | undefined {
   if (flag === 'none') return undefined;
-  const parts = flag.split(',');
-  try {
-    if (parts.length !== 2 || parts.some((p) => p.trim() === ''))
-      throw new RangeError('two numbers are needed');
-    const [baseFanIn, power] = parts.map(Number) as [number, number];
-    return checkWidthScale({ baseFanIn, power });
-  } catch (error) {
-    throw new UsageError(
-      `--width-scale must be BASE,POWER (a fan-in ≥ 1 and a power in (0, 1]) or none, got ${flag}: ${(error as Error).message}`,
-    );
-  }
+  return scaleFlag('width-scale', 'a fan-in ≥ 1', flag, (baseFanIn, power) =>
+    checkWidthScale({ baseFanIn, power }),
+  );
+}
+
+/** `--depth-scale BASE,POWER` as a depth scale, 'none' as none, or a UsageError naming the flag. */
+function depthScaleFlag(flag: string): DepthScale | undefined {
+  if (flag === 'none') return undefined;
+  return scaleFlag(
+    'depth-scale',
+    'a whole number of weight tensors ≥ 1',
+    flag,
+    (baseDepth, power) => checkDepthScale({ baseDepth, power }),
+  );
 }
 
 /**
@@ -197,14 +254,24 @@ export function evaluatedWeights(weightsName: string, options: EvaluateOptimizer
       `--step-scale and --step-feature-limit are the MLP learned optimizer's knobs; ${weightsName} holds the normalised one, which steps at the schedule its file records`,
     );
   const knobs = { ...loaded.knobs };
-  if (options.widthScale !== undefined) {
-    if (!loaded.normalized)
+  for (const [flag, value] of [
+    ['--width-scale', options.widthScale],
+    ['--depth-scale', options.depthScale],
+  ] as const)
+    if (value !== undefined && !loaded.normalized)
       throw new UsageError(
-        `--width-scale is the normalised learned optimizer's; ${weightsName} holds the MLP learned optimizer`,
+        `${flag} is the normalised learned optimizer's; ${weightsName} holds the MLP learned optimizer`,
       );
-    const { widthScale: _recorded, ...schedule } = loaded.normalized;
-    const widthScale = widthScaleFlag(options.widthScale);
-    return { ...loaded, normalized: { ...schedule, ...(widthScale ? { widthScale } : {}) } };
+  if (loaded.normalized) {
+    let normalized = loaded.normalized;
+    if (options.widthScale !== undefined) {
+      const { widthScale: _recorded, ...schedule } = normalized;
+      const widthScale = widthScaleFlag(options.widthScale);
+      normalized = { ...schedule, ...(widthScale ? { widthScale } : {}) };
+    }
+    const depthScale =
+      options.depthScale === undefined ? undefined : depthScaleFlag(options.depthScale);
+    return { ...loaded, normalized: { ...normalized, ...(depthScale ? { depthScale } : {}) } };
   }
   if (options.stepScale !== undefined) knobs.stepScale = options.stepScale;
   if (options.stepFeatureLimit === 'none') delete knobs.stepFeatureLimit;

@@ -14,7 +14,6 @@ import {
   type EvaluationTaskName,
   type RowFigures,
   type SuiteProblem,
-  type SuiteRow,
 } from '@pes/learned-opt';
 import { recordCount } from '@pes/inner-problems';
 import { recordedAdamGrid } from './adam-from.js';
@@ -26,7 +25,13 @@ import {
   type EvaluateOptimizerOptions,
   type Weights,
 } from './evaluate-optimizer-options.js';
-import { OPTIMIZER_LABELS, writeProblemFiles, writeSuiteSummary } from './evaluation-files.js';
+import {
+  OPTIMIZER_LABELS,
+  writeProblemFiles,
+  writeSuiteSummary,
+  type PooledRow,
+} from './evaluation-files.js';
+import { pooledSuite } from './pool-seeds.js';
 import { formatMeanAndStd } from './methods.js';
 import { selectBackend, UsageError, type Io } from '@pes/runner/node';
 
@@ -139,6 +144,13 @@ export async function evaluateOptimizer(
   io: EvaluateIo,
 ): Promise<number> {
   const { weights: weightsName, out } = checkOptions(options);
+  if (options.pool !== undefined) {
+    const dirs = options.pool.split(',').map((d) => d.trim());
+    const problems = options.problems?.split(',').map((p) => p.trim());
+    const { rows, record } = pooledSuite(options.suite!, dirs, problems);
+    await writeSuiteSummary(out, record, rows, io);
+    return 0;
+  }
   const weights = evaluatedWeights(weightsName, options);
   const backend = await selectBackend();
   if (options.suite === undefined) {
@@ -164,7 +176,7 @@ interface SuiteUnit {
 
 /** The figures of a row as the problem's evaluation.json records them (writeProblemFiles). */
 interface RecordedEvaluation {
-  optimizers: (RowFigures & { name: string })[];
+  optimizers: (RowFigures & { name: string; perSeed: unknown[] })[];
   adamGrid: (RowFigures & { learningRate: number })[];
 }
 
@@ -206,12 +218,15 @@ function taskArch(task: EvaluationTaskName): string | undefined {
 }
 
 /** A unit's row, read from the evaluation.json its run wrote. */
-function recordedRow(unit: SuiteUnit): SuiteRow {
+function recordedRow(unit: SuiteUnit): PooledRow {
   const file = join(unit.dir, 'evaluation.json');
   const recorded = JSON.parse(readFileSync(file, 'utf8')) as RecordedEvaluation;
   const learned = recorded.optimizers.find((o) => o.name === OPTIMIZER_LABELS.learned);
   if (!learned) throw new Error(`${file} has no learned optimizer`);
-  return suiteRow(unit.problem, learned, recorded.adamGrid, unit.multiple);
+  return {
+    ...suiteRow(unit.problem, learned, recorded.adamGrid, unit.multiple),
+    seeds: learned.perSeed.length,
+  };
 }
 
 /** The units of a suite run: each wanted problem at each multiple. */
@@ -300,6 +315,7 @@ async function evaluateSuite(
         ...(dataDirOf(u) !== undefined ? { dataDir: dataDirOf(u) } : {}),
         ...(options.untrained ? {} : { untrained: false }),
         ...(options.widthScale !== undefined ? { widthScale: options.widthScale } : {}),
+        ...(options.depthScale !== undefined ? { depthScale: options.depthScale } : {}),
         ...(adamFromOf(u) !== undefined ? { adamFrom: adamFromOf(u) } : {}),
         out: u.dir,
       },
@@ -332,6 +348,7 @@ async function evaluateSuite(
     adamLearningRates: options.adamLrs,
     ...(multiples ? { multiples } : {}),
     ...(weights.normalized?.widthScale ? { widthScale: weights.normalized.widthScale } : {}),
+    ...(weights.normalized?.depthScale ? { depthScale: weights.normalized.depthScale } : {}),
   };
   await writeSuiteSummary(out, record, rows, io);
   return 0;

@@ -136,18 +136,25 @@ export async function writeProblemFiles(
   );
 }
 
+/** A suite's row with the number of seeds behind its figures. */
+export type PooledRow = SuiteRow & { seeds: number };
+
 /** What a suite's summary records beside its rows. */
 export interface SuiteRecord {
   weights: string;
   suite: string | undefined;
   backend: string;
-  /** Seeds per optimizer. */
+  /** Seeds per optimizer: the fewest of any row (rows pooled from several runs can differ). */
   seeds: number;
   adamLearningRates: readonly number[];
   /** The horizons as multiples of the suite's 1× length, where it has them. */
   multiples?: readonly number[];
   /** The normalised learned optimizer's width scale, when the suite was run with one. */
   widthScale?: { baseFanIn: number; power: number };
+  /** Its depth scale, when the suite was run with one. */
+  depthScale?: { baseDepth: number; power: number };
+  /** The suite directories whose runs were pooled over their seeds (`--pool`). */
+  pooledFrom?: readonly string[];
 }
 
 const milliseconds = (seconds: number | null) =>
@@ -160,7 +167,7 @@ const milliseconds = (seconds: number | null) =>
 export async function writeSuiteSummary(
   out: string,
   record: SuiteRecord,
-  rows: readonly SuiteRow[],
+  rows: readonly PooledRow[],
   io: Io,
 ): Promise<void> {
   const several = new Set(rows.map((r) => r.multiple)).size > 1;
@@ -169,6 +176,7 @@ export async function writeSuiteSummary(
       'problem',
       'held out',
       'steps',
+      'seeds',
       'learned: final train loss',
       'tuned Adam: final train loss',
       'ratio',
@@ -182,6 +190,7 @@ export async function writeSuiteSummary(
       rowName(r, several),
       r.heldOut,
       String(r.steps),
+      String(r.seeds),
       `${formatMeanAndStd(r.learned)}${r.learnedDiverged ? ` (${r.learnedDiverged} diverged)` : ''}`,
       r.tunedAdam ? `${formatMeanAndStd(r.tunedAdam)} (lr ${r.tunedAdamLearningRate})` : 'n/a',
       r.ratio === null ? 'n/a' : formatNumber(r.ratio),
@@ -196,24 +205,40 @@ export async function writeSuiteSummary(
   const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
   const aggregates = `Over ${summary.ratios} rows with a ratio: geometric mean ${f(summary.geometricMean)}, interquartile mean ${f(summary.interquartileMean)}, worst ${summary.worst ? `${rowName(summary.worst, several)} ${f(summary.worst.ratio)}` : 'n/a'}; wall time per step ${f(summary.stepTimeRatio)}× the tuned Adam's (median over rows).`;
   const tuned = TUNED_ADAM_SELECTION;
-  const { weights, suite, backend, seeds, adamLearningRates, multiples, widthScale } = record;
-  const scaled = widthScale
-    ? `; the learned optimizer with width scale (base fan-in ${widthScale.baseFanIn}, power ${widthScale.power})`
+  const { weights, suite, backend, seeds, adamLearningRates, multiples, widthScale, depthScale } =
+    record;
+  const { pooledFrom } = record;
+  const mostSeeds = Math.max(...rows.map((r) => r.seeds));
+  const seedsWords =
+    mostSeeds === seeds
+      ? `${seeds} seeds per optimizer`
+      : `${seeds}–${mostSeeds} seeds per optimizer (each row's in its seeds column)`;
+  const pooled = pooledFrom
+    ? `\n\nEach row pools the seeds of its runs in ${pooledFrom.join(', ')}.`
     : '';
+  const scales = [
+    ...(widthScale
+      ? [`width scale (base fan-in ${widthScale.baseFanIn}, power ${widthScale.power})`]
+      : []),
+    ...(depthScale
+      ? [`depth scale (base depth ${depthScale.baseDepth}, power ${depthScale.power})`]
+      : []),
+  ];
+  const scaled = scales.length ? `; the learned optimizer with ${scales.join(' and ')}` : '';
   const { verdict: _verdict, ...figures } = summary;
   mkdirSync(out, { recursive: true });
   writeFileAtomic(
     join(out, 'summary.json'),
-    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, ...(multiples ? { multiples } : {}), ...(widthScale ? { widthScale } : {}), tuned, rows, ...figures, verdict: summary.verdict }, null, 1)}\n`,
+    `${JSON.stringify({ weights, suite, backend, seeds, adamLearningRates, ...(multiples ? { multiples } : {}), ...(widthScale ? { widthScale } : {}), ...(depthScale ? { depthScale } : {}), ...(pooledFrom ? { pooledFrom } : {}), tuned, rows, ...figures, verdict: summary.verdict }, null, 1)}\n`,
   );
   writeFileAtomic(
     join(out, 'summary.md'),
-    `${table}\n${seeds} seeds per optimizer; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend${scaled}.\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
+    `${table}\n${seedsWords}; ${tuned} (${adamLearningRates.join(', ')}); ${backend} backend${scaled}.${pooled}\n\n${aggregates}\n\n${summary.verdict.map((v) => `- ${v}`).join('\n')}\n`,
   );
   const title = `${suite ?? 'suite'}: the learned optimizer against the tuned Adam`;
   await writePlot(out, 'ratios', suiteRatioPlot(rows, title));
   io.out(`\n${table}\n${aggregates}\n${summary.verdict.join('\n')}`);
   io.out(
-    `pes: wrote ${join(out, 'summary.md')}, summary.json, ratios.svg/png and one directory per problem`,
+    `pes: wrote ${join(out, 'summary.md')}, summary.json, ratios.svg/png${pooledFrom ? '' : ' and one directory per problem'}`,
   );
 }

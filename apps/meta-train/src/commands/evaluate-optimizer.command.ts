@@ -44,6 +44,10 @@ export const evaluateOptimizerCommand = defineCommand({
       .describe(
         'a suite: read the runs whose evaluation.json already has these settings instead of rerunning them',
       ),
+    pool: textFlag(
+      'a suite: pool the runs of these suite directories, made with disjoint seeds (--seed), into one summary in --out; trains nothing',
+      'dirs',
+    ),
     jobs: integerFlag(
       "a suite's runs in this many child processes at once (default 1)",
       'N',
@@ -70,6 +74,10 @@ export const evaluateOptimizerCommand = defineCommand({
     ),
     widthScale: textFlag(
       "the normalised learned optimizer's μP-style width scale: tensors of fan-in above BASE step at lr·(BASE/fan-in)^POWER; 'none' turns it off (default for --weights shipped: 64,0.5, as familyLearnedOptimizer())",
+      'BASE,POWER',
+    ),
+    depthScale: textFlag(
+      "the normalised learned optimizer's depth scale: an update of more than BASE weight tensors steps them at lr·(BASE/depth)^POWER; 'none' (the default) turns it off",
       'BASE,POWER',
     ),
     seeds: integerFlag('fresh initialisations per optimizer', 'S').default(5),
@@ -102,7 +110,9 @@ export const evaluateOptimizerCommand = defineCommand({
   help: `Example:
   npx pes meta-train --task lopt-mnist --out runs/lopt
   npx pes evaluate-optimizer --weights runs/lopt/learned-optimizer.json --task mnist-mlp --steps 200 --seeds 5 --out runs/lopt-eval
-  npx pes evaluate-optimizer --weights shipped --suite held-out --horizons 1,5 --jobs 2 --out runs/held-out`,
+  npx pes evaluate-optimizer --weights shipped --suite held-out --horizons 1,5 --jobs 2 --out runs/held-out
+  npx pes evaluate-optimizer --weights shipped --suite held-out --horizons 1 --seed 5 --seeds 3 --jobs 2 --out runs/held-out-more
+  npx pes evaluate-optimizer --suite held-out --pool runs/held-out,runs/held-out-more --out runs/held-out-pooled`,
   async action(_args, options, io) {
     const { pesCommand } = await import('../pes-command.js');
     return (await import('@pes/experiments/node')).evaluateOptimizer(options, {
