@@ -17,6 +17,12 @@ export function suiteRatioPlot(rows: readonly SuiteRow[], title: string): TopLev
       ratio: r.ratio,
       label: rowName(r, several),
     }));
+  // The horizons in the order of their length, not of their names ('25×' sorts before '5×').
+  const horizons = [
+    ...new Map(
+      [...rows].sort((a, b) => a.multiple - b.multiple).map((r) => [r.multiple, r]),
+    ).values(),
+  ].map((r) => (several ? `${r.multiple}× (${r.steps} steps)` : `${r.steps} steps`));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, offset: 12 },
@@ -35,14 +41,14 @@ export function suiteRatioPlot(rows: readonly SuiteRow[], title: string): TopLev
             sort: null,
             axis: { labelAngle: -30 },
           },
-          xOffset: { field: 'horizon', type: 'nominal' },
+          xOffset: { field: 'horizon', type: 'nominal', sort: horizons },
           y: {
             field: 'ratio',
             type: 'quantitative',
             scale: { type: 'log' },
             title: 'final training loss / tuned Adam’s (log)',
           },
-          color: { field: 'horizon', type: 'nominal', title: 'horizon' },
+          color: { field: 'horizon', type: 'nominal', title: 'horizon', sort: horizons },
           tooltip: [
             { field: 'label', type: 'nominal' },
             { field: 'ratio', type: 'quantitative', format: '.3f' },
