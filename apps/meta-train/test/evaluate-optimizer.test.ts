@@ -725,6 +725,10 @@ describe('pes evaluate-optimizer', () => {
     expect(noSuite.err).toEqual([expect.stringMatching(/--pool pools the runs of a suite/)]);
     const empty = await pool(['absent']);
     expect(empty.err).toEqual([expect.stringMatching(/--pool: \S+absent does not exist$/)]);
+    writeFileSync(join(dir, 'more', 'mnist-mlp-1x', 'evaluation.json'), '{"seeds": [');
+    const broken = await pool(['first', 'more']);
+    expect(broken.status).toBe(2);
+    expect(broken.err).toEqual([expect.stringMatching(/--pool: \S+evaluation\.json is not JSON/)]);
   }, 300_000);
 
   it('needs --weights and --out', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { meanAndStd } from '@pes/core';
 import type { CurvePoint } from '@pes/inner-problems';
@@ -54,7 +54,6 @@ interface SeedFinal {
 interface RecordedFigures extends RowFigures {
   name: string;
   perSeed: SeedFinal[];
-  learningRate?: number;
 }
 
 interface RecordedEvaluation extends Record<string, unknown> {
@@ -150,6 +149,19 @@ function pooledRow(problem: SuiteProblem, multiple: number, all: readonly Part[]
   };
 }
 
+/** An evaluation.json, or a usage error naming it when it is not one a run wrote. */
+function readEvaluation(file: string): RecordedEvaluation {
+  let recorded: RecordedEvaluation;
+  try {
+    recorded = JSON.parse(readFileSync(file, 'utf8')) as RecordedEvaluation;
+  } catch (error) {
+    throw new UsageError(`--pool: ${file} is not JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(recorded.seeds) || !Array.isArray(recorded.adamGrid))
+    throw new UsageError(`--pool: ${file} is not an evaluation.json of pes evaluate-optimizer`);
+  return recorded;
+}
+
 /** The runs of a problem in one suite directory: each multiple's directory, by its name. */
 function unitsIn(dir: string, problem: SuiteProblem, atMultiples: boolean): Map<number, string> {
   const found = new Map<number, string>();
@@ -176,8 +188,11 @@ export function pooledSuite(
   problems: readonly string[] | undefined,
 ): { rows: PooledRow[]; record: SuiteRecord & { pooledFrom: string[] } } {
   const suite = SUITES[suiteName]!;
-  for (const dir of dirs)
+  for (const dir of dirs) {
     if (!existsSync(dir)) throw new UsageError(`--pool: ${dir} does not exist`);
+    if (!statSync(dir).isDirectory())
+      throw new UsageError(`--pool: ${dir} is a file, not a suite's directory`);
+  }
   const atMultiples = SUITES_AT_MULTIPLES.includes(suiteName);
   const rows: PooledRow[] = [];
   let reference: Part | undefined;
@@ -185,10 +200,7 @@ export function pooledSuite(
     const byMultiple = new Map<number, Part[]>();
     for (const dir of dirs)
       for (const [multiple, file] of unitsIn(dir, problem, atMultiples)) {
-        const part = {
-          file,
-          recorded: JSON.parse(readFileSync(file, 'utf8')) as RecordedEvaluation,
-        };
+        const part = { file, recorded: readEvaluation(file) };
         reference ??= part;
         checkSettings(reference, part, SUITE_SETTINGS);
         byMultiple.set(multiple, [...(byMultiple.get(multiple) ?? []), part]);
