@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,37 +6,23 @@ import {
   depthOf,
   familyLearnedOptimizer,
   NormalizedLearnedTfOptimizer,
-  normalizedLopt,
   normalizedLoptLayout,
   type DepthScale,
 } from '../src/index.js';
+import { secondStepUpdates } from './scaled-updates.js';
 
 /** Four weight tensors (two Dense kernels, a convolution, an LSTM-like kernel) and a bias. */
 const SHAPES = [[6, 4], [4], [3, 2, 2, 5], [4, 8], [8, 3]] as const;
 const theta = Float64Array.from(normal(makeKey(6), normalizedLoptLayout().dim), (v) => 0.5 * v);
 
-/** The updates of two steps from fixed parameters and gradients, as plain arrays. */
-function updates(depthScale: DepthScale | undefined): number[][] {
-  const optimizer = normalizedLopt({ learningRate: 1e-3, depthScale }).optimizer(theta);
-  const p = SHAPES.map((shape, i) =>
-    tf.tensor(Float32Array.from(normal(makeKey(50 + i), tf.util.sizeFromShape([...shape]))), [
-      ...shape,
-    ]),
+/** The updates of the second of two steps from fixed parameters and gradients. */
+const updates = (depthScale: DepthScale | undefined) =>
+  secondStepUpdates(
+    theta,
+    SHAPES,
+    { paramKey: 50, gradientKey: (step, i) => 200 + 10 * step + i },
+    { depthScale },
   );
-  let state = optimizer.init(p);
-  let out: number[][] = [];
-  for (let step = 0; step < 2; step++) {
-    const g = p.map((x, i) =>
-      tf.tensor(Float32Array.from(normal(makeKey(200 + 10 * step + i), x.size)), x.shape),
-    );
-    const r = tf.tidy(() => optimizer.update(g, state, p, step));
-    out = r.updates.map((u) => Array.from(u.dataSync()));
-    tf.dispose([...g, ...state, ...r.updates]);
-    state = r.state;
-  }
-  tf.dispose([...state, ...p]);
-  return out;
-}
 
 describe('the depth scale (shorter steps for networks deeper than the family)', () => {
   it('counts the weight tensors of an update and shrinks by (base / depth)^power above the base', () => {

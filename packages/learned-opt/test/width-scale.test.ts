@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,39 +6,25 @@ import {
   fanInOf,
   familyLearnedOptimizer,
   NormalizedLearnedTfOptimizer,
-  normalizedLopt,
   normalizedLoptLayout,
   WeightsError,
   widthFactor,
   type WidthScale,
 } from '../src/index.js';
+import { secondStepUpdates } from './scaled-updates.js';
 
 /** A Dense kernel of fan-in 6, a bias, a convolution kernel of fan-in 3·2·2 = 12. */
 const SHAPES = [[6, 4], [4], [3, 2, 2, 5]] as const;
 const theta = Float64Array.from(normal(makeKey(5), normalizedLoptLayout().dim), (v) => 0.5 * v);
 
-/** The updates of two steps from fixed parameters and gradients, as plain arrays. */
-function updates(widthScale: WidthScale | undefined): number[][] {
-  const optimizer = normalizedLopt({ learningRate: 1e-3, widthScale }).optimizer(theta);
-  const p = SHAPES.map((shape, i) =>
-    tf.tensor(Float32Array.from(normal(makeKey(40 + i), tf.util.sizeFromShape([...shape]))), [
-      ...shape,
-    ]),
+/** The updates of the second of two steps from fixed parameters and gradients. */
+const updates = (widthScale: WidthScale | undefined) =>
+  secondStepUpdates(
+    theta,
+    SHAPES,
+    { paramKey: 40, gradientKey: (step, i) => 100 * step + i },
+    { widthScale },
   );
-  let state = optimizer.init(p);
-  let out: number[][] = [];
-  for (let step = 0; step < 2; step++) {
-    const g = p.map((x, i) =>
-      tf.tensor(Float32Array.from(normal(makeKey(100 * step + i), x.size)), x.shape),
-    );
-    const r = tf.tidy(() => optimizer.update(g, state, p, step));
-    out = r.updates.map((u) => Array.from(u.dataSync()));
-    tf.dispose([...g, ...state, ...r.updates]);
-    state = r.state;
-  }
-  tf.dispose([...state, ...p]);
-  return out;
-}
 
 const rms = (xs: number[]) => Math.sqrt(xs.reduce((a, v) => a + v * v, 0) / xs.length);
 
