@@ -50,7 +50,7 @@ describe('the depth scale (shorter steps for networks deeper than the family)', 
     const optimizer = familyLearnedOptimizer({ depthScale: scale });
     expect(optimizer.getConfig()['depthScale']).toEqual(scale);
     expect(familyLearnedOptimizer().getConfig()['depthScale']).toBeNull();
-    const restored = NormalizedLearnedTfOptimizer.fromConfig(
+    const restored = NormalizedLearnedTfOptimizer.fromConfig<NormalizedLearnedTfOptimizer>(
       NormalizedLearnedTfOptimizer,
       optimizer.getConfig(),
     );

@@ -75,12 +75,18 @@ describe('the width scale (μP-style shorter steps for wide tensors)', () => {
     const optimizer = familyLearnedOptimizer({ trainingSteps: 100, widthScale });
     const config = optimizer.getConfig();
     expect(config['widthScale']).toEqual(widthScale);
-    const rebuilt = NormalizedLearnedTfOptimizer.fromConfig(NormalizedLearnedTfOptimizer, config);
+    const rebuilt = NormalizedLearnedTfOptimizer.fromConfig<NormalizedLearnedTfOptimizer>(
+      NormalizedLearnedTfOptimizer,
+      config,
+    );
     expect(rebuilt.getConfig()).toEqual(config);
     // Without one, the config says so (null), and a rebuilt optimizer has none either.
     const none = familyLearnedOptimizer({ trainingSteps: 100, widthScale: null }).getConfig();
     expect(none['widthScale']).toBeNull();
-    const again = NormalizedLearnedTfOptimizer.fromConfig(NormalizedLearnedTfOptimizer, none);
+    const again = NormalizedLearnedTfOptimizer.fromConfig<NormalizedLearnedTfOptimizer>(
+      NormalizedLearnedTfOptimizer,
+      none,
+    );
     expect(again.getConfig()['widthScale']).toBeNull();
     for (const o of [optimizer, rebuilt, again]) o.dispose();
   });
