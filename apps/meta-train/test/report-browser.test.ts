@@ -1,23 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot, temporaryDirectory } from './helpers.js';
+import { findChromium, keepScreenshot, SCREENSHOT_TIMEOUT_MS } from './chromium.js';
 
-/**
- * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
- * `chromium` package; without it these tests are skipped, and say so.
- */
-const CHROMIUM = ['chromium', 'chromium-browser']
-  .map((name) => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim())
-  .find(Boolean);
-if (!CHROMIUM) console.warn('chromium not found: the report browser tests are skipped');
+const CHROMIUM = findChromium('the report browser tests are');
 
 const bin = join(appRoot, 'bin/pes.js');
-/** Where the screenshots are kept: beside the test reports CI collects. */
-const ARTIFACTS = join(appRoot, '../../reports/apps/meta-train/browser');
 
 /** The plot area each spec of report.ts asks for: θ's path is square, the curves are wide. */
 const plotArea = (name: string) =>
@@ -87,8 +78,7 @@ describe.skipIf(!CHROMIUM)('a run’s report.html in Chromium', () => {
         };
       }),
     );
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, screenshot), fullPage: true });
+    await keepScreenshot(page, screenshot);
     await page.close();
     return { plots, errors };
   }
@@ -113,39 +103,47 @@ describe.skipIf(!CHROMIUM)('a run’s report.html in Chromium', () => {
     }
   }
 
-  it('quadratic: the meta-loss, evaluation and θ-path plots are drawn, the console quiet', async () => {
-    const dir = metaTrain('quadratic', [
-      '--task',
-      'quadratic',
-      '--iterations',
-      '20',
-      '--eval-every',
-      '5',
-    ]);
-    const { plots, errors } = await open(dir, 'report-quadratic.png');
-    expect(plots.map((p) => p.name)).toEqual([
-      'meta-loss',
-      'evalLoss-by-iteration',
-      'evalLoss-by-inner-steps',
-      'theta-path',
-    ]);
-    expectRendered(plots);
-    expect(errors).toEqual([]);
-  }, 60_000);
+  it(
+    'quadratic: the meta-loss, evaluation and θ-path plots are drawn, the console quiet',
+    async () => {
+      const dir = metaTrain('quadratic', [
+        '--task',
+        'quadratic',
+        '--iterations',
+        '20',
+        '--eval-every',
+        '5',
+      ]);
+      const { plots, errors } = await open(dir, 'report-quadratic.png');
+      expect(plots.map((p) => p.name)).toEqual([
+        'meta-loss',
+        'evalLoss-by-iteration',
+        'evalLoss-by-inner-steps',
+        'theta-path',
+      ]);
+      expectRendered(plots);
+      expect(errors).toEqual([]);
+    },
+    60_000 + SCREENSHOT_TIMEOUT_MS,
+  );
 
-  it('mnist-mlp at tiny scale: every figure, including the validation ones, is drawn', async () => {
-    const dir = metaTrain('mnist', [
-      '--task',
-      'mnist-mlp',
-      ...['--arch', '784-16-10', '--batch', '8', '--horizon', '20', '--particles', '2'],
-      ...['--unroll', '5', '--iterations', '3', '--eval-every', '0'],
-    ]);
-    const { plots, errors } = await open(dir, 'report-mnist-mlp.png');
-    expect(plots.map((p) => p.name)).toEqual(
-      expect.arrayContaining(['meta-loss', 'valAccuracy-by-iteration', 'theta']),
-    );
-    expect(plots.length).toBeGreaterThanOrEqual(6);
-    expectRendered(plots);
-    expect(errors).toEqual([]);
-  }, 60_000);
+  it(
+    'mnist-mlp at tiny scale: every figure, including the validation ones, is drawn',
+    async () => {
+      const dir = metaTrain('mnist', [
+        '--task',
+        'mnist-mlp',
+        ...['--arch', '784-16-10', '--batch', '8', '--horizon', '20', '--particles', '2'],
+        ...['--unroll', '5', '--iterations', '3', '--eval-every', '0'],
+      ]);
+      const { plots, errors } = await open(dir, 'report-mnist-mlp.png');
+      expect(plots.map((p) => p.name)).toEqual(
+        expect.arrayContaining(['meta-loss', 'valAccuracy-by-iteration', 'theta']),
+      );
+      expect(plots.length).toBeGreaterThanOrEqual(6);
+      expectRendered(plots);
+      expect(errors).toEqual([]);
+    },
+    60_000 + SCREENSHOT_TIMEOUT_MS,
+  );
 });

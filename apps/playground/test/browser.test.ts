@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { cos, exp, expm1, log, log1p, pow, sin, tanh } from '@pes/core';
 import { build as esbuild } from 'esbuild';
@@ -16,80 +13,32 @@ import {
   elementaryFingerprint,
   engineMathFingerprint,
 } from '../../../packages/core/test/fixtures/elementary-fingerprint.mjs';
+import {
+  ARTIFACTS,
+  findChromium,
+  keepScreenshot,
+  SCREENSHOT_TIMEOUT_MS,
+  serve,
+  type Site,
+} from './chromium-site.js';
 import { cliTheta } from './cli-theta.js';
 
-/**
- * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
- * `chromium` package; without it these tests are skipped, and say so.
- */
-const CHROMIUM = ['chromium', 'chromium-browser']
-  .map((name) => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim())
-  .find(Boolean);
-if (!CHROMIUM) console.warn('chromium not found: the playground browser tests are skipped');
+const CHROMIUM = findChromium('the playground browser tests are');
 
 /** As many iterations as the issue's browser check: enough for the paths to leave the start. */
 const ITERATIONS = 200;
 /** How long one page may take to build its surface and train (Chromium on a shared CPU). */
 const PAGE_TIMEOUT_MS = 120_000;
+/** A page's test: the page, its screenshot, and pes meta-train's runs to compare with. */
+const TEST_TIMEOUT_MS = PAGE_TIMEOUT_MS + SCREENSHOT_TIMEOUT_MS + 60_000;
 
 const appRoot = join(import.meta.dirname, '..');
-/** Where the plots the page drew and its screenshots are kept: beside the reports CI collects. */
-const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-};
-
-/**
- * A static server of `root` on a free loopback port. A POST to /result hands its body to the
- * waiting `result()`: the page's test mode posts its final θ there.
- */
-function serve(
-  root: string,
-): Promise<{ server: Server; url: string; result: () => Promise<string> }> {
-  const waiting: ((body: string) => void)[] = [];
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (request.method === 'POST' && path === '/result') {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        response.end();
-        waiting.shift()?.(body);
-      });
-      return;
-    }
-    // The site has no icon; Chromium's request for one would be a 404 on the page's console.
-    if (path === '/favicon.ico') {
-      response.writeHead(204).end();
-      return;
-    }
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    response.end(readFileSync(file));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        server,
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-        result: () => new Promise((r) => waiting.push(r)),
-      }),
-    ),
-  );
-}
 
 /**
  * `url` in a new page of `browser` until the page posts its result; its console's messages and
- * uncaught errors too, and a screenshot of the whole page as it stands then.
+ * uncaught errors too; a screenshot of the whole page as it stands then is kept at `screenshot`.
  */
-async function runPage(browser: Browser, url: string, result: Promise<string>) {
+async function runPage(browser: Browser, url: string, result: Promise<string>, screenshot: string) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const console: string[] = [];
   page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
@@ -101,6 +50,9 @@ async function runPage(browser: Browser, url: string, result: Promise<string>) {
     await page.goto(url);
     const body = await Promise.race([result, timeout]);
     if (!body.startsWith('{')) throw new Error(`${body}\n${console.join('\n')}`);
+    // Without the result's text (the plot inline as a data URL, a page too tall to capture).
+    await page.evaluate(() => (document.getElementById('result')!.hidden = true));
+    await keepScreenshot(page, screenshot);
     return {
       report: JSON.parse(body) as {
         task: string;
@@ -108,10 +60,6 @@ async function runPage(browser: Browser, url: string, result: Promise<string>) {
         image: string;
       },
       console,
-      // Without the result's text (the plot inline as a data URL, a page too tall to capture).
-      screenshot: await page
-        .evaluate(() => (document.getElementById('result')!.hidden = true))
-        .then(() => page.screenshot({ fullPage: true })),
     };
   } finally {
     await page.close();
@@ -120,7 +68,7 @@ async function runPage(browser: Browser, url: string, result: Promise<string>) {
 
 describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
   const outDir = mkdtempSync(join(tmpdir(), 'pes-playground-dist-'));
-  let site: Awaited<ReturnType<typeof serve>>;
+  let site: Site;
   let browser: Browser;
 
   beforeAll(async () => {
@@ -149,19 +97,19 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
     });
     if (overrides.seed !== undefined) query.set('seed', String(overrides.seed));
     if (overrides.outerOptimizer) query.set('outer-optimizer', overrides.outerOptimizer);
-    const { report, console, screenshot } = await runPage(
+    const name = `${task}-${overrides.outerOptimizer ?? 'default'}.png`;
+    const { report, console } = await runPage(
       browser,
       `${site.url}?${query}`,
       site.result(),
+      join(ARTIFACTS, name.replace(/\.png$/, '-page.png')),
     );
     expect(console).toEqual([]);
     expect(report.task).toBe(task);
     // The plot as the page drew it, kept beside the test report for a person to look at.
     expect(report.image).toMatch(/^data:image\/png;base64,/);
     mkdirSync(ARTIFACTS, { recursive: true });
-    const name = `${task}-${overrides.outerOptimizer ?? 'default'}.png`;
     writeFileSync(join(ARTIFACTS, name), Buffer.from(report.image.split(',')[1]!, 'base64'));
-    writeFileSync(join(ARTIFACTS, name.replace(/\.png$/, '-page.png')), screenshot);
     expect(report.runs.map((r) => [r.estimator, r.iteration, r.finished])).toEqual(
       estimators.map((e) => [e, ITERATIONS, true]),
     );
@@ -190,7 +138,7 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
         expect(run.theta.map(Number), run.estimator).toEqual(cli.get(run.estimator));
       }
     },
-    PAGE_TIMEOUT_MS + 60_000,
+    TEST_TIMEOUT_MS,
   );
 
   /**
@@ -207,7 +155,7 @@ describe.skipIf(!CHROMIUM)('the built playground in Chromium', () => {
         expect(run.theta.map(Number), run.estimator).toEqual(cli.get(run.estimator));
       }
     },
-    PAGE_TIMEOUT_MS + 60_000,
+    TEST_TIMEOUT_MS,
   );
 
   /**

@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,48 +16,25 @@ import {
   stepMnistRun,
 } from '../src/mnist-training.js';
 import { thetaBits } from '../src/training.js';
+import {
+  ARTIFACTS,
+  findChromium,
+  keepScreenshot,
+  SCREENSHOT_TIMEOUT_MS,
+  serve,
+  type Site,
+} from './chromium-site.js';
 
-/**
- * Debian's Chromium, driven by playwright-core (which downloads no browser). CI installs the
- * `chromium` package; without it this test is skipped, and says so.
- */
-const CHROMIUM = ['chromium', 'chromium-browser']
-  .map((name) => spawnSync('which', [name], { encoding: 'utf8' }).stdout.trim())
-  .find(Boolean);
-if (!CHROMIUM) console.warn('chromium not found: the MNIST panel browser test is skipped');
+const CHROMIUM = findChromium('the MNIST panel browser test is');
 
 /** Enough outer iterations for the schedule's learning rate to climb (outer Adam, 0.1). */
 const ITERATIONS = 12;
 /** Chromium's software WebGL on a shared CPU trains slowly: room for it. */
 const PAGE_TIMEOUT_MS = 300_000;
+/** A page's test: the page, its screenshot, and Node's run to compare with. */
+const TEST_TIMEOUT_MS = PAGE_TIMEOUT_MS + SCREENSHOT_TIMEOUT_MS + 60_000;
 
 const appRoot = join(import.meta.dirname, '..');
-const ARTIFACTS = join(appRoot, '../../reports/apps/playground/browser');
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-};
-
-/** A static server of `root` on a free loopback port. */
-function serve(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root) || !statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    response.end(readFileSync(file));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
-    ),
-  );
-}
 
 /**
  * The θ the page's worker ends with after `iterations` on the wasm backend (seed 0, as the test
@@ -88,7 +62,7 @@ async function nodeWasmTheta(iterations: number): Promise<number[]> {
 }
 
 describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
-  let site: { server: Server; url: string };
+  let site: Site;
   let browser: Browser;
   const outDir = mkdtempSync(join(tmpdir(), 'pes-playground-mnist-'));
 
@@ -147,7 +121,7 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
       join(ARTIFACTS, `${artifact}-schedule.png`),
       Buffer.from(result.image.replace(/^data:image\/png;base64,/, ''), 'base64'),
     );
-    await page.screenshot({ path: join(ARTIFACTS, `${artifact}-page.png`), fullPage: true });
+    await keepScreenshot(page, join(ARTIFACTS, `${artifact}-page.png`));
     await page.close();
     console.log(
       `MNIST panel in Chromium (${query}): ${backendLine}; θ = [${result.theta.join(', ')}]; ` +
@@ -186,7 +160,7 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
       // over WebGPU (expectTrained: without a word on the console) and takes SwiftShader's WebGL.
       expectTrained(trained);
     },
-    PAGE_TIMEOUT_MS + 60_000,
+    TEST_TIMEOUT_MS,
   );
 
   it(
@@ -205,7 +179,7 @@ describe.skipIf(!CHROMIUM)('the MNIST panel in Chromium', () => {
         expect(trained.result.accuracyAfter).toBeCloseTo(offered.accuracyAfter!, 2);
       }
     },
-    PAGE_TIMEOUT_MS + 60_000,
+    TEST_TIMEOUT_MS,
   );
 
   /**
