@@ -146,29 +146,34 @@ export const mlpLearnedOptimizer: TensorLearnedOptimizer = {
         const b3 = [0, 1].map((o) => tf.tensor1d([w.b3[o]!])) as [tf.Tensor1D, tf.Tensor1D];
         const updates: tf.Tensor[] = [];
         const nextState: tf.Tensor[] = [];
+        // Each tensor's work in its own tidy: an update over a whole model holds one tensor's
+        // intermediates at a time (normalized-lopt.ts does the same).
         params.forEach((p, i) => {
-          const n = p.size;
-          const features = tf.add(
-            tf.add(
-              tf.matMul(tf.reshape(grads[i]!, [n, 1]), update.g),
-              tf.matMul(tf.reshape(p, [n, 1]), update.p),
-            ),
-            tf.matMul(state[i] as tf.Tensor2D, update.m),
-          );
-          nextState.push(features);
-          const meanSquare = tf.matMul(tf.fill([1, n], 1 / n), tf.square(features));
-          const inverseRms = tf.reshape(tf.rsqrt(tf.add(meanSquare, RMS_EPSILON)), [f, 1]);
-          const h1 = tf.fused.matMul({
-            a: features,
-            b: tf.mul(w1, inverseRms),
-            bias: b1,
-            activation: 'relu',
+          const one = tf.tidy(() => {
+            const n = p.size;
+            const features = tf.add(
+              tf.add(
+                tf.matMul(tf.reshape(grads[i]!, [n, 1]), update.g),
+                tf.matMul(tf.reshape(p, [n, 1]), update.p),
+              ),
+              tf.matMul(state[i] as tf.Tensor2D, update.m),
+            );
+            const meanSquare = tf.matMul(tf.fill([1, n], 1 / n), tf.square(features));
+            const inverseRms = tf.reshape(tf.rsqrt(tf.add(meanSquare, RMS_EPSILON)), [f, 1]);
+            const h1 = tf.fused.matMul({
+              a: features,
+              b: tf.mul(w1, inverseRms),
+              bias: b1,
+              activation: 'relu',
+            });
+            const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
+            // Minus the direction: W3's and b3's direction column carry the sign.
+            const descent = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
+            const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
+            return { features, update: tf.reshape(tf.mul(descent, tf.exp(magnitude)), p.shape) };
           });
-          const h2 = tf.fused.matMul({ a: h1, b: w2, bias: b2, activation: 'relu' });
-          // Minus the direction: W3's and b3's direction column carry the sign.
-          const descent = tf.fused.matMul({ a: h2, b: w3[0], bias: b3[0] });
-          const magnitude = tf.fused.matMul({ a: h2, b: w3[1], bias: b3[1] });
-          updates.push(tf.reshape(tf.mul(descent, tf.exp(magnitude)), p.shape));
+          nextState.push(one.features);
+          updates.push(one.update);
         });
         return { updates, state: nextState };
       },

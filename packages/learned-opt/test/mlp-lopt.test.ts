@@ -15,6 +15,7 @@ import {
   mlpLearnedOptimizerRule,
   mlpLoptLayout,
 } from '../src/index.js';
+import { updatePeakBytes } from './update-peak.js';
 
 /** One step of a rule's optimizer at θ, with the updates applied. */
 function step(
@@ -129,6 +130,12 @@ describe('MLP learned optimizer', () => {
     expect(() => mlpLearnedOptimizerRule(new Float64Array(5))).toThrow(
       /MLP learned optimizer θ has 1762 numbers, got 5/,
     );
+  });
+
+  it('holds one tensor’s intermediates at a time: a six-tensor update peaks at little more than a one-tensor one', async () => {
+    const optimizer = mlpLearnedOptimizer.optimizer(initialMlpLoptTheta(makeKey(8)));
+    const one = await updatePeakBytes(optimizer, 1);
+    expect(await updatePeakBytes(optimizer, 6)).toBeLessThan(1.5 * one);
   });
 
   it('trains particles’ networks inside the MLP task under PES without leaking tensors', () => {

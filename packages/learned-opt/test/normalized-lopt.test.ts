@@ -10,6 +10,7 @@ import {
   type LearningRateSchedule,
   type NormalizedLoptSettings,
 } from '../src/index.js';
+import { updatePeakBytes } from './update-peak.js';
 
 /** A θ whose every weight is drawn (the untrained one's MLP output is zero): all of it is read. */
 const theta = Float64Array.from(normal(makeKey(5), normalizedLoptLayout().dim), (v) => 0.5 * v);
@@ -199,5 +200,15 @@ describe('the normalised learned optimizer', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...state, ...p]);
+  });
+
+  it('holds one tensor’s intermediates at a time: a six-tensor update peaks at little more than a one-tensor one', async () => {
+    const optimizer = optimizerOf({ learningRate: 1e-3 });
+    const one = await updatePeakBytes(optimizer, 1);
+    const six = await updatePeakBytes(optimizer, 6);
+    // What one tensor's update makes on the way (features, hidden activations: tens of numbers a
+    // parameter) is freed before the next tensor's: six tensors add only their kept updates and
+    // states, never six sets of intermediates.
+    expect(six).toBeLessThan(1.5 * one);
   });
 });

@@ -166,13 +166,21 @@ export function normalizedLopt(settings: NormalizedLoptSettings): TensorLearnedO
             }
             const own = state.slice(at, at + (kind === 'factored' ? 3 : 2));
             at += own.length;
-            const { features, state: next } = nextFeatures(kind, g, own);
-            nextState.push(...next);
             // Without a width or depth scale the factor is 1, and the product is minusRate's own
             // bits. Rank ≤ 1 tensors keep their length under both.
             const factor = widthFactor(p.shape, widthScale) * (p.rank >= 2 ? deep : 1);
             const scaled = factor === 1 ? minusRate : minusRate * factor;
-            updates.push(tf.reshape(tf.mul(unitDirection(features, w!), scaled), p.shape));
+            // A tensor's features and hidden activations (about 30 numbers a parameter) are freed
+            // before the next tensor's are made: an update over a whole model holds one tensor's.
+            const one = tf.tidy(() => {
+              const { features, state: next } = nextFeatures(kind, g, own);
+              return {
+                update: tf.reshape(tf.mul(unitDirection(features, w!), scaled), p.shape),
+                next,
+              };
+            });
+            nextState.push(...one.next);
+            updates.push(one.update);
           });
           return { updates, state: nextState };
         },
