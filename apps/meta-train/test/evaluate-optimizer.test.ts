@@ -763,6 +763,7 @@ describe('pes bench lopt-update', () => {
       'learned optimizer, reference formulation',
       'normalised learned optimizer',
       'Adam',
+      'normalised learned optimizer, as tf.Optimizer',
     ]);
     expect(report.parameters).toBe(784 * 16 + 16 + 16 * 10 + 10);
     for (const row of report.rows) expect(row.ms).toBeGreaterThan(0);
@@ -774,6 +775,11 @@ describe('pes bench lopt-update', () => {
     );
     for (const n of Object.values(kernels)) expect(Number.isInteger(n) && n > 0).toBe(true);
     expect(kernels['normalised learned optimizer']).toBeGreaterThan(3 * kernels['Adam']);
+    // The tf.Optimizer runs the rule once over the network's four variables, and adds each
+    // variable's update to it: nothing else per variable.
+    expect(kernels['normalised learned optimizer, as tf.Optimizer']).toBe(
+      kernels['normalised learned optimizer'] + 4,
+    );
   });
 });
 

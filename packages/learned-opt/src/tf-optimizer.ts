@@ -132,19 +132,33 @@ export class LearnedTfOptimizer extends tf.Optimizer {
     const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
       ? variableGradients.map((v) => [v.name, v.tensor])
       : Object.entries(variableGradients);
-    const step = this.iterations;
-    entries.forEach(([name, gradient], i) => {
+    const stepped = entries.flatMap(([name, gradient], i) => {
       const variable = tf.engine().registeredVariables[name];
-      if (!variable) return;
-      const slot = this.slotFor(name, i, variable);
-      const next = tf.tidy(() => {
-        const r = this.optimizer.update([gradient], slot.state, [variable], step);
-        variable.assign(applyTensorUpdates([variable], r.updates)[0]!);
-        return r.state;
-      });
-      tf.dispose(slot.state);
-      slot.state = next.map((t) => tf.keep(t));
+      return variable ? [{ gradient, variable, slot: this.slotFor(name, i, variable) }] : [];
     });
+    // One update over every variable, as the suite and meta-training call it: the learned
+    // optimizer's weights are made once a step rather than once a variable, and an update that
+    // reads the whole network (the depth scale counts its weight tensors) sees all of it. Each
+    // variable's state stays its slot's: the update returns the states in the order it was
+    // handed them, each as many tensors as its slot holds.
+    const next = tf.tidy(() => {
+      const variables = stepped.map((s) => s.variable);
+      const r = this.optimizer.update(
+        stepped.map((s) => s.gradient),
+        stepped.flatMap((s) => s.slot.state),
+        variables,
+        this.iterations,
+      );
+      applyTensorUpdates(variables, r.updates).forEach((p, i) => variables[i]!.assign(p));
+      return r.state;
+    });
+    let at = 0;
+    for (const { slot } of stepped) {
+      const own = next.slice(at, at + slot.state.length);
+      at += own.length;
+      tf.dispose(slot.state);
+      slot.state = own.map((t) => tf.keep(t));
+    }
     this.incrementIterations();
   }
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { makeKey, normal } from '@pes/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   depthOf,
   familyLearnedOptimizer,
   NormalizedLearnedTfOptimizer,
+  normalizedLopt,
   normalizedLoptLayout,
   type DepthScale,
 } from '../src/index.js';
@@ -43,6 +45,47 @@ describe('the depth scale (shorter steps for networks deeper than the family)', 
     expect(scaled[1]).toEqual(plain[1]);
     // A base at or above the depth changes nothing, bit for bit (every network the family drew).
     expect(updates({ baseDepth: 4, power: 0.5 })).toEqual(plain);
+  });
+
+  it('reaches a model through the tf.Optimizer, which steps all its variables in one update', () => {
+    const depthScale = { baseDepth: 2, power: 1 };
+    const params = SHAPES.map((shape, i) =>
+      tf.tensor(Float32Array.from(normal(makeKey(50 + i), tf.util.sizeFromShape([...shape]))), [
+        ...shape,
+      ]),
+    );
+    const variables = params.map((p, i) => tf.variable(p, true, `depth-scale-test/${i}`));
+    const optimizer = new NormalizedLearnedTfOptimizer(theta, {
+      learningRate: 1e-3,
+      depthScale,
+      blowUpFactor: null,
+    });
+    const rule = normalizedLopt({ learningRate: 1e-3, depthScale }).optimizer(theta);
+    const before = tf.memory().numTensors;
+    let state = rule.init(params);
+    let expected = params;
+    for (let step = 0; step < 2; step++) {
+      const g = params.map((x, i) =>
+        tf.tensor(Float32Array.from(normal(makeKey(200 + 10 * step + i), x.size)), x.shape),
+      );
+      optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: g[i]! })));
+      const r = tf.tidy(() => {
+        const { updates, state: after } = rule.update(g, state, expected, step);
+        return { next: expected.map((p, i) => tf.add(p, updates[i]!)), after };
+      });
+      if (step > 0) tf.dispose(expected);
+      tf.dispose([...g, ...state]);
+      [state, expected] = [r.after, r.next];
+    }
+    // The same bits as the rule over the whole network at once (the suite's path): with one
+    // variable at a time, the update would see a depth of 1 and leave every step unscaled.
+    variables.forEach((v, i) => expect(v.dataSync()).toEqual(expected[i]!.dataSync()));
+    tf.dispose([...state, ...expected]);
+    // Nothing leaks: what is left is the optimizer's state, made at the first step and kept
+    // (momenta and two factored moments for each weight tensor, momenta and a moment for the bias).
+    expect(tf.memory().numTensors).toBe(before + 3 * 4 + 2);
+    optimizer.dispose();
+    tf.dispose([...variables, ...params]);
   });
 
   it('is saved and restored with the optimizer, and is off in familyLearnedOptimizer() unless asked for', () => {
